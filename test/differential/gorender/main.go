@@ -1,0 +1,113 @@
+// gorender is the differential oracle for sealbridge's template engine: it renders
+// templates with Go's text/template and the same function maps ESO (runtime/template/v2)
+// and Sealed Secrets (pkg/apis/sealedsecrets/v1alpha1) install.
+//
+// Protocol: a JSON array of cases on stdin, a JSON array of results on stdout.
+package main
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"os"
+	"text/template"
+
+	sprig "github.com/Masterminds/sprig/v3"
+)
+
+type renderCase struct {
+	ID       string `json:"id"`
+	Profile  string `json:"profile"` // "eso" | "sealed-secrets"
+	Name     string `json:"name"`
+	Template string `json:"template"`
+	Data     any    `json:"data"`
+	// StringData: pass data as map[string]string like both controllers do.
+	StringData bool `json:"stringData"`
+}
+
+type renderResult struct {
+	ID     string `json:"id"`
+	Output string `json:"output,omitempty"` // base64 of the rendered bytes
+	Phase  string `json:"phase,omitempty"`  // "parse" | "exec" when it failed
+	Error  string `json:"error,omitempty"`
+}
+
+func funcMap(profile string) template.FuncMap {
+	m := template.FuncMap{}
+	if profile == "eso" {
+		for k, v := range esoFuncs() {
+			m[k] = v
+		}
+	}
+	for k, v := range sprig.TxtFuncMap() {
+		m[k] = v
+	}
+	delete(m, "env")
+	delete(m, "expandenv")
+	delete(m, "getHostByName")
+	if profile == "eso" {
+		// ESO's sprig fork (8cb06fe) has the three-argument htpasswd; Sealed Secrets pins v3.3.0.
+		m["htpasswd"] = htpasswd3
+	}
+	return m
+}
+
+func render(c renderCase) (res renderResult) {
+	res.ID = c.ID
+	defer func() {
+		if r := recover(); r != nil {
+			res.Phase = "exec"
+			res.Error = fmt.Sprintf("panic: %v", r)
+		}
+	}()
+	name := c.Name
+	if name == "" {
+		name = "tpl"
+	}
+	t := template.New(name).Funcs(funcMap(c.Profile))
+	if c.Profile == "eso" {
+		t = t.Option("missingkey=error")
+	}
+	t, err := t.Parse(c.Template)
+	if err != nil {
+		res.Phase, res.Error = "parse", err.Error()
+		return res
+	}
+	var data any = c.Data
+	if c.StringData {
+		sd := map[string]string{}
+		if m, ok := c.Data.(map[string]any); ok {
+			for k, v := range m {
+				s, _ := v.(string)
+				sd[k] = s
+			}
+		}
+		data = sd
+	}
+	var buf bytes.Buffer
+	if err := t.Execute(&buf, data); err != nil {
+		res.Phase, res.Error = "exec", err.Error()
+		res.Output = base64.StdEncoding.EncodeToString(buf.Bytes())
+		return res
+	}
+	res.Output = base64.StdEncoding.EncodeToString(buf.Bytes())
+	return res
+}
+
+func main() {
+	var cases []renderCase
+	if err := json.NewDecoder(os.Stdin).Decode(&cases); err != nil {
+		fmt.Fprintln(os.Stderr, "gorender: bad input:", err)
+		os.Exit(2)
+	}
+	out := make([]renderResult, 0, len(cases))
+	for _, c := range cases {
+		out = append(out, render(c))
+	}
+	enc := json.NewEncoder(os.Stdout)
+	if err := enc.Encode(out); err != nil {
+		fmt.Fprintln(os.Stderr, "gorender:", err)
+		os.Exit(1)
+	}
+}
