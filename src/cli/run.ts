@@ -14,6 +14,8 @@ Run 'sealbridge <command> --help' for a command's flags.
 
 async function loadCommand(name: string): Promise<Command | undefined> {
   switch (name) {
+    case "seal":
+      return (await import("./seal.ts")).sealCommand;
     case "version":
       return async (_args, io) => {
         io.stdout("sealbridge 0.1.0\n");

@@ -1,0 +1,547 @@
+// `sealbridge seal`: kubeseal's command, flag for flag (see kubeseal-flags.ts). The whole output is
+// built in memory first, so a failure never leaves partial output on stdout or in a -w file.
+import { randomBytes } from "node:crypto";
+import { readFile, rename, stat, unlink, writeFile } from "node:fs/promises";
+import { basename, dirname, extname, join, resolve } from "node:path";
+import type { KeyObject } from "node:crypto";
+import {
+  ManifestError,
+  SEALED_SECRET_API_VERSION,
+  SEALED_SECRET_KIND,
+  SEALED_WITH_CERT_ANNOTATION,
+  parseSealedSecret,
+  recordSealedWithCertificate,
+  sealedSecretScope,
+  sealedWithCertificates,
+  type ObjectMeta,
+  type SealedSecret,
+} from "../api/sealed-secret.ts";
+import { parseRsaPrivateKeyPem, parseSealingCertificate, type SealingCertificate } from "../crypto/certificate.ts";
+import type { CryptoError} from "../crypto/errors.ts";
+import { isCryptoError } from "../crypto/errors.ts";
+import { unsealValue, sealValue, type RandomSource } from "../crypto/sealed.ts";
+import {
+  SEALING_SCOPES,
+  requireScopeLabel,
+  scopeFromAnnotations,
+  scopeLabel,
+  withScopeAnnotations,
+  type SealingScope,
+} from "../crypto/scope.ts";
+import { readCertificateSource } from "./cert-source.ts";
+import { ControllerClient } from "./controller-client.ts";
+import { CliError, type CliIo } from "./io.ts";
+import { loadKubeConfig, resolveNamespace, type ResolvedNamespace } from "./kube-connection.ts";
+import { parseSealFlags, sealUsage, type OutputFormat, type SealFlags } from "./kubeseal-flags.ts";
+import {
+  formatDocument,
+  orderedSealedSecret,
+  orderedSecret,
+  parseManifestStream,
+  type SecretManifest,
+} from "./manifests.ts";
+import { parseSecretManifest, privateKeyPemsFromBackup } from "./secret-manifest.ts";
+
+const SKIP_OWNER_REFERENCES_ANNOTATION = "sealedsecrets.bitnami.com/skip-set-owner-references";
+const LAST_APPLIED_ANNOTATIONS = [
+  "kubectl.kubernetes.io/last-applied-configuration",
+  "kubecfg.ksonnet.io/last-applied-configuration",
+];
+
+interface Context {
+  flags: SealFlags;
+  io: CliIo;
+  now: Date;
+}
+
+export async function sealCommand(args: readonly string[], io: CliIo): Promise<number> {
+  try {
+    return await runSeal(args, io);
+  } catch (err) {
+    // Library errors carry one clear line already; make them CLI errors (no stack trace).
+    if (err instanceof ManifestError || isCryptoError(err)) throw new CliError(err.message);
+    throw err;
+  }
+}
+
+export default sealCommand;
+
+async function runSeal(args: readonly string[], io: CliIo): Promise<number> {
+  const flags = parseSealFlags(args, io.env);
+  for (const warning of flags.warnings) io.stderr(`${warning}\n`);
+  if (flags.help) {
+    io.stdout(sealUsage("sealbridge seal"));
+    return 0;
+  }
+  if (flags.version) {
+    io.stdout("kubeseal version: sealbridge-0.1.0 (kubeseal v0.36.6 compatible)\n");
+    return 0;
+  }
+  if (flags.fromFile.length > 0 && !flags.raw) throw new CliError("--from-file requires --raw");
+  if (flags.positional.length > 0) {
+    io.stderr(`warning: ignoring arguments ${flags.positional.join(" ")} (kubeseal reads stdin; use -f FILE)\n`);
+  }
+  // --re-encrypt is the one in-place command: with only -f, the input file is also the output.
+  if (flags.reEncrypt && flags.outputFile === undefined && flags.inputFile !== undefined) {
+    flags.outputFile = flags.inputFile;
+  }
+  if (flags.outputFile !== undefined && [".yaml", ".yml"].includes(extname(flags.outputFile))) {
+    flags.format = "yaml";
+  }
+  const ctx: Context = { flags, io, now: new Date() };
+  const output = await produce(ctx);
+  if (output === undefined) return 0;
+  if (flags.outputFile !== undefined) await writeAtomically(resolve(io.cwd, flags.outputFile), output);
+  else io.stdout(output);
+  return 0;
+}
+
+async function produce(ctx: Context): Promise<string | Uint8Array | undefined> {
+  const { flags } = ctx;
+  if (flags.recoveryUnseal) return recoveryUnseal(ctx);
+  if (flags.recoveryPrivateKeys.length > 0) {
+    ctx.io.stderr("warning: ignoring --recovery-private-key because unseal command not chosen with --recovery-unseal\n");
+  }
+  if (flags.validate) return validate(ctx);
+  if (flags.reEncrypt) return reEncrypt(ctx);
+  const certBytes =
+    flags.cert !== undefined
+      ? await readCertificateSource(flags.cert, ctx.io.cwd)
+      : await controllerClient(ctx).fetchCertificate();
+  if (flags.fetchCert) return certBytes;
+  let cert: SealingCertificate;
+  try {
+    cert = parseSealingCertificate(certBytes, ctx.now);
+  } catch (err) {
+    if (isCryptoError(err)) throw new CliError(`${flags.cert ?? "controller certificate"}: ${err.message}`);
+    throw err;
+  }
+  if (flags.mergeInto !== undefined) {
+    await mergeInto(ctx, cert, flags.mergeInto);
+    return undefined;
+  }
+  if (flags.raw) return sealRaw(ctx, cert);
+  const secrets = await readSecrets(ctx);
+  const sealed = sealSecrets({
+    secrets,
+    certificate: cert,
+    allowEmptyData: flags.allowEmptyData,
+    defaultNamespace: namespaceFor(ctx),
+    ...(flags.scope !== undefined ? { scope: flags.scope } : {}),
+  });
+  return sealed.map((s) => formatDocument(orderedSealedSecret(s), flags.format)).join("");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sealing Secrets
+
+export interface SealSecretsOptions {
+  secrets: readonly SecretManifest[];
+  certificate: Pick<SealingCertificate, "publicKey" | "fingerprint">;
+  /** --scope; when absent each Secret's scope annotations decide. */
+  scope?: SealingScope;
+  allowEmptyData: boolean;
+  /** Namespace for Secrets that have none (-n or the kubeconfig's). */
+  defaultNamespace?: ResolvedNamespace | undefined;
+  overrideName?: string;
+  overrideNamespace?: string;
+  random?: RandomSource;
+}
+
+function secretLabel(secret: SecretManifest, index: number): string {
+  return secret.metadata.name !== undefined ? `Secret "${secret.metadata.name}"` : `Secret #${index + 1}`;
+}
+
+/** Seals Secrets into SealedSecrets as kubeseal does, plus the sealed-with-certificate annotation. */
+export function sealSecrets(opts: SealSecretsOptions): SealedSecret[] {
+  if (opts.secrets.length === 0) {
+    throw new CliError("no secrets found in the input; ensure it is a valid, UTF-8 encoded Secret manifest");
+  }
+  return opts.secrets.map((input, index) => {
+    const where = secretLabel(input, index);
+    if (
+      Object.keys(input.data).length === 0 &&
+      Object.keys(input.stringData).length === 0 &&
+      !opts.allowEmptyData
+    ) {
+      throw new CliError(
+        `${where}: data is empty, assuming this is an error and aborting (use --allow-empty-data to seal it anyway)`,
+      );
+    }
+    const meta: ObjectMeta = { ...input.metadata };
+    if (opts.overrideName !== undefined && opts.overrideName !== "") meta.name = opts.overrideName;
+    const name = meta.name ?? "";
+    if (name === "") throw new CliError(`${where}: missing metadata.name`);
+    if (opts.overrideNamespace !== undefined && opts.overrideNamespace !== "") meta.namespace = opts.overrideNamespace;
+    if (opts.scope !== undefined) meta.annotations = withScopeAnnotations(meta.annotations, opts.scope);
+    const scope = scopeFromAnnotations(meta.annotations);
+    if (scope !== "cluster-wide") {
+      const ns = opts.defaultNamespace;
+      if (ns?.explicit === true && meta.namespace !== undefined && meta.namespace !== "" && meta.namespace !== ns.namespace) {
+        throw new CliError(
+          `Secret "${name}": namespace mismatch: input secret is in namespace "${meta.namespace}" but "${ns.namespace}" was specified`,
+        );
+      }
+      if ((meta.namespace ?? "") === "" && ns !== undefined) meta.namespace = ns.namespace;
+      if ((meta.namespace ?? "") === "") {
+        throw new CliError(
+          `Secret "${name}": no namespace for scope ${scope}: set metadata.namespace, pass -n/--namespace, or use --scope cluster-wide`,
+        );
+      }
+    }
+    // Read-only server-side fields never go into a manifest.
+    for (const key of [
+      "selfLink",
+      "uid",
+      "resourceVersion",
+      "generation",
+      "creationTimestamp",
+      "deletionTimestamp",
+      "deletionGracePeriodSeconds",
+    ] as const) {
+      delete meta[key];
+    }
+    const template: ObjectMeta = { ...meta };
+    if (template.annotations !== undefined) {
+      // A last-applied annotation holds the whole Secret in clear text: never carry it over.
+      const annotations = { ...template.annotations };
+      for (const key of LAST_APPLIED_ANNOTATIONS) delete annotations[key];
+      template.annotations = annotations;
+    }
+    delete template.ownerReferences;
+
+    const namespace = meta.namespace ?? "";
+    const label = requireScopeLabel(scope, namespace, name);
+    const encryptedData: Record<string, string> = {};
+    const seal = (plaintext: Uint8Array): string =>
+      sealValue({
+        publicKey: opts.certificate.publicKey,
+        plaintext,
+        label,
+        ...(opts.random !== undefined ? { random: opts.random } : {}),
+      });
+    for (const [key, value] of Object.entries(input.data)) encryptedData[key] = seal(value);
+    for (const [key, value] of Object.entries(input.stringData)) encryptedData[key] = seal(Buffer.from(value, "utf8"));
+
+    const metadata: ObjectMeta = { name };
+    if (namespace !== "") metadata.namespace = namespace;
+    metadata.annotations = recordSealedWithCertificate(withScopeAnnotations({}, scope), opts.certificate.fingerprint);
+    const sealed: SealedSecret = {
+      apiVersion: SEALED_SECRET_API_VERSION,
+      kind: SEALED_SECRET_KIND,
+      metadata,
+      spec: { template: { metadata: template }, encryptedData },
+    };
+    if (input.type !== undefined && sealed.spec.template !== undefined) sealed.spec.template.type = input.type;
+    if (input.immutable !== undefined && sealed.spec.template !== undefined) sealed.spec.template.immutable = input.immutable;
+    return sealed;
+  });
+}
+
+async function readInput(ctx: Context): Promise<{ bytes: Uint8Array; source: string }> {
+  const file = ctx.flags.inputFile;
+  if (file === undefined) return { bytes: await ctx.io.readStdin(), source: "stdin" };
+  try {
+    return { bytes: await readFile(resolve(ctx.io.cwd, file)), source: file };
+  } catch (err) {
+    throw new CliError(`--secret-file: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? "read error"}`);
+  }
+}
+
+async function readSecrets(ctx: Context): Promise<SecretManifest[]> {
+  const { bytes, source } = await readInput(ctx);
+  const docs = parseManifestStream(bytes, source);
+  return docs.map((doc, i) => parseSecretManifest(doc, `${source}: document ${i + 1}`));
+}
+
+function namespaceFor(ctx: Context): ResolvedNamespace | undefined {
+  return resolveNamespace({
+    connection: ctx.flags.connection,
+    env: ctx.io.env,
+    cwd: ctx.io.cwd,
+    ...(ctx.flags.kubeconfig !== undefined ? { kubeconfig: ctx.flags.kubeconfig } : {}),
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// --raw
+
+async function sealRaw(ctx: Context, cert: SealingCertificate): Promise<string> {
+  const { flags } = ctx;
+  const scope = flags.scope ?? "strict";
+  let namespace = "";
+  if (scope !== "cluster-wide") {
+    namespace = namespaceFor(ctx)?.namespace ?? "";
+    if (namespace === "") throw new CliError(`must provide the --namespace flag with --raw and --scope ${scope}`);
+    if ((flags.name ?? "") === "" && scope === "strict") {
+      throw new CliError(`must provide the --name flag with --raw and --scope ${scope}`);
+    }
+  }
+  let data: Uint8Array;
+  if (flags.fromFile.length > 1) {
+    throw new CliError("must provide only one --from-file when encrypting a single item with --raw");
+  }
+  const fromFile = flags.fromFile[0];
+  if (fromFile !== undefined) {
+    // kubectl syntax: [key=]path; the key is irrelevant for a single raw value.
+    const eq = fromFile.indexOf("=");
+    const path = eq < 0 ? fromFile : fromFile.slice(eq + 1);
+    try {
+      data = await readFile(resolve(ctx.io.cwd, path));
+    } catch (err) {
+      throw new CliError(`--from-file: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? "read error"}`);
+    }
+  } else {
+    data = await ctx.io.readStdin();
+  }
+  return sealValue({ publicKey: cert.publicKey, plaintext: data, label: scopeLabel(scope, namespace, flags.name ?? "") });
+}
+
+// ---------------------------------------------------------------------------------------------
+// --merge-into
+
+async function mergeInto(ctx: Context, cert: SealingCertificate, file: string): Promise<void> {
+  const path = resolve(ctx.io.cwd, file);
+  let existing: Buffer;
+  try {
+    existing = await readFile(path);
+  } catch (err) {
+    throw new CliError(`--merge-into: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? "read error"}`);
+  }
+  const docs = parseManifestStream(existing, file);
+  if (docs.length !== 1) throw new CliError(`--merge-into: ${file} must hold exactly one SealedSecret, found ${docs.length} documents`);
+  const orig = parseSealedSecret(docs[0], file);
+  const secrets = await readSecrets(ctx);
+  if (secrets.length !== 1) throw new CliError(`--merge-into takes exactly one input Secret, got ${secrets.length}`);
+  // Unlike kubeseal, new values follow the existing SealedSecret's scope unless told otherwise:
+  // values sealed for another scope would never decrypt in it.
+  const origScope = sealedSecretScope(orig);
+  const input = secrets[0] as SecretManifest;
+  const inputScope = explicitScope(ctx.flags.scope, input);
+  if (inputScope !== undefined && inputScope !== origScope) {
+    throw new CliError(
+      `--merge-into: ${file} is sealed ${origScope} but the new values would be sealed ${inputScope}; they could not be decrypted together`,
+    );
+  }
+  const [update] = sealSecrets({
+    secrets: [input],
+    certificate: cert,
+    scope: origScope,
+    allowEmptyData: ctx.flags.allowEmptyData,
+    defaultNamespace: namespaceFor(ctx),
+    ...(orig.metadata.name !== undefined ? { overrideName: orig.metadata.name } : {}),
+    ...(orig.metadata.namespace !== undefined ? { overrideNamespace: orig.metadata.namespace } : {}),
+  });
+  if (update === undefined) throw new CliError("--merge-into: nothing to merge");
+  const merged: SealedSecret = structuredClone(orig);
+  Object.assign(merged.spec.encryptedData, update.spec.encryptedData);
+  const template = (merged.spec.template ??= {});
+  const templateMeta = (template.metadata ??= {});
+  const updateMeta = update.spec.template?.metadata ?? {};
+  const scopeAnnotations = withScopeAnnotations({}, origScope);
+  templateMeta.annotations = { ...templateMeta.annotations, ...updateMeta.annotations, ...scopeAnnotations };
+  if (updateMeta.labels !== undefined) templateMeta.labels = { ...templateMeta.labels, ...updateMeta.labels };
+  // Keep earlier fingerprints only if some values sealed by them remain.
+  const replacedAll = Object.keys(orig.spec.encryptedData).every((k) => k in update.spec.encryptedData);
+  const base = replacedAll ? withoutFingerprint(merged.metadata.annotations) : merged.metadata.annotations;
+  merged.metadata.annotations = recordSealedWithCertificate(base, cert.fingerprint);
+  const format: OutputFormat = ctx.flags.formatGiven ? ctx.flags.format : detectFormat(existing);
+  await writeAtomically(path, formatDocument(orderedSealedSecret(merged), format));
+}
+
+function explicitScope(flagScope: SealingScope | undefined, input: SecretManifest): SealingScope | undefined {
+  if (flagScope !== undefined) return flagScope;
+  const annotations = input.metadata.annotations ?? {};
+  const hasScopeAnnotation = Object.keys(withScopeAnnotations({}, "cluster-wide")).some((k) => k in annotations) ||
+    Object.keys(withScopeAnnotations({}, "namespace-wide")).some((k) => k in annotations);
+  return hasScopeAnnotation ? scopeFromAnnotations(annotations) : undefined;
+}
+
+function withoutFingerprint(annotations: Record<string, string> | undefined): Record<string, string> {
+  const out = { ...annotations };
+  delete out[SEALED_WITH_CERT_ANNOTATION];
+  return out;
+}
+
+function detectFormat(bytes: Uint8Array): OutputFormat {
+  return Buffer.from(bytes).toString("utf8").trimStart().startsWith("{") ? "json" : "yaml";
+}
+
+// ---------------------------------------------------------------------------------------------
+// --recovery-unseal
+
+async function readPrivateKeys(ctx: Context): Promise<KeyObject[]> {
+  const files = ctx.flags.recoveryPrivateKeys;
+  if (files.length === 0) throw new CliError("--recovery-unseal needs --recovery-private-key FILE[,FILE...]");
+  const keys: KeyObject[] = [];
+  for (const file of files) {
+    let bytes: Buffer;
+    try {
+      bytes = await readFile(resolve(ctx.io.cwd, file));
+    } catch (err) {
+      throw new CliError(`--recovery-private-key: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? "read error"}`);
+    }
+    const text = bytes.toString("utf8");
+    const pems = /-----BEGIN (RSA )?PRIVATE KEY-----/.test(text)
+      ? [bytes]
+      : privateKeyPemsFromBackup(parseManifestStream(bytes, file), file);
+    for (const [i, pem] of pems.entries()) {
+      try {
+        keys.push(parseRsaPrivateKeyPem(pem));
+      } catch (err) {
+        if (isCryptoError(err)) throw new CliError(`${file}${pems.length > 1 ? ` (key ${i + 1})` : ""}: ${err.message}`);
+        throw err;
+      }
+    }
+  }
+  return keys;
+}
+
+/** Why a value does not open: tries the other scopes' labels so the error can say which one it was sealed for. */
+function explainUnsealFailure(err: CryptoError, sealed: SealedSecret, value: string, keys: readonly KeyObject[]): string {
+  if (err.reason !== "NoKeyCouldDecrypt") return err.message;
+  const scope = sealedSecretScope(sealed);
+  const ns = sealed.metadata.namespace ?? "";
+  const name = sealed.metadata.name ?? "";
+  for (const other of SEALING_SCOPES) {
+    if (other === scope) continue;
+    try {
+      unsealValue({ privateKeys: keys, label: scopeLabel(other, ns, name), value });
+      return `sealed with scope ${other}, but the SealedSecret's annotations say ${scope}`;
+    } catch {
+      // Not this scope either.
+    }
+  }
+  const certs = sealedWithCertificates(sealed.metadata);
+  const hint = certs.length > 0 ? `; it records being sealed with certificate sha256 ${certs.join(", ")}` : "";
+  return `none of the ${keys.length} private key(s) given can decrypt it (another key, or another name/namespace)${hint}`;
+}
+
+export function unsealSealedSecret(sealed: SealedSecret, keys: readonly KeyObject[], where: string): SecretManifest {
+  if (sealed.spec.data !== undefined && sealed.spec.data !== "") {
+    throw new CliError(`${where}: uses the deprecated spec.data field, which sealbridge does not decrypt`);
+  }
+  const templateData = sealed.spec.template?.data;
+  if (templateData !== undefined && Object.keys(templateData).length > 0) {
+    throw new CliError(`${where}: spec.template.data (Go templates) is not supported by --recovery-unseal yet`);
+  }
+  const scope = sealedSecretScope(sealed);
+  const label = scopeLabel(scope, sealed.metadata.namespace ?? "", sealed.metadata.name ?? "");
+  const data: Record<string, Uint8Array> = {};
+  const problems: string[] = [];
+  for (const [key, value] of Object.entries(sealed.spec.encryptedData)) {
+    try {
+      data[key] = unsealValue({ privateKeys: keys, label, value }).plaintext;
+    } catch (err) {
+      if (!isCryptoError(err)) throw err;
+      problems.push(`encryptedData["${key}"]: ${explainUnsealFailure(err, sealed, value, keys)}`);
+    }
+  }
+  if (problems.length > 0) throw new CliError(`${where}: ${problems.join("; ")}`);
+  const template = sealed.spec.template ?? {};
+  // As the controller does: the template's metadata, with the SealedSecret's own name and namespace.
+  const out: ObjectMeta = { ...template.metadata };
+  delete out.name;
+  delete out.namespace;
+  if (sealed.metadata.name !== undefined) out.name = sealed.metadata.name;
+  if (sealed.metadata.namespace !== undefined) out.namespace = sealed.metadata.namespace;
+  if (template.metadata?.annotations?.[SKIP_OWNER_REFERENCES_ANNOTATION] !== "true") {
+    out.ownerReferences = [
+      { apiVersion: sealed.apiVersion, kind: sealed.kind, name: sealed.metadata.name ?? "", uid: sealed.metadata.uid ?? "", controller: true },
+    ];
+  }
+  const secret: SecretManifest = { metadata: out, data, stringData: {} };
+  if (template.type !== undefined) secret.type = template.type;
+  if (template.immutable !== undefined) secret.immutable = template.immutable;
+  return secret;
+}
+
+async function recoveryUnseal(ctx: Context): Promise<string> {
+  const keys = await readPrivateKeys(ctx);
+  const { bytes, source } = await readInput(ctx);
+  const docs = parseManifestStream(bytes, source);
+  if (docs.length === 0) throw new CliError(`${source}: no SealedSecret found`);
+  return docs
+    .map((doc, i) => {
+      const where = docs.length > 1 ? `${source}: document ${i + 1}` : source;
+      const sealed = parseSealedSecret(doc, where);
+      const label = `SealedSecret "${sealed.metadata.name ?? `#${i + 1}`}"`;
+      return formatDocument(orderedSecret(unsealSealedSecret(sealed, keys, label)), ctx.flags.format);
+    })
+    .join("");
+}
+
+// ---------------------------------------------------------------------------------------------
+// --validate, --re-encrypt, and the certificate: through the controller
+
+function controllerClient(ctx: Context): ControllerClient {
+  const kubeConfig = loadKubeConfig({
+    connection: ctx.flags.connection,
+    env: ctx.io.env,
+    cwd: ctx.io.cwd,
+    ...(ctx.flags.kubeconfig !== undefined ? { kubeconfig: ctx.flags.kubeconfig } : {}),
+  });
+  if (kubeConfig === undefined) {
+    throw new CliError(
+      "no kubeconfig found to reach the controller (set --kubeconfig or KUBECONFIG); to seal offline, pass --cert FILE",
+    );
+  }
+  return new ControllerClient({
+    kubeConfig,
+    controller: { namespace: ctx.flags.controllerNamespace, name: ctx.flags.controllerName },
+    timeoutMs: ctx.flags.connection.requestTimeoutMs,
+  });
+}
+
+async function readSealedSecrets(ctx: Context): Promise<SealedSecret[]> {
+  const { bytes, source } = await readInput(ctx);
+  const docs = parseManifestStream(bytes, source);
+  if (docs.length === 0) throw new CliError(`${source}: no SealedSecret found`);
+  return docs.map((doc, i) => parseSealedSecret(doc, docs.length > 1 ? `${source}: document ${i + 1}` : source));
+}
+
+async function validate(ctx: Context): Promise<undefined> {
+  const client = controllerClient(ctx);
+  for (const sealed of await readSealedSecrets(ctx)) {
+    await client.verify(JSON.stringify(orderedSealedSecret(sealed)), sealed.metadata.name ?? "");
+  }
+  return undefined;
+}
+
+async function reEncrypt(ctx: Context): Promise<string> {
+  const client = controllerClient(ctx);
+  const out: string[] = [];
+  for (const sealed of await readSealedSecrets(ctx)) {
+    // The old fingerprint would be wrong after rotation; a sealbridge controller records the new one.
+    const request = structuredClone(sealed);
+    request.metadata.annotations = withoutFingerprint(request.metadata.annotations);
+    if (Object.keys(request.metadata.annotations).length === 0) delete request.metadata.annotations;
+    const name = sealed.metadata.name ?? "";
+    const response = parseSealedSecret(await client.rotate(JSON.stringify(orderedSealedSecret(request)), name), `controller response for ${name}`);
+    delete response.metadata.creationTimestamp;
+    delete response.metadata.deletionTimestamp;
+    delete response.metadata.generation;
+    out.push(formatDocument(orderedSealedSecret(response), ctx.flags.format));
+  }
+  return out.join("");
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/** Writes a temporary file beside the target and renames it over, so readers never see a partial file. */
+async function writeAtomically(path: string, content: string | Uint8Array): Promise<void> {
+  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString("hex")}.tmp`);
+  let mode = 0o644;
+  try {
+    mode = (await stat(path)).mode & 0o777;
+  } catch {
+    // New file: default mode.
+  }
+  try {
+    await writeFile(tmp, content, { mode, flag: "wx" });
+    await rename(tmp, path);
+  } catch (err) {
+    await unlink(tmp).catch(() => undefined);
+    throw new CliError(`cannot write ${path}: ${(err as NodeJS.ErrnoException).code ?? "write error"}`);
+  }
+}
