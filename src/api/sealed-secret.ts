@@ -106,11 +106,23 @@ export function expectRecord(value: unknown, path: string): Json {
   return value;
 }
 
+/**
+ * A scalar where Kubernetes wants a string. Like kubeseal's YAML decoder (which converts YAML to
+ * JSON against the Go type), an unquoted YAML number or boolean (`port: 5432`) is taken as its text.
+ */
+function scalarText(v: unknown): string | undefined {
+  if (typeof v === "string") return v;
+  if (typeof v === "number" && Number.isFinite(v)) return String(v);
+  if (typeof v === "boolean") return String(v);
+  return undefined;
+}
+
 export function optionalString(obj: Json, key: string, path: string): string | undefined {
   const v = obj[key];
   if (v === undefined || v === null) return undefined;
-  if (typeof v !== "string") throw new ManifestError(`${path}.${key}`, `must be a string, got ${describe(v)}`);
-  return v;
+  const text = scalarText(v);
+  if (text === undefined) throw new ManifestError(`${path}.${key}`, `must be a string, got ${describe(v)}`);
+  return text;
 }
 
 function optionalNumber(obj: Json, key: string, path: string): number | undefined {
@@ -136,10 +148,11 @@ export function optionalStringMap(obj: Json, key: string, path: string): Record<
   const map = expectRecord(v, `${path}.${key}`);
   const out: Record<string, string> = {};
   for (const [k, item] of Object.entries(map)) {
-    if (typeof item !== "string") {
+    const text = scalarText(item);
+    if (text === undefined) {
       throw new ManifestError(`${path}.${key}["${k}"]`, `must be a string, got ${describe(item)}`);
     }
-    out[k] = item;
+    out[k] = text;
   }
   return out;
 }
