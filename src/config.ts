@@ -1,0 +1,91 @@
+// Controller flags. Parsed once in main.ts and passed down as a value (no package-level config).
+import { parseArgs } from "node:util";
+
+export interface ControllerConfig {
+  kubeconfig?: string;
+  context?: string;
+  /** Force the local sandbox control plane even when a cluster is configured. */
+  sandbox: boolean;
+  /** Namespace that holds the controller's sealing keys. */
+  keyNamespace: string;
+  listenAddr: string;
+  metricsAddr: string;
+  logLevel: string;
+  workers: number;
+  enable: { sealedSecrets: boolean; ageSecrets: boolean; sopsSecrets: boolean; externalSecrets: boolean };
+}
+
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+}
+
+export const CONTROLLER_USAGE = `Usage: npm start -- [flags]   (or: node src/main.ts [flags])
+
+  --kubeconfig PATH          kubeconfig to use (default: $KUBECONFIG, ~/.kube/config, in-cluster,
+                             else a local sandbox control plane is started)
+  --context NAME             kubeconfig context
+  --sandbox                  always start the local sandbox control plane
+  --key-namespace NS         namespace of the sealing keys (default: $POD_NAMESPACE or kube-system)
+  --listen-addr ADDR         HTTP API address (default :8080)
+  --metrics-addr ADDR        metrics address (default :8081)
+  --log-level LEVEL          trace|debug|info|warn|error (default info)
+  --workers N                concurrent reconciles per kind (default 4)
+  --disable-sealed-secrets   do not reconcile bitnami.com SealedSecrets (run beside Sealed Secrets)
+  --disable-age-secrets      do not reconcile AgeSecrets
+  --disable-sops-secrets     do not reconcile SopsSecrets
+  --disable-external-secrets do not reconcile external-secrets.io kinds (run beside ESO)
+`;
+
+export function parseControllerArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): ControllerConfig | "help" {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        help: { type: "boolean", short: "h" },
+        kubeconfig: { type: "string" },
+        context: { type: "string" },
+        sandbox: { type: "boolean" },
+        "key-namespace": { type: "string" },
+        "listen-addr": { type: "string" },
+        "metrics-addr": { type: "string" },
+        "log-level": { type: "string" },
+        workers: { type: "string" },
+        "disable-sealed-secrets": { type: "boolean" },
+        "disable-age-secrets": { type: "boolean" },
+        "disable-sops-secrets": { type: "boolean" },
+        "disable-external-secrets": { type: "boolean" },
+      },
+    });
+  } catch (err) {
+    throw new ConfigError(err instanceof Error ? err.message : String(err));
+  }
+  const v = parsed.values;
+  if (v.help) return "help";
+  const workers = Number(v.workers ?? "4");
+  if (!Number.isInteger(workers) || workers < 1 || workers > 64) {
+    throw new ConfigError(`--workers must be an integer from 1 to 64, got "${v.workers}"`);
+  }
+  const level = v["log-level"] ?? env["LOG_LEVEL"] ?? "info";
+  if (!["trace", "debug", "info", "warn", "error", "fatal", "silent"].includes(level)) {
+    throw new ConfigError(`--log-level must be one of trace, debug, info, warn, error; got "${level}"`);
+  }
+  return {
+    ...(v.kubeconfig ? { kubeconfig: v.kubeconfig } : {}),
+    ...(v.context ? { context: v.context } : {}),
+    sandbox: v.sandbox ?? false,
+    keyNamespace: v["key-namespace"] ?? env["POD_NAMESPACE"] ?? "kube-system",
+    listenAddr: v["listen-addr"] ?? ":8080",
+    metricsAddr: v["metrics-addr"] ?? ":8081",
+    logLevel: level,
+    workers,
+    enable: {
+      sealedSecrets: !v["disable-sealed-secrets"],
+      ageSecrets: !v["disable-age-secrets"],
+      sopsSecrets: !v["disable-sops-secrets"],
+      externalSecrets: !v["disable-external-secrets"],
+    },
+  };
+}

@@ -1,0 +1,144 @@
+// The small Kubernetes client port the controller uses. Objects are plain JSON as the API server
+// sends them; parsing into typed values happens in src/api. The only adapter over a real client is
+// src/kube/client-node-adapter.ts; tests may use an in-memory fake of this port.
+
+export interface Resource {
+  group: string; // "" for the core API
+  version: string;
+  kind: string;
+  plural: string;
+  namespaced: boolean;
+}
+
+export interface OwnerReference {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  uid: string;
+  controller?: boolean;
+  blockOwnerDeletion?: boolean;
+}
+
+export interface ObjectMeta {
+  name?: string;
+  generateName?: string;
+  namespace?: string;
+  uid?: string;
+  resourceVersion?: string;
+  generation?: number;
+  creationTimestamp?: string;
+  deletionTimestamp?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  ownerReferences?: OwnerReference[];
+  finalizers?: string[];
+}
+
+export interface KubeObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: ObjectMeta;
+  [field: string]: unknown;
+}
+
+export interface Selector {
+  namespace?: string;
+  labelSelector?: string;
+  fieldSelector?: string;
+}
+
+export interface InformerHandlers {
+  onAdd?(obj: KubeObject): void;
+  onUpdate?(obj: KubeObject): void;
+  onDelete?(obj: KubeObject): void;
+  /** A watch failed; the informer reconnects by itself. */
+  onError?(err: unknown): void;
+}
+
+/** A cached, watched view of one resource, kept current by list + watch. */
+export interface Informer {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  get(name: string, namespace?: string): KubeObject | undefined;
+  list(namespace?: string): readonly KubeObject[];
+}
+
+export type PatchType = "merge" | "json";
+
+export interface KubePort {
+  get(resource: Resource, namespace: string | undefined, name: string): Promise<KubeObject | undefined>;
+  list(resource: Resource, selector?: Selector): Promise<KubeObject[]>;
+  create(resource: Resource, obj: KubeObject): Promise<KubeObject>;
+  /** Full update guarded by metadata.resourceVersion (a stale version fails with Conflict). */
+  replace(resource: Resource, obj: KubeObject): Promise<KubeObject>;
+  replaceStatus(resource: Resource, obj: KubeObject): Promise<KubeObject>;
+  patch(resource: Resource, namespace: string | undefined, name: string, patch: unknown, type: PatchType): Promise<KubeObject>;
+  delete(resource: Resource, namespace: string | undefined, name: string): Promise<void>;
+  informer(resource: Resource, selector: Selector, handlers: InformerHandlers): Informer;
+}
+
+export type KubeErrorReason =
+  | "NotFound"
+  | "AlreadyExists"
+  | "Conflict"
+  | "Invalid"
+  | "Forbidden"
+  | "Unauthorized"
+  | "TooManyRequests"
+  | "ServerError"
+  | "Unavailable";
+
+/** An API call that failed, classified by the status code and the Status reason the server sent. */
+export class KubeApiError extends Error {
+  override readonly name = "KubeApiError";
+  readonly status: number;
+  readonly reason: KubeErrorReason;
+  readonly retryable: boolean;
+
+  constructor(status: number, reason: KubeErrorReason, message: string) {
+    super(message);
+    this.status = status;
+    this.reason = reason;
+    this.retryable = reason === "Conflict" || reason === "TooManyRequests" || reason === "ServerError" || reason === "Unavailable";
+  }
+}
+
+export function reasonForStatus(status: number): KubeErrorReason {
+  switch (status) {
+    case 404:
+      return "NotFound";
+    case 409:
+      return "Conflict";
+    case 422:
+      return "Invalid";
+    case 403:
+      return "Forbidden";
+    case 401:
+      return "Unauthorized";
+    case 429:
+      return "TooManyRequests";
+    default:
+      return status >= 500 ? "ServerError" : "Invalid";
+  }
+}
+
+export function isNotFound(err: unknown): boolean {
+  return err instanceof KubeApiError && err.reason === "NotFound";
+}
+
+export function isConflict(err: unknown): boolean {
+  return err instanceof KubeApiError && (err.reason === "Conflict" || err.reason === "AlreadyExists");
+}
+
+export function apiVersionOf(resource: Resource): string {
+  return resource.group ? `${resource.group}/${resource.version}` : resource.version;
+}
+
+/** The REST path of a collection or one object. */
+export function resourcePath(resource: Resource, namespace?: string, name?: string, subresource?: string): string {
+  const base = resource.group ? `/apis/${resource.group}/${resource.version}` : `/api/${resource.version}`;
+  const ns = resource.namespaced && namespace ? `/namespaces/${encodeURIComponent(namespace)}` : "";
+  const item = name === undefined ? "" : `/${encodeURIComponent(name)}`;
+  const sub = subresource ? `/${subresource}` : "";
+  return `${base}${ns}/${resource.plural}${item}${sub}`;
+}

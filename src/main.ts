@@ -1,0 +1,118 @@
+// Composition root: the only place that wires concrete adapters together.
+// `npm start` runs the controller against the configured cluster, or against a local sandbox
+// control plane when none is configured, and prints `KUBECONFIG=<path>` once it is ready.
+import { KubeConfig } from "@kubernetes/client-node";
+import { CONTROLLER_USAGE, ConfigError, parseControllerArgs, type ControllerConfig } from "./config.ts";
+import { resources } from "./api/resources.ts";
+import { Controller } from "./controller/controller.ts";
+import { observingReconciler } from "./controller/observer.ts";
+import { ClientNodeKube } from "./kube/client-node-adapter.ts";
+import { findClusterConfig } from "./kube/cluster-config.ts";
+import { installCrds } from "./kube/install-crds.ts";
+import { createLogger, type Logger } from "./log.ts";
+import { startControlPlane, type ControlPlane } from "./sandbox/control-plane.ts";
+
+interface Running {
+  stop(): Promise<void>;
+}
+
+async function connect(config: ControllerConfig, log: Logger): Promise<{ kc: KubeConfig; kubeconfigPath?: string; sandbox?: ControlPlane }> {
+  const source = config.sandbox ? { kind: "none" as const } : findClusterConfig(config.kubeconfig);
+  const kc = new KubeConfig();
+  switch (source.kind) {
+    case "kubeconfig":
+      if (!config.kubeconfig && process.env["KUBECONFIG"]) kc.loadFromDefault();
+      else kc.loadFromFile(source.path);
+      if (config.context) kc.setCurrentContext(config.context);
+      log.info({ kubeconfig: source.path, context: kc.getCurrentContext() }, "using configured cluster");
+      return { kc, kubeconfigPath: source.path };
+    case "in-cluster":
+      kc.loadFromCluster();
+      log.info("using in-cluster configuration");
+      return { kc };
+    case "none": {
+      log.info("no cluster configured: starting the local sandbox control plane");
+      const sandbox = await startControlPlane({ onProgress: (line) => log.info(line) });
+      kc.loadFromFile(sandbox.kubeconfigPath);
+      return { kc, kubeconfigPath: sandbox.kubeconfigPath, sandbox };
+    }
+  }
+}
+
+async function start(config: ControllerConfig, log: Logger): Promise<Running> {
+  const { kc, kubeconfigPath, sandbox } = await connect(config, log);
+  const controllers: Controller[] = [];
+  const stop = async () => {
+    await Promise.all(controllers.map((c) => c.stop()));
+    await sandbox?.stop();
+  };
+  try {
+    const kube = new ClientNodeKube(kc);
+    if (sandbox) await installCrds(kube);
+    const kinds = [
+      config.enable.sealedSecrets ? resources.sealedSecret : undefined,
+      config.enable.ageSecrets ? resources.ageSecret : undefined,
+      config.enable.sopsSecrets ? resources.sopsSecret : undefined,
+      config.enable.externalSecrets ? resources.externalSecret : undefined,
+    ].filter((r) => r !== undefined);
+    for (const resource of kinds) {
+      controllers.push(new Controller({ kube, log, reconciler: observingReconciler(resource), workers: config.workers }));
+    }
+    await Promise.all(controllers.map((c) => c.start()));
+    if (kubeconfigPath) process.stdout.write(`KUBECONFIG=${kubeconfigPath}\n`);
+    log.info({ controllers: controllers.length }, "sealbridge ready");
+    return { stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  let config;
+  try {
+    config = parseControllerArgs(argv);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`error: ${err.message}\n${CONTROLLER_USAGE}`);
+      return 2;
+    }
+    throw err;
+  }
+  if (config === "help") {
+    process.stdout.write(CONTROLLER_USAGE);
+    return 0;
+  }
+  const log = createLogger({ level: config.logLevel });
+  let running: Running | undefined;
+  let stopping: Promise<void> | undefined;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    log.info({ signal }, "shutting down");
+    stopping = (running?.stop() ?? Promise.resolve()).catch((err: unknown) => {
+      log.error({ error: err instanceof Error ? err.message : String(err) }, "error while stopping");
+    });
+  };
+  process.once("SIGINT", () => shutdown("SIGINT"));
+  process.once("SIGTERM", () => shutdown("SIGTERM"));
+  try {
+    running = await start(config, log);
+  } catch (err) {
+    log.error({ error: err instanceof Error ? err.message : String(err) }, "start failed");
+    return 1;
+  }
+  if (stopping) await running.stop();
+  // Stay up until a signal arrives, then wait for a clean stop.
+  await new Promise<void>((resolve) => {
+    const check = setInterval(() => {
+      if (stopping) {
+        clearInterval(check);
+        void stopping.then(resolve);
+      }
+    }, 100);
+  });
+  log.info("stopped");
+  return 0;
+}
+
+process.exitCode = await main(process.argv.slice(2));
