@@ -1,0 +1,528 @@
+// Parser with the grammar, scoping checks and error messages of Go's text/template/parse.
+import { TemplateError, positionOf } from "./errors.ts";
+import { KEYWORD_TYPES, lex, type Token, type TokenType } from "./lexer.ts";
+import type { CommandNode, ListNode, Node, NumberValue, PipeNode, Tree, VariableNode } from "./nodes.ts";
+import { isEmptyTree } from "./nodes.ts";
+import { goQuote } from "./strconv.ts";
+import { unquote, unquoteCharLiteral } from "./unquote.ts";
+
+export interface ParseOptions {
+  leftDelim?: string;
+  rightDelim?: string;
+  /** Names a template may call; parsing fails on any other identifier, like Go. */
+  hasFunction: (name: string) => boolean;
+  /** Maximum nesting of parenthesized pipelines (Go: 10000). */
+  maxExpressionDepth?: number;
+}
+
+class ParseFailure extends Error {}
+
+function tokenString(t: Token): string {
+  if (t.type === "eof") return "EOF";
+  if (t.type === "error") return t.value;
+  if (KEYWORD_TYPES.has(t.type)) return `<${t.value}>`;
+  const chars = [...t.value];
+  if (chars.length > 10) return goQuote(chars.slice(0, 10).join("")) + "...";
+  return goQuote(t.value);
+}
+
+function parseNumber(text: string, type: TokenType): NumberValue {
+  const n: NumberValue = { isInt: false, isUint: false, isFloat: false, isComplex: false, int: 0n, float: 0, text };
+  if (type === "charConstant") {
+    const cp = unquoteCharLiteral(text);
+    return { ...n, isInt: true, isUint: true, isFloat: true, int: BigInt(cp), float: cp };
+  }
+  if (type === "complex" || text.endsWith("i")) {
+    throw new ParseFailure(`complex numbers are not supported: ${goQuote(text)}`);
+  }
+  const parsedInt = parseGoInt(text);
+  if (parsedInt !== undefined) {
+    const inInt64 = parsedInt >= -(2n ** 63n) && parsedInt < 2n ** 63n;
+    const inUint64 = parsedInt >= 0n && parsedInt < 2n ** 64n;
+    if (inInt64) Object.assign(n, { isInt: true, int: parsedInt });
+    if (inUint64) Object.assign(n, { isUint: true });
+    if (inInt64 || inUint64) {
+      n.isFloat = true;
+      n.float = Number(parsedInt);
+      if (!inInt64) n.int = parsedInt;
+      return n;
+    }
+  }
+  const f = parseGoFloat(text);
+  if (f !== undefined) {
+    if (!/[.eEpP]/.test(text)) throw new ParseFailure(`integer overflow: ${goQuote(text)}`);
+    n.isFloat = true;
+    n.float = f;
+    if (Number.isInteger(f) && Math.abs(f) < 2 ** 63) {
+      n.isInt = true;
+      n.int = BigInt(f);
+    }
+    if (Number.isInteger(f) && f >= 0 && f < 2 ** 64) n.isUint = true;
+    return n;
+  }
+  throw new ParseFailure(`illegal number syntax: ${goQuote(text)}`);
+}
+
+/** strconv.ParseInt(text, 0, ...) syntax without the range check. */
+function parseGoInt(text: string): bigint | undefined {
+  let s = text;
+  let neg = false;
+  if (s.startsWith("+") || s.startsWith("-")) {
+    neg = s.startsWith("-");
+    s = s.slice(1);
+  }
+  let base = 10;
+  let body = s;
+  if (/^0[xX]/.test(s)) [base, body] = [16, s.slice(2)];
+  else if (/^0[oO]/.test(s)) [base, body] = [8, s.slice(2)];
+  else if (/^0[bB]/.test(s)) [base, body] = [2, s.slice(2)];
+  else if (/^0[0-9_]/.test(s)) [base, body] = [8, s.slice(1)];
+  if (body.includes("_")) {
+    // underscores only between digits (or after the base prefix)
+    const withPrefix = base === 10 ? body : "0" + body;
+    if (/__|_$|^_/.test(base === 10 ? body : withPrefix.slice(1)) && !(base !== 10 && /^_[^_]/.test(body) && !/__|_$/.test(body))) return undefined;
+    body = body.replaceAll("_", "");
+  }
+  const digits = base === 16 ? /^[0-9a-fA-F]+$/ : base === 8 ? /^[0-7]+$/ : base === 2 ? /^[01]+$/ : /^[0-9]+$/;
+  if (body === "" ) return base === 8 && s === "0" ? 0n : undefined;
+  if (!digits.test(body)) return undefined;
+  const prefix = base === 16 ? "0x" : base === 8 ? "0o" : base === 2 ? "0b" : "";
+  const v = BigInt(prefix + body);
+  return neg ? -v : v;
+}
+
+function parseGoFloat(text: string): number | undefined {
+  let s = text.replaceAll("_", "");
+  let sign = 1;
+  if (s.startsWith("+") || s.startsWith("-")) {
+    if (s.startsWith("-")) sign = -1;
+    s = s.slice(1);
+  }
+  if (/^0[xX]/.test(s)) {
+    const m = /^0[xX]([0-9a-fA-F]*)(?:\.([0-9a-fA-F]*))?[pP]([+-]?[0-9]+)$/.exec(s);
+    if (!m) return undefined;
+    const ip = m[1] ?? "";
+    const fp = m[2] ?? "";
+    if (ip === "" && fp === "") return undefined;
+    const mant = parseInt((ip + fp) || "0", 16);
+    return sign * mant * 2 ** (Number(m[3]) - 4 * fp.length);
+  }
+  if (!/^([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$/.test(s)) return undefined;
+  return sign * Number(s);
+}
+
+export class Parser {
+  private readonly tokens: Token[];
+  private index = 0;
+  private furthest = 0;
+  private vars: string[] = ["$"];
+  private rangeDepth = 0;
+  private actionLine = 0;
+  private depth = 0;
+  private readonly text: string;
+  private readonly parseName: string;
+  private readonly options: ParseOptions;
+  readonly trees = new Map<string, Tree>();
+
+  constructor(name: string, text: string, options: ParseOptions) {
+    this.text = text;
+    this.parseName = name;
+    this.options = options;
+    const lexOptions: Parameters<typeof lex>[1] = {
+      breakOK: !options.hasFunction("break"),
+      continueOK: !options.hasFunction("continue"),
+    };
+    if (options.leftDelim !== undefined) lexOptions.leftDelim = options.leftDelim;
+    if (options.rightDelim !== undefined) lexOptions.rightDelim = options.rightDelim;
+    this.tokens = lex(text, lexOptions);
+  }
+
+  private errorf(message: string): never {
+    const tok = this.tokens[Math.min(this.furthest, this.tokens.length - 1)];
+    const line = tok?.line ?? 1;
+    const column = tok ? positionOf(this.text, tok.pos).column : 0;
+    throw new TemplateError({ phase: "parse", name: this.parseName, line, column, message: `template: ${this.parseName}:${line}: ${message}` });
+  }
+
+  private tok(i: number): Token {
+    const last = this.tokens[this.tokens.length - 1];
+    const t = this.tokens[i] ?? last;
+    if (t === undefined) throw new Error("empty token stream");
+    return t;
+  }
+
+  private next(): Token {
+    const t = this.tok(this.index);
+    if (this.index < this.tokens.length - 1) this.index++;
+    else this.index = this.tokens.length; // past a terminal token: keep returning it
+    this.furthest = Math.max(this.furthest, Math.min(this.index - 1, this.tokens.length - 1));
+    return t;
+  }
+  private backup(n = 1): void {
+    this.index -= n;
+  }
+  private peek(): Token {
+    const t = this.tok(this.index);
+    this.furthest = Math.max(this.furthest, Math.min(this.index, this.tokens.length - 1));
+    return t;
+  }
+  private nextNonSpace(): Token {
+    let t = this.next();
+    while (t.type === "space") t = this.next();
+    return t;
+  }
+  private peekNonSpace(): Token {
+    const t = this.nextNonSpace();
+    this.backup();
+    return t;
+  }
+  private expect(type: TokenType, context: string): Token {
+    const t = this.nextNonSpace();
+    if (t.type !== type) this.unexpected(t, context);
+    return t;
+  }
+  private unexpected(t: Token, context: string): never {
+    if (t.type === "error") {
+      let extra = "";
+      if (this.actionLine !== 0 && this.actionLine !== t.line) {
+        extra = ` in action started at ${this.parseName}:${this.actionLine}`;
+        if (t.value.endsWith(" action")) extra = extra.slice(" in action".length);
+      }
+      this.errorf(`${tokenString(t)}${extra}`);
+    }
+    this.errorf(`unexpected ${tokenString(t)} in ${context}`);
+  }
+  private unquote(t: Token): string {
+    try {
+      return unquote(t.value);
+    } catch (e) {
+      this.errorf(e instanceof Error ? e.message : "invalid syntax");
+    }
+  }
+
+  private add(tree: Tree): void {
+    const existing = this.trees.get(tree.name);
+    if (existing === undefined || isEmptyTree(existing.root)) {
+      this.trees.set(tree.name, tree);
+      return;
+    }
+    if (!isEmptyTree(tree.root)) this.errorf(`template: multiple definition of template ${goQuote(tree.name)}`);
+  }
+
+  private newTree(name: string, root: ListNode): Tree {
+    return { name, parseName: this.parseName, root, text: this.text };
+  }
+
+  /** Parses the whole text; returns the named trees (the top one under `name`). */
+  parse(): Map<string, Tree> {
+    const root: ListNode = { kind: "list", pos: this.peek().pos, nodes: [] };
+    while (this.peek().type !== "eof") {
+      if (this.peek().type === "leftDelim") {
+        const delimIndex = this.index;
+        this.next();
+        if (this.nextNonSpace().type === "define") {
+          this.parseDefinition();
+          continue;
+        }
+        this.index = delimIndex;
+      }
+      const n = this.textOrAction();
+      if (n.kind === "end" || n.kind === "else") this.errorf(`unexpected ${n.kind === "end" ? "{{end}}" : "{{else}}"}`);
+      root.nodes.push(n);
+    }
+    this.add(this.newTree(this.parseName, root));
+    return this.trees;
+  }
+
+  private parseDefinition(): void {
+    const context = "define clause";
+    const t = this.nextNonSpace();
+    if (t.type !== "string" && t.type !== "rawString") this.unexpected(t, context);
+    const name = this.unquote(t);
+    this.expect("rightDelim", context);
+    const savedVars = this.vars;
+    this.vars = ["$"];
+    const { list, next } = this.itemList();
+    this.vars = savedVars;
+    if (next.kind !== "end") this.errorf(`unexpected {{else}} in ${context}`);
+    this.add(this.newTree(name, list));
+  }
+
+  private itemList(): { list: ListNode; next: Node } {
+    const list: ListNode = { kind: "list", pos: this.peekNonSpace().pos, nodes: [] };
+    while (this.peekNonSpace().type !== "eof") {
+      const n = this.textOrAction();
+      if (n.kind === "end" || n.kind === "else") return { list, next: n };
+      list.nodes.push(n);
+    }
+    this.errorf("unexpected EOF");
+  }
+
+  private textOrAction(): Node {
+    const t = this.nextNonSpace();
+    switch (t.type) {
+      case "text":
+        return { kind: "text", pos: t.pos, text: t.value };
+      case "leftDelim": {
+        this.actionLine = t.line;
+        try {
+          return this.action();
+        } finally {
+          this.actionLine = 0;
+        }
+      }
+      case "comment":
+        return { kind: "comment", pos: t.pos, text: t.value };
+      default:
+        this.unexpected(t, "input");
+    }
+  }
+
+  private action(): Node {
+    const t = this.nextNonSpace();
+    switch (t.type) {
+      case "block":
+        return this.blockControl();
+      case "break":
+      case "continue": {
+        const kw = t.type;
+        const n = this.nextNonSpace();
+        if (n.type !== "rightDelim") this.unexpected(n, `{{${kw}}}`);
+        if (this.rangeDepth === 0) this.errorf(`{{${kw}}} outside {{range}}`);
+        return { kind: kw, pos: t.pos, line: t.line };
+      }
+      case "else": {
+        const p = this.peekNonSpace();
+        if (p.type === "if" || p.type === "with") return { kind: "else", pos: p.pos, line: p.line };
+        const r = this.expect("rightDelim", "else");
+        return { kind: "else", pos: r.pos, line: r.line };
+      }
+      case "end":
+        return { kind: "end", pos: this.expect("rightDelim", "end").pos };
+      case "if":
+      case "range":
+      case "with":
+        return this.parseControl(t.type);
+      case "template": {
+        const context = "template clause";
+        const nameTok = this.nextNonSpace();
+        const name = this.templateName(nameTok, context);
+        let pipe: PipeNode | undefined;
+        if (this.nextNonSpace().type !== "rightDelim") {
+          this.backup();
+          pipe = this.pipeline(context, "rightDelim");
+        }
+        return { kind: "template", pos: nameTok.pos, line: nameTok.line, name, pipe };
+      }
+      default:
+        break;
+    }
+    this.backup();
+    const p = this.peek();
+    return { kind: "action", pos: p.pos, line: p.line, pipe: this.pipeline("command", "rightDelim") };
+  }
+
+  private templateName(t: Token, context: string): string {
+    if (t.type === "string" || t.type === "rawString") return this.unquote(t);
+    this.unexpected(t, context);
+  }
+
+  private blockControl(): Node {
+    const context = "block clause";
+    const nameTok = this.nextNonSpace();
+    const name = this.templateName(nameTok, context);
+    const pipe = this.pipeline(context, "rightDelim");
+    const savedVars = this.vars;
+    const savedRange = this.rangeDepth;
+    this.vars = ["$"];
+    this.rangeDepth = 0;
+    const { list, next } = this.itemList();
+    this.vars = savedVars;
+    this.rangeDepth = savedRange;
+    if (next.kind !== "end") this.errorf(`unexpected {{else}} in ${context}`);
+    this.add(this.newTree(name, list));
+    return { kind: "template", pos: nameTok.pos, line: nameTok.line, name, pipe };
+  }
+
+  private parseControl(context: "if" | "range" | "with"): Node {
+    const mark = this.vars.length;
+    try {
+      const pipe = this.pipeline(context, "rightDelim");
+      if (context === "range") this.rangeDepth++;
+      let { list, next } = this.itemList();
+      if (context === "range") this.rangeDepth--;
+      let elseList: ListNode | undefined;
+      if (next.kind === "else") {
+        const p = this.peek();
+        if ((context === "if" && p.type === "if") || (context === "with" && p.type === "with")) {
+          this.next();
+          elseList = { kind: "list", pos: next.pos, nodes: [this.parseControl(context)] };
+        } else {
+          ({ list: elseList, next } = this.itemList());
+          if (next.kind !== "end") this.errorf(`expected end; found {{else}}`);
+        }
+      }
+      return { kind: context, pos: pipe.pos, line: pipe.line, pipe, list, elseList };
+    } finally {
+      this.vars.length = mark;
+    }
+  }
+
+  private pipeline(context: string, end: TokenType): PipeNode {
+    const first = this.peekNonSpace();
+    const pipe: PipeNode = { kind: "pipe", pos: first.pos, line: first.line, isAssign: false, decl: [], cmds: [] };
+    for (;;) {
+      const v = this.peekNonSpace();
+      if (v.type !== "variable") break;
+      const vIndex = this.index;
+      this.next();
+      const after = this.peek();
+      const nxt = this.peekNonSpace();
+      if (nxt.type === "assign" || nxt.type === "declare") {
+        pipe.isAssign = nxt.type === "assign";
+        this.nextNonSpace();
+        pipe.decl.push(this.newVariable(v.pos, v.value));
+        this.vars.push(v.value);
+        break;
+      }
+      if (nxt.type === "char" && nxt.value === ",") {
+        this.nextNonSpace();
+        pipe.decl.push(this.newVariable(v.pos, v.value));
+        this.vars.push(v.value);
+        if (context === "range" && pipe.decl.length < 2) {
+          const p = this.peekNonSpace().type;
+          if (p === "variable" || p === "rightDelim" || p === "rightParen") continue;
+          this.errorf("range can only initialize variables");
+        }
+        this.errorf(`too many declarations in ${context}`);
+      }
+      void after;
+      this.index = vIndex;
+      break;
+    }
+    for (;;) {
+      const t = this.nextNonSpace();
+      if (t.type === end) {
+        this.checkPipeline(pipe, context);
+        return pipe;
+      }
+      switch (t.type) {
+        case "bool": case "charConstant": case "complex": case "dot": case "field": case "identifier":
+        case "number": case "nil": case "rawString": case "string": case "variable": case "leftParen":
+          this.backup();
+          pipe.cmds.push(this.command());
+          break;
+        default:
+          this.unexpected(t, context);
+      }
+    }
+  }
+
+  private checkPipeline(pipe: PipeNode, context: string): void {
+    if (pipe.cmds.length === 0) this.errorf(`missing value for ${context}`);
+    pipe.cmds.slice(1).forEach((c, i) => {
+      const k = c.args[0]?.kind;
+      if (k === "bool" || k === "dot" || k === "nil" || k === "number" || k === "string") {
+        this.errorf(`non executable command in pipeline stage ${i + 2}`);
+      }
+    });
+  }
+
+  private command(): CommandNode {
+    const cmd: CommandNode = { kind: "command", pos: this.peekNonSpace().pos, args: [] };
+    for (;;) {
+      this.peekNonSpace();
+      const operand = this.operand();
+      if (operand !== undefined) cmd.args.push(operand);
+      const t = this.next();
+      if (t.type === "space") continue;
+      if (t.type === "rightDelim" || t.type === "rightParen") this.backup();
+      else if (t.type !== "pipe") this.unexpected(t, "operand");
+      break;
+    }
+    if (cmd.args.length === 0) this.errorf("empty command");
+    return cmd;
+  }
+
+  private operand(): Node | undefined {
+    let node = this.term();
+    if (node === undefined) return undefined;
+    if (this.peek().type === "field") {
+      const chainPos = this.peek().pos;
+      const fields: string[] = [];
+      while (this.peek().type === "field") fields.push(this.next().value.slice(1));
+      switch (node.kind) {
+        case "field":
+          node = { kind: "field", pos: chainPos, ident: [...node.ident, ...fields] };
+          break;
+        case "variable":
+          node = { kind: "variable", pos: chainPos, ident: [...node.ident, ...fields] };
+          break;
+        case "bool": case "string": case "number": case "nil": case "dot": {
+          const s = node.kind === "bool" ? String(node.value) : node.kind === "string" ? node.quoted : node.kind === "number" ? node.text : node.kind === "nil" ? "nil" : ".";
+          this.errorf(`unexpected . after term ${goQuote(s)}`);
+          break;
+        }
+        default:
+          node = { kind: "chain", pos: chainPos, node, field: fields };
+      }
+    }
+    return node;
+  }
+
+  private newVariable(pos: number, name: string): VariableNode {
+    return { kind: "variable", pos, ident: name.split(".") };
+  }
+
+  private term(): Node | undefined {
+    const t = this.nextNonSpace();
+    switch (t.type) {
+      case "identifier":
+        if (!this.options.hasFunction(t.value)) this.errorf(`function ${goQuote(t.value)} not defined`);
+        return { kind: "identifier", pos: t.pos, ident: t.value };
+      case "dot":
+        return { kind: "dot", pos: t.pos };
+      case "nil":
+        return { kind: "nil", pos: t.pos };
+      case "variable": {
+        const v = this.newVariable(t.pos, t.value);
+        if (!this.vars.includes(v.ident[0] ?? "")) this.errorf(`undefined variable ${goQuote(v.ident[0] ?? "")}`);
+        return v;
+      }
+      case "field":
+        return { kind: "field", pos: t.pos, ident: t.value.slice(1).split(".") };
+      case "bool":
+        return { kind: "bool", pos: t.pos, value: t.value === "true" };
+      case "charConstant":
+      case "complex":
+      case "number": {
+        try {
+          return { kind: "number", pos: t.pos, ...parseNumber(t.value, t.type) };
+        } catch (e) {
+          this.errorf(e instanceof Error ? e.message : String(e));
+        }
+        break;
+      }
+      case "leftParen": {
+        if (this.depth >= (this.options.maxExpressionDepth ?? 10000)) this.errorf("max expression depth exceeded");
+        this.depth++;
+        try {
+          return this.pipeline("parenthesized pipeline", "rightParen");
+        } finally {
+          this.depth--;
+        }
+      }
+      case "string":
+      case "rawString":
+        return { kind: "string", pos: t.pos, quoted: t.value, text: this.unquote(t) };
+      default:
+        break;
+    }
+    this.backup();
+    return undefined;
+  }
+}
+
+export function parseTemplate(name: string, text: string, options: ParseOptions): Map<string, Tree> {
+  return new Parser(name, text, options).parse();
+}

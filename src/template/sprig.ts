@@ -1,0 +1,692 @@
+// Sprig v3 functions (Masterminds/sprig) as ESO and Sealed Secrets install them, minus env,
+// expandenv and getHostByName (no template may read the environment or the network).
+import { createHash } from "node:crypto";
+import bcrypt from "bcryptjs";
+import { decodeBase32, decodeStd, encodeBase32 } from "./base64.ts";
+import { FuncError } from "./errors.ts";
+import { type CallContext, type TemplateFunction, fn } from "./funcs.ts";
+import { marshal, unmarshal } from "./json.ts";
+import { formatValue, sprintf } from "./printf.ts";
+import { goQuote } from "./strconv.ts";
+import { formatTime, inZone, unixTime } from "./time.ts";
+import {
+  GoTime, Int64, type GoMap, type Value, intValue, isIntLike, isMap, isSlice, kindName, sliceElemType, typeName, typedSlice,
+} from "./values.ts";
+import type { TemplateProfile } from "./template.ts";
+
+/** sprig strval: fmt.Sprintf("%v") for everything but strings and bytes. */
+export function strval(v: Value): string {
+  if (typeof v === "string") return v;
+  if (v instanceof Uint8Array) return Buffer.from(v).toString("utf8");
+  if (v === undefined || v === null) return "<nil>";
+  return formatValue(v, "v");
+}
+
+/** sprig empty: the zero value of its type (structs, e.g. times, are never empty). */
+export function empty(v: Value): boolean {
+  if (v === undefined || v === null) return true;
+  if (typeof v === "string") return v.length === 0;
+  if (typeof v === "boolean") return !v;
+  if (typeof v === "number") return v === 0;
+  if (isIntLike(v)) return intValue(v) === 0n;
+  if (v instanceof GoTime) return false;
+  if (v instanceof Uint8Array || isSlice(v)) return v.length === 0;
+  return v.size === 0;
+}
+
+function strslice(v: Value): string[] {
+  if (isSlice(v)) {
+    if (sliceElemType(v) === "string") return v as string[];
+    return v.filter((x) => x !== null && x !== undefined).map(strval);
+  }
+  if (v instanceof Uint8Array) return [...v].map((b) => String(b));
+  if (v === null || v === undefined) return [];
+  return [strval(v)];
+}
+
+/** spf13/cast ToInt64 as sprig uses it (errors become 0). */
+export function toInt64(v: Value): bigint {
+  if (isIntLike(v)) return intValue(v);
+  if (typeof v === "number") return Number.isFinite(v) ? BigInt(Math.trunc(v)) : 0n;
+  if (typeof v === "boolean") return v ? 1n : 0n;
+  if (typeof v === "string") {
+    let s = v.trim() === v ? v : v;
+    if (/^[+-]?\d+\.0*$/.test(s)) s = s.replace(/\.0*$/, "");
+    try {
+      if (/^[+-]?(0[xX][0-9a-fA-F]+|0[bB][01]+|0[oO]?[0-7]+|[1-9][0-9]*|0)$/.test(s)) {
+        const neg = s.startsWith("-");
+        const body = s.replace(/^[+-]/, "");
+        const norm = /^0[0-7]+$/.test(body) ? "0o" + body.slice(1) : body;
+        const n = BigInt(norm);
+        return neg ? -n : n;
+      }
+    } catch {
+      return 0n;
+    }
+    return 0n;
+  }
+  return 0n;
+}
+
+function toFloat64(v: Value): number {
+  if (isIntLike(v)) return Number(intValue(v));
+  if (typeof v === "number") return v;
+  if (typeof v === "boolean") return v ? 1 : 0;
+  if (typeof v === "string") {
+    const n = Number(v);
+    return v.trim() !== "" && Number.isFinite(n) ? n : 0;
+  }
+  return 0;
+}
+
+const GO_SPACE = /^[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+|[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+$/g;
+
+export function goTrimSpace(s: string): string {
+  return s.replace(GO_SPACE, "");
+}
+
+function goTrim(s: string, cutset: string): string {
+  const set = new Set([...cutset]);
+  const chars = [...s];
+  let a = 0;
+  let b = chars.length;
+  while (a < b && set.has(chars[a] ?? "")) a++;
+  while (b > a && set.has(chars[b - 1] ?? "")) b--;
+  return chars.slice(a, b).join("");
+}
+
+/** strings.Title: upper-cases letters that follow a separator. */
+function title(s: string): string {
+  let prev = " ";
+  let out = "";
+  for (const ch of s) {
+    const isSep = /[A-Za-z0-9_]/.test(prev) ? false : /[\p{L}\p{Nd}]/u.test(prev) ? false : /\s/u.test(prev) || prev.charCodeAt(0) < 0x80;
+    out += isSep ? ch.toUpperCase() : ch;
+    prev = ch;
+  }
+  return out;
+}
+
+function list(args: Value[]): Value[] {
+  return [...args];
+}
+
+function requireList(name: string, v: Value): Value[] {
+  if (isSlice(v)) return v;
+  if (v instanceof Uint8Array) return [...v].map((b) => BigInt(b));
+  if (v === undefined || v === null) throw new FuncError("runtime error: invalid memory address or nil pointer dereference");
+  throw new FuncError(`Cannot find ${name} on type ${kindName(v)}`);
+}
+
+function asInterfaceSlice(items: Value[], like: Value): Value[] {
+  void like;
+  return items;
+}
+
+function dict(args: Value[]): GoMap {
+  const m: GoMap = new Map();
+  for (let i = 0; i < args.length; i += 2) {
+    const k = strval(args[i]);
+    m.set(k, i + 1 >= args.length ? "" : (args[i + 1] ?? null));
+  }
+  return m;
+}
+
+function sha(alg: string, s: string): string {
+  return createHash(alg).update(s, "utf8").digest("hex");
+}
+
+function adler32(s: string): bigint {
+  let a = 1;
+  let b = 0;
+  for (const byte of Buffer.from(s, "utf8")) {
+    a = (a + byte) % 65521;
+    b = (b + a) % 65521;
+  }
+  return BigInt(((b << 16) | a) >>> 0);
+}
+
+function uuidv4(ctx: CallContext): string {
+  const b = ctx.randomBytes(16);
+  b[6] = ((b[6] ?? 0) & 0x0f) | 0x40;
+  b[8] = ((b[8] ?? 0) & 0x3f) | 0x80;
+  const h = Buffer.from(b).toString("hex");
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+function bcryptHash(password: string, ctx: CallContext): string {
+  if (Buffer.byteLength(password, "utf8") > 72) {
+    return "failed to encrypt string with bcrypt: bcrypt: password length exceeds 72 bytes";
+  }
+  const salt = "$2a$10$" + bcrypt.encodeBase64(Array.from(ctx.randomBytes(16)), 16);
+  return bcrypt.hashSync(password, salt);
+}
+
+function htpasswd(user: string, password: string, alg: string, ctx: CallContext): string {
+  if (user.includes(":")) return `invalid username: ${user}`;
+  if (alg === "sha") return `${user}:{SHA}${createHash("sha1").update(password, "utf8").digest("base64")}`;
+  return `${user}:${bcryptHash(password, ctx)}`;
+}
+
+function toTime(v: Value, ctx: CallContext): GoTime {
+  if (v instanceof GoTime) return v;
+  if (typeof v === "bigint" || v instanceof Int64) return unixTime(Number(intValue(v)));
+  const d = ctx.now();
+  return new GoTime(d.getTime());
+}
+
+const CHARSETS = {
+  alnum: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789",
+  alpha: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz",
+  numeric: "0123456789",
+  ascii: Array.from({ length: 95 }, (_, i) => String.fromCharCode(32 + i)).join(""),
+};
+
+function randString(count: bigint, set: string, ctx: CallContext): string {
+  const n = Number(count);
+  if (n < 0) throw new FuncError("count must be non-negative");
+  ctx.checkSize(n);
+  const bytes = ctx.randomBytes(n * 2);
+  let out = "";
+  for (let i = 0; i < n; i++) out += set[(((bytes[2 * i] ?? 0) << 8) | (bytes[2 * i + 1] ?? 0)) % set.length];
+  return out;
+}
+
+function deepCopy(v: Value): Value {
+  if (isSlice(v)) {
+    const out = v.map(deepCopy);
+    const elem = sliceElemType(v);
+    return elem ? typedSlice(out, elem) : out;
+  }
+  if (isMap(v)) {
+    const m: GoMap = new Map();
+    for (const [k, x] of v) m.set(k, deepCopy(x));
+    return m;
+  }
+  return v;
+}
+
+/** mergo.Merge semantics, simplified: fill keys missing (or empty) in dst from src, recursively for maps. */
+function mergeInto(dst: GoMap, src: GoMap, overwrite: boolean): void {
+  for (const [k, sv] of src) {
+    const dv = dst.get(k);
+    if (isMap(dv) && isMap(sv)) mergeInto(dv, sv, overwrite);
+    else if (!dst.has(k) || empty(dv ?? null) || (overwrite && !empty(sv))) dst.set(k, deepCopy(sv));
+  }
+}
+
+function regex(pattern: string): RegExp {
+  try {
+    return new RegExp(pattern.replace(/\(\?P</g, "(?<"), "gu");
+  } catch (e) {
+    throw new FuncError(`error parsing regexp: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+function goRegexReplacement(repl: string): string {
+  // Go: $1, ${1}, ${name}; JS: $1, $<name>; "$$" is a literal $ in both.
+  return repl.replace(/\$\{(\w+)\}|\$(\w+)/g, (_m, a: string | undefined, b: string | undefined) => {
+    const name = a ?? b ?? "";
+    return /^\d+$/.test(name) ? `$${name}` : `$<${name}>`;
+  });
+}
+
+export function sprigFunctions(profile: TemplateProfile): Map<string, TemplateFunction> {
+  const s = (f: (x: string) => Value) => fn(["string"], ([a]) => f(a as string));
+  const s2 = (f: (a: string, b: string) => Value) => fn(["string", "string"], ([a, b]) => f(a as string, b as string));
+  const m: [string, TemplateFunction][] = [
+    ["hello", fn([], () => "Hello!")],
+    // strings
+    ["trim", s(goTrimSpace)],
+    ["upper", s((x) => x.toUpperCase())],
+    ["lower", s((x) => x.toLowerCase())],
+    ["title", s(title)],
+    ["untitle", s((x) => x.replace(/(^|\s)(\S)/gu, (_m, sp: string, c: string) => sp + c.toLowerCase()))],
+    ["substr", fn(["int", "int", "string"], ([a, b, str]) => {
+      const st = Number(a as bigint);
+      const en = Number(b as bigint);
+      const x = str as string;
+      if (st < 0) return x.slice(0, en);
+      if (en < 0 || en > x.length) return x.slice(st);
+      return x.slice(st, en);
+    })],
+    ["repeat", fn(["int", "string"], ([c, str], ctx) => {
+      const n = Number(c as bigint);
+      if (n < 0) throw new FuncError("strings: negative Repeat count");
+      ctx.checkSize(n * (str as string).length);
+      return (str as string).repeat(n);
+    })],
+    ["trimall", s2((a, b) => goTrim(b, a))],
+    ["trimAll", s2((a, b) => goTrim(b, a))],
+    ["trimSuffix", s2((a, b) => (b.endsWith(a) ? b.slice(0, b.length - a.length) : b))],
+    ["trimPrefix", s2((a, b) => (b.startsWith(a) ? b.slice(a.length) : b))],
+    ["nospace", s((x) => x.replace(/\s/gu, ""))],
+    ["trunc", fn(["int", "string"], ([c, str]) => {
+      const n = Number(c as bigint);
+      const x = str as string;
+      if (n < 0 && x.length + n > 0) return x.slice(x.length + n);
+      if (n >= 0 && x.length > n) return x.slice(0, n);
+      return x;
+    })],
+    ["abbrev", fn(["int", "string"], ([w, str]) => {
+      const n = Number(w as bigint);
+      const x = str as string;
+      if (n < 4 || x.length <= n) return x;
+      return x.slice(0, n - 3) + "...";
+    })],
+    ["initials", s((x) => x.split(/\s+/u).filter(Boolean).map((w) => [...w][0] ?? "").join(""))],
+    ["randAlphaNum", fn(["int"], ([c], ctx) => randString(c as bigint, CHARSETS.alnum, ctx))],
+    ["randAlpha", fn(["int"], ([c], ctx) => randString(c as bigint, CHARSETS.alpha, ctx))],
+    ["randAscii", fn(["int"], ([c], ctx) => randString(c as bigint, CHARSETS.ascii, ctx))],
+    ["randNumeric", fn(["int"], ([c], ctx) => randString(c as bigint, CHARSETS.numeric, ctx))],
+    ["swapcase", s((x) => [...x].map((c) => (c === c.toUpperCase() ? c.toLowerCase() : c.toUpperCase())).join(""))],
+    ["snakecase", s((x) => x.replace(/([a-z0-9])([A-Z])/g, "$1_$2").replace(/[\s-]+/g, "_").toLowerCase())],
+    ["camelcase", s((x) => x.split(/[_\s-]+/).filter(Boolean).map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join(""))],
+    ["kebabcase", s((x) => x.replace(/([a-z0-9])([A-Z])/g, "$1-$2").replace(/[\s_]+/g, "-").toLowerCase())],
+    ["wrap", fn(["int", "string"], ([l, str]) => wrap(str as string, Number(l as bigint), "\n"))],
+    ["wrapWith", fn(["int", "string", "string"], ([l, sep, str]) => wrap(str as string, Number(l as bigint), sep as string))],
+    ["contains", s2((sub, str) => str.includes(sub))],
+    ["hasPrefix", s2((sub, str) => str.startsWith(sub))],
+    ["hasSuffix", s2((sub, str) => str.endsWith(sub))],
+    ["quote", fn([], (args) => args.filter((a) => a !== null && a !== undefined).map((a) => goQuote(strval(a))).join(" "), "any")],
+    ["squote", fn([], (args) => args.filter((a) => a !== null && a !== undefined).map((a) => `'${strval(a)}'`).join(" "), "any")],
+    ["cat", fn([], (args) => args.filter((a) => a !== null && a !== undefined).map(strval).join(" "), "any")],
+    ["indent", fn(["int", "string"], ([n, v], ctx) => {
+      const pad = " ".repeat(Math.max(0, Number(n as bigint)));
+      const out = pad + (v as string).replaceAll("\n", "\n" + pad);
+      ctx.checkSize(out.length);
+      return out;
+    })],
+    ["nindent", fn(["int", "string"], ([n, v], ctx) => {
+      const pad = " ".repeat(Math.max(0, Number(n as bigint)));
+      const out = "\n" + pad + (v as string).replaceAll("\n", "\n" + pad);
+      ctx.checkSize(out.length);
+      return out;
+    })],
+    ["replace", fn(["string", "string", "string"], ([o, n, src]) => (src as string).replaceAll(o as string, n as string))],
+    ["plural", fn(["string", "string", "int"], ([one, many, c]) => ((c as bigint) === 1n ? one : many) as string)],
+    ["sha1sum", s((x) => sha("sha1", x))],
+    ["sha256sum", s((x) => sha("sha256", x))],
+    ["sha512sum", s((x) => sha("sha512", x))],
+    ["adler32sum", s((x) => adler32(x).toString())],
+    ["toString", fn(["any"], ([v]) => strval(v))],
+    ["atoi", s((x) => (/^[+-]?\d+$/.test(x) ? BigInt(x) : 0n))],
+    ["int64", fn(["any"], ([v]) => new Int64(toInt64(v)))],
+    ["int", fn(["any"], ([v]) => BigInt.asIntN(64, toInt64(v)))],
+    ["float64", fn(["any"], ([v]) => toFloat64(v))],
+    ["seq", fn([], (args, ctx) => {
+      const p = args.map((a) => Number(a as bigint));
+      let [start, step, end] = [1, 1, 0];
+      if (p.length === 0) return "";
+      if (p.length === 1) end = p[0] ?? 0;
+      else if (p.length === 2) [start, end] = [p[0] ?? 0, p[1] ?? 0];
+      else [start, step, end] = [p[0] ?? 0, p[1] ?? 0, p[2] ?? 0];
+      if (p.length < 3) step = end < start ? -1 : 1;
+      if (step === 0 || (end - start) / step < 0) return "";
+      const count = Math.floor((end - start) / step) + 1;
+      ctx.checkSize(count * 8);
+      const out: number[] = [];
+      for (let i = 0; i < count; i++) out.push(start + i * step);
+      return out.join(" ");
+    }, "int")],
+    ["split", s2((sep, orig) => {
+      const m2: GoMap = new Map();
+      goSplit(orig, sep).forEach((v, i) => m2.set(`_${i}`, v));
+      return m2;
+    })],
+    ["splitList", s2((sep, orig) => typedSlice(goSplit(orig, sep), "string"))],
+    ["splitn", fn(["string", "int", "string"], ([sep, n, orig]) => {
+      const m2: GoMap = new Map();
+      goSplitN(orig as string, sep as string, Number(n as bigint)).forEach((v, i) => m2.set(`_${i}`, v));
+      return m2;
+    })],
+    ["toStrings", fn(["any"], ([v]) => typedSlice(strslice(v), "string"))],
+    ["until", fn(["int"], ([c], ctx) => untilStep(0n, c as bigint, (c as bigint) < 0n ? -1n : 1n, ctx))],
+    ["untilStep", fn(["int", "int", "int"], ([a, b, st], ctx) => untilStep(a as bigint, b as bigint, st as bigint, ctx))],
+    ["add1", fn(["any"], ([i]) => new Int64(toInt64(i) + 1n))],
+    ["add", fn([], (args) => new Int64(args.reduce<bigint>((acc, b) => acc + toInt64(b), 0n)), "any")],
+    ["sub", fn(["any", "any"], ([a, b]) => new Int64(toInt64(a) - toInt64(b)))],
+    ["div", fn(["any", "any"], ([a, b]) => {
+      const d = toInt64(b);
+      if (d === 0n) throw new FuncError("runtime error: integer divide by zero");
+      return new Int64(toInt64(a) / d);
+    })],
+    ["mod", fn(["any", "any"], ([a, b]) => {
+      const d = toInt64(b);
+      if (d === 0n) throw new FuncError("runtime error: integer divide by zero");
+      return new Int64(toInt64(a) % d);
+    })],
+    ["mul", fn(["any"], ([a, ...rest]) => new Int64(rest.reduce<bigint>((acc, b) => acc * toInt64(b), toInt64(a))), "any")],
+    ["max", fn(["any"], ([a, ...rest]) => new Int64(rest.reduce<bigint>((acc, b) => (toInt64(b) > acc ? toInt64(b) : acc), toInt64(a))), "any")],
+    ["biggest", fn(["any"], ([a, ...rest]) => new Int64(rest.reduce<bigint>((acc, b) => (toInt64(b) > acc ? toInt64(b) : acc), toInt64(a))), "any")],
+    ["min", fn(["any"], ([a, ...rest]) => new Int64(rest.reduce<bigint>((acc, b) => (toInt64(b) < acc ? toInt64(b) : acc), toInt64(a))), "any")],
+    ["maxf", fn(["any"], ([a, ...rest]) => rest.reduce<number>((acc, b) => Math.max(acc, toFloat64(b)), toFloat64(a)), "any")],
+    ["minf", fn(["any"], ([a, ...rest]) => rest.reduce<number>((acc, b) => Math.min(acc, toFloat64(b)), toFloat64(a)), "any")],
+    ["ceil", fn(["any"], ([a]) => Math.ceil(toFloat64(a)))],
+    ["floor", fn(["any"], ([a]) => Math.floor(toFloat64(a)))],
+    ["round", fn(["any", "int"], ([a, p], ) => {
+      const f = 10 ** Number(p as bigint);
+      const x = toFloat64(a) * f;
+      return (x < 0 ? -Math.round(-x) : Math.round(x)) / f;
+    }, "float64")],
+    ["join", fn(["string", "any"], ([sep, v]) => strslice(v).join(sep as string))],
+    ["sortAlpha", fn(["any"], ([v]) => {
+      if (isSlice(v)) return typedSlice(strslice(v).sort(), "string");
+      return typedSlice([strval(v)], "string");
+    })],
+    // defaults
+    ["default", fn(["any"], ([d, ...given]) => (given.length === 0 || empty(given[0] ?? null) ? d ?? null : given[0] ?? null), "any")],
+    ["empty", fn(["any"], ([v]) => empty(v))],
+    ["coalesce", fn([], (args) => args.find((a) => !empty(a)) ?? null, "any")],
+    ["all", fn([], (args) => args.every((a) => !empty(a)), "any")],
+    ["any", fn([], (args) => args.some((a) => !empty(a)), "any")],
+    ["compact", fn(["any"], ([v]) => requireList("compact", v).filter((x) => !empty(x)))],
+    ["mustCompact", fn(["any"], ([v]) => requireList("compact", v).filter((x) => !empty(x)))],
+    ["fromJson", s((x) => {
+      try {
+        return unmarshal(x);
+      } catch {
+        return null;
+      }
+    })],
+    ["mustFromJson", s((x) => {
+      try {
+        return unmarshal(x);
+      } catch (e) {
+        throw new FuncError(e instanceof Error ? e.message : String(e));
+      }
+    })],
+    ["toJson", fn(["any"], ([v]) => safeJson(v, { escapeHTML: true }))],
+    ["toPrettyJson", fn(["any"], ([v]) => safeJson(v, { escapeHTML: true, indent: "  " }))],
+    ["toRawJson", fn(["any"], ([v]) => safeJson(v, { escapeHTML: false }))],
+    ["mustToJson", fn(["any"], ([v]) => marshal(v, { escapeHTML: true }))],
+    ["mustToPrettyJson", fn(["any"], ([v]) => marshal(v, { escapeHTML: true, indent: "  " }))],
+    ["mustToRawJson", fn(["any"], ([v]) => marshal(v, { escapeHTML: false }))],
+    ["ternary", fn(["any", "any", "bool"], ([a, b, c]) => (c ? a : b) ?? null)],
+    ["deepCopy", fn(["any"], ([v]) => deepCopy(v))],
+    ["mustDeepCopy", fn(["any"], ([v]) => {
+      if (v === null || v === undefined) throw new FuncError("copy: Must not be nil");
+      return deepCopy(v);
+    })],
+    // reflection
+    ["typeOf", fn(["any"], ([v]) => (v === null || v === undefined ? "<nil>" : typeName(v)))],
+    ["typeIs", fn(["string", "any"], ([t, v]) => t === (v === null || v === undefined ? "<nil>" : typeName(v)))],
+    ["typeIsLike", fn(["string", "any"], ([t, v]) => {
+      const n = v === null || v === undefined ? "<nil>" : typeName(v);
+      return t === n || t === "*" + n;
+    })],
+    ["kindOf", fn(["any"], ([v]) => kindName(v))],
+    ["kindIs", fn(["string", "any"], ([t, v]) => t === kindName(v))],
+    ["deepEqual", fn(["any", "any"], ([a, b]) => deepEqual(a, b))],
+    // paths (forward slashes)
+    ["base", s((p) => pathBase(p))],
+    ["dir", s((p) => pathDir(p))],
+    ["clean", s((p) => pathClean(p))],
+    ["ext", s((p) => {
+      const m2 = /\.[^./]*$/.exec(p);
+      return m2 ? m2[0] : "";
+    })],
+    ["isAbs", s((p) => p.startsWith("/"))],
+    // encoding
+    ["b64enc", s((x) => Buffer.from(x, "utf8").toString("base64"))],
+    ["b64dec", s((x) => {
+      try {
+        return Buffer.from(decodeStd(x)).toString("utf8");
+      } catch (e) {
+        return e instanceof Error ? e.message : String(e);
+      }
+    })],
+    ["b32enc", s((x) => encodeBase32(Buffer.from(x, "utf8")))],
+    ["b32dec", s((x) => {
+      try {
+        return Buffer.from(decodeBase32(x)).toString("utf8");
+      } catch (e) {
+        return e instanceof Error ? e.message : String(e);
+      }
+    })],
+    // data structures
+    ["tuple", fn([], list, "any")],
+    ["list", fn([], list, "any")],
+    ["dict", fn([], dict, "any")],
+    ["get", fn(["map", "string"], ([d, k]) => {
+      const mm = d as GoMap | null;
+      return mm?.has(k as string) ? (mm.get(k as string) ?? null) : "";
+    })],
+    ["set", fn(["map", "string", "any"], ([d, k, v]) => {
+      if (d === null) throw new FuncError("assignment to entry in nil map");
+      (d as GoMap).set(k as string, v ?? null);
+      return d;
+    })],
+    ["unset", fn(["map", "string"], ([d, k]) => {
+      (d as GoMap | null)?.delete(k as string);
+      return d ?? null;
+    })],
+    ["hasKey", fn(["map", "string"], ([d, k]) => (d as GoMap | null)?.has(k as string) ?? false)],
+    ["pluck", fn(["string"], ([k, ...ds]) => ds.filter((d) => isMap(d) && d.has(k as string)).map((d) => (d as GoMap).get(k as string) ?? null), "map")],
+    ["keys", fn([], (ds) => typedSlice(ds.flatMap((d) => (isMap(d) ? [...d.keys()] : [])), "string"), "map")],
+    ["pick", fn(["map"], ([d, ...ks]) => {
+      const out: GoMap = new Map();
+      for (const k of ks) if ((d as GoMap | null)?.has(k as string)) out.set(k as string, (d as GoMap).get(k as string) ?? null);
+      return out;
+    }, "string")],
+    ["omit", fn(["map"], ([d, ...ks]) => {
+      const out: GoMap = new Map();
+      const skip = new Set(ks as string[]);
+      for (const [k, v] of (d as GoMap | null) ?? new Map<string, Value>()) if (!skip.has(k)) out.set(k, v);
+      return out;
+    }, "string")],
+    ["merge", fn(["map"], ([dst, ...srcs]) => {
+      const d = (dst as GoMap | null) ?? new Map<string, Value>();
+      for (const src of srcs) if (isMap(src)) mergeInto(d, src, false);
+      return d;
+    }, "map")],
+    ["mergeOverwrite", fn(["map"], ([dst, ...srcs]) => {
+      const d = (dst as GoMap | null) ?? new Map<string, Value>();
+      for (const src of srcs) if (isMap(src)) mergeInto(d, src, true);
+      return d;
+    }, "map")],
+    ["values", fn(["map"], ([d]) => [...((d as GoMap | null)?.values() ?? [])])],
+    ["append", fn(["any", "any"], ([l, v]) => [...requireList("push", l), v ?? null])],
+    ["push", fn(["any", "any"], ([l, v]) => [...requireList("push", l), v ?? null])],
+    ["mustAppend", fn(["any", "any"], ([l, v]) => [...requireList("push", l), v ?? null])],
+    ["mustPush", fn(["any", "any"], ([l, v]) => [...requireList("push", l), v ?? null])],
+    ["prepend", fn(["any", "any"], ([l, v]) => [v ?? null, ...requireList("prepend", l)])],
+    ["mustPrepend", fn(["any", "any"], ([l, v]) => [v ?? null, ...requireList("prepend", l)])],
+    ["first", fn(["any"], ([l]) => requireList("first", l)[0] ?? null)],
+    ["mustFirst", fn(["any"], ([l]) => requireList("first", l)[0] ?? null)],
+    ["last", fn(["any"], ([l]) => {
+      const xs = requireList("last", l);
+      return xs[xs.length - 1] ?? null;
+    })],
+    ["mustLast", fn(["any"], ([l]) => {
+      const xs = requireList("last", l);
+      return xs[xs.length - 1] ?? null;
+    })],
+    ["rest", fn(["any"], ([l]) => asInterfaceSlice(requireList("rest", l).slice(1), l))],
+    ["mustRest", fn(["any"], ([l]) => requireList("rest", l).slice(1))],
+    ["initial", fn(["any"], ([l]) => requireList("initial", l).slice(0, -1))],
+    ["mustInitial", fn(["any"], ([l]) => requireList("initial", l).slice(0, -1))],
+    ["reverse", fn(["any"], ([l]) => [...requireList("reverse", l)].reverse())],
+    ["mustReverse", fn(["any"], ([l]) => [...requireList("reverse", l)].reverse())],
+    ["uniq", fn(["any"], ([l]) => uniq(requireList("uniq", l)))],
+    ["mustUniq", fn(["any"], ([l]) => uniq(requireList("uniq", l)))],
+    ["without", fn(["any"], ([l, ...omit]) => requireList("without", l).filter((x) => !omit.some((o) => deepEqual(o, x))), "any")],
+    ["mustWithout", fn(["any"], ([l, ...omit]) => requireList("without", l).filter((x) => !omit.some((o) => deepEqual(o, x))), "any")],
+    ["has", fn(["any", "any"], ([needle, hay]) => (hay === null || hay === undefined ? false : requireList("has", hay).some((x) => deepEqual(x, needle))))],
+    ["mustHas", fn(["any", "any"], ([needle, hay]) => (hay === null || hay === undefined ? false : requireList("has", hay).some((x) => deepEqual(x, needle))))],
+    ["concat", fn([], (ls) => ls.flatMap((l) => requireList("concat", l)), "any")],
+    ["dig", fn([], (args) => dig(args), "any")],
+    ["chunk", fn(["int", "any"], ([n, l]) => {
+      const size = Number(n as bigint);
+      const xs = requireList("chunk", l);
+      if (size <= 0) throw new FuncError("size must be positive");
+      const out: Value[] = [];
+      for (let i = 0; i < xs.length; i += size) out.push(xs.slice(i, i + size));
+      return out;
+    })],
+    // crypto
+    ["bcrypt", fn(["string"], ([x], ctx) => bcryptHash(x as string, ctx))],
+    ["htpasswd", profile === "eso"
+      ? fn(["string", "string", "string"], ([u, p, a], ctx) => htpasswd(u as string, p as string, a as string, ctx))
+      : fn(["string", "string"], ([u, p], ctx) => htpasswd(u as string, p as string, "bcrypt", ctx))],
+    ["randBytes", fn(["int"], ([n], ctx) => {
+      ctx.checkSize(Number(n as bigint));
+      return Buffer.from(ctx.randomBytes(Number(n as bigint))).toString("base64");
+    })],
+    ["uuidv4", fn([], (_a, ctx) => uuidv4(ctx))],
+    // dates
+    ["now", fn([], (_a, ctx) => {
+      const d = ctx.now();
+      return new GoTime(d.getTime(), 0, 0, "UTC");
+    })],
+    ["date", fn(["string", "any"], ([f, d], ctx) => formatTime(inZone(toTime(d ?? null, ctx), "Local"), f as string))],
+    ["dateInZone", fn(["string", "any", "string"], ([f, d, z], ctx) => formatTime(inZone(toTime(d ?? null, ctx), z as string), f as string))],
+    ["date_in_zone", fn(["string", "any", "string"], ([f, d, z], ctx) => formatTime(inZone(toTime(d ?? null, ctx), z as string), f as string))],
+    ["htmlDate", fn(["any"], ([d], ctx) => formatTime(inZone(toTime(d ?? null, ctx), "Local"), "2006-01-02"))],
+    ["htmlDateInZone", fn(["any", "string"], ([d, z], ctx) => formatTime(inZone(toTime(d ?? null, ctx), z as string), "2006-01-02"))],
+    ["unixEpoch", fn([], ([t]) => String(Math.floor((t as GoTime).ms / 1000)), undefined)],
+    ["toDate", fn(["string", "string"], ([layout, v]) => parseDate(layout as string, v as string))],
+    // flow control
+    ["fail", fn(["string"], ([msg]) => {
+      throw new FuncError(msg as string);
+    })],
+    // regex (ECMAScript regexps; RE2 syntax mostly overlaps)
+    ["regexMatch", s2((re, str) => regex(re).test(str))],
+    ["mustRegexMatch", s2((re, str) => regex(re).test(str))],
+    ["regexFindAll", fn(["string", "string", "int"], ([re, str, n]) => typedSlice(limitN([...(str as string).matchAll(regex(re as string))].map((x) => x[0]), Number(n as bigint)), "string"))],
+    ["regexFind", s2((re, str) => regex(re).exec(str)?.[0] ?? "")],
+    ["regexReplaceAll", fn(["string", "string", "string"], ([re, str, repl]) => (str as string).replace(regex(re as string), goRegexReplacement(repl as string)))],
+    ["regexReplaceAllLiteral", fn(["string", "string", "string"], ([re, str, repl]) => (str as string).replace(regex(re as string), () => repl as string))],
+    ["regexSplit", fn(["string", "string", "int"], ([re, str, n]) => typedSlice(limitN((str as string).split(regex(re as string)), Number(n as bigint)), "string"))],
+    ["regexQuoteMeta", s((x) => x.replace(/[\\.+*?()|[\]{}^$]/g, "\\$&"))],
+    ["printf", fn(["string"], ([f, ...rest]) => sprintf(f as string, rest), "any")],
+  ];
+  // unixEpoch takes a time.Time
+  const table = new Map(m);
+  table.set("unixEpoch", fn(["any"], ([t]) => {
+    if (!(t instanceof GoTime)) throw new FuncError(`wrong type: expected time.Time`);
+    return String(Math.floor(t.ms / 1000));
+  }));
+  table.delete("printf");
+  return table;
+}
+
+function limitN<T>(xs: T[], n: number): T[] {
+  return n < 0 ? xs : xs.slice(0, n);
+}
+
+function goSplit(s: string, sep: string): string[] {
+  if (sep === "") return [...s];
+  return s.split(sep);
+}
+
+function goSplitN(s: string, sep: string, n: number): string[] {
+  if (n === 0) return [];
+  const parts = goSplit(s, sep);
+  if (n < 0 || parts.length <= n) return parts;
+  return [...parts.slice(0, n - 1), parts.slice(n - 1).join(sep)];
+}
+
+function untilStep(start: bigint, stop: bigint, step: bigint, ctx: CallContext): Value {
+  const out: bigint[] = [];
+  if (step === 0n) return typedSlice([], "int");
+  const count = (stop - start) / step;
+  ctx.checkSize(Number(count > 0n ? count : 0n) * 8);
+  if (step > 0n) for (let i = start; i < stop; i += step) out.push(i);
+  else for (let i = start; i > stop; i += step) out.push(i);
+  return typedSlice(out, "int");
+}
+
+function uniq(xs: Value[]): Value[] {
+  const out: Value[] = [];
+  for (const x of xs) if (!out.some((y) => deepEqual(x, y))) out.push(x);
+  return out;
+}
+
+export function deepEqual(a: Value, b: Value): boolean {
+  if (a === b) return true;
+  if (typeName(a) !== typeName(b)) return false;
+  if (isIntLike(a) && isIntLike(b)) return intValue(a) === intValue(b);
+  if (isSlice(a) && isSlice(b)) return a.length === b.length && a.every((x, i) => deepEqual(x, b[i]));
+  if (isMap(a) && isMap(b)) return a.size === b.size && [...a].every(([k, v]) => b.has(k) && deepEqual(v, b.get(k)));
+  if (a instanceof GoTime && b instanceof GoTime) return a.ms === b.ms && a.nanos === b.nanos && a.offset === b.offset;
+  return false;
+}
+
+function dig(args: Value[]): Value {
+  if (args.length < 3) throw new FuncError("dig needs at least three arguments");
+  const dict = args[args.length - 1];
+  const def = args[args.length - 2] ?? null;
+  const keys = args.slice(0, -2).map((k) => {
+    if (typeof k !== "string") throw new FuncError("interface conversion: interface {} is not string");
+    return k;
+  });
+  if (!isMap(dict)) throw new FuncError(`interface conversion: interface {} is ${typeName(dict)}, not map[string]interface {}`);
+  let cur: Value = dict;
+  for (let i = 0; i < keys.length; i++) {
+    if (!isMap(cur)) throw new FuncError(`interface conversion: interface {} is ${typeName(cur)}, not map[string]interface {}`);
+    const k = keys[i] ?? "";
+    if (!cur.has(k)) return def;
+    cur = cur.get(k);
+  }
+  return cur ?? null;
+}
+
+function safeJson(v: Value, opts: { escapeHTML: boolean; indent?: string }): string {
+  try {
+    return marshal(v, opts);
+  } catch {
+    return "";
+  }
+}
+
+function pathClean(p: string): string {
+  if (p === "") return ".";
+  const rooted = p.startsWith("/");
+  const parts: string[] = [];
+  for (const seg of p.split("/")) {
+    if (seg === "" || seg === ".") continue;
+    if (seg === "..") {
+      if (parts.length > 0 && parts[parts.length - 1] !== "..") parts.pop();
+      else if (!rooted) parts.push("..");
+    } else parts.push(seg);
+  }
+  const out = (rooted ? "/" : "") + parts.join("/");
+  return out === "" ? (rooted ? "/" : ".") : out;
+}
+
+function pathBase(p: string): string {
+  if (p === "") return ".";
+  const t = p.replace(/\/+$/, "");
+  if (t === "") return "/";
+  return t.slice(t.lastIndexOf("/") + 1);
+}
+
+function pathDir(p: string): string {
+  const i = p.lastIndexOf("/");
+  return pathClean(p.slice(0, i + 1));
+}
+
+function wrap(s: string, width: number, sep: string): string {
+  if (width < 1) width = 1;
+  const words = s.split(" ");
+  const lines: string[] = [];
+  let cur = "";
+  for (const w of words) {
+    if (cur === "") cur = w;
+    else if (cur.length + 1 + w.length <= width) cur += " " + w;
+    else {
+      lines.push(cur);
+      cur = w;
+    }
+  }
+  lines.push(cur);
+  return lines.join(sep);
+}
+
+function parseDate(layout: string, v: string): GoTime {
+  if (layout === "2006-01-02" && /^\d{4}-\d{2}-\d{2}$/.test(v)) return new GoTime(Date.parse(v + "T00:00:00Z"));
+  const ms = Date.parse(v);
+  if (Number.isNaN(ms)) throw new FuncError(`parsing time ${goQuote(v)} as ${goQuote(layout)}: cannot parse`);
+  return new GoTime(ms);
+}
