@@ -17,8 +17,25 @@ export function toYaml(v: Value): string {
   } catch {
     return "";
   }
-  const out = YAML.stringify(json, { indentSeq: false, sortMapEntries: true, lineWidth: 0, minContentWidth: 0, version: "1.1", defaultStringType: "PLAIN", defaultKeyType: "PLAIN" });
+  const doc = new YAML.Document(json, { version: "1.1", sortMapEntries: true });
+  // go-yaml v2 double-quotes strings that would read back as another type, single-quotes the rest that need quoting.
+  YAML.visit(doc, {
+    Scalar(_key, node) {
+      if (typeof node.value !== "string" || node.value.includes("\n")) return;
+      if (node.value === "" || readsAsNonString(node.value)) node.type = "QUOTE_DOUBLE";
+    },
+  });
+  const out = doc.toString({ indentSeq: false, lineWidth: 0, minContentWidth: 0, singleQuote: true });
   return out.replace(/\n$/, "");
+}
+
+function readsAsNonString(s: string): boolean {
+  try {
+    const v: unknown = YAML.parse(s, { version: "1.1" });
+    return v === null || typeof v === "number" || typeof v === "boolean" || v instanceof Date;
+  } catch {
+    return false;
+  }
 }
 
 /** ESO fromYaml: a map; parse errors land in m["Error"]. */

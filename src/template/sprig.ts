@@ -516,6 +516,8 @@ export function sprigFunctions(profile: TemplateProfile): Map<string, TemplateFu
     ["mustHas", fn(["any", "any"], ([needle, hay]) => (hay === null || hay === undefined ? false : requireList("has", hay).some((x) => deepEqual(x, needle))))],
     ["concat", fn([], (ls) => ls.flatMap((l) => requireList("concat", l)), "any")],
     ["dig", fn([], (args) => dig(args), "any")],
+    ["slice", fn(["any"], ([l, ...ix]) => sprigSlice(l, ix), "any")],
+    ["mustSlice", fn(["any"], ([l, ...ix]) => sprigSlice(l, ix), "any")],
     ["chunk", fn(["int", "any"], ([n, l]) => {
       const size = Number(n as bigint);
       const xs = requireList("chunk", l);
@@ -557,7 +559,7 @@ export function sprigFunctions(profile: TemplateProfile): Map<string, TemplateFu
     ["regexFind", s2((re, str) => regex(re).exec(str)?.[0] ?? "")],
     ["regexReplaceAll", fn(["string", "string", "string"], ([re, str, repl]) => (str as string).replace(regex(re as string), goRegexReplacement(repl as string)))],
     ["regexReplaceAllLiteral", fn(["string", "string", "string"], ([re, str, repl]) => (str as string).replace(regex(re as string), () => repl as string))],
-    ["regexSplit", fn(["string", "string", "int"], ([re, str, n]) => typedSlice(limitN((str as string).split(regex(re as string)), Number(n as bigint)), "string"))],
+    ["regexSplit", fn(["string", "string", "int"], ([re, str, n]) => typedSlice(regexSplit(str as string, regex(re as string), Number(n as bigint)), "string"))],
     ["regexQuoteMeta", s((x) => x.replace(/[\\.+*?()|[\]{}^$]/g, "\\$&"))],
     ["printf", fn(["string"], ([f, ...rest]) => sprintf(f as string, rest), "any")],
   ];
@@ -573,6 +575,34 @@ export function sprigFunctions(profile: TemplateProfile): Map<string, TemplateFu
 
 function limitN<T>(xs: T[], n: number): T[] {
   return n < 0 ? xs : xs.slice(0, n);
+}
+
+function regexSplit(s: string, re: RegExp, n: number): string[] {
+  if (n === 0) return [];
+  const out: string[] = [];
+  let last = 0;
+  for (const m of s.matchAll(re)) {
+    if (n > 0 && out.length === n - 1) break;
+    if (m[0] === "" && (m.index === 0 || m.index === s.length)) continue;
+    out.push(s.slice(last, m.index));
+    last = m.index + m[0].length;
+  }
+  out.push(s.slice(last));
+  return out;
+}
+
+function sprigSlice(l: Value, ix: Value[]): Value {
+  if (!isSlice(l)) {
+    if (l === null || l === undefined) throw new FuncError("runtime error: invalid memory address or nil pointer dereference");
+    throw new FuncError(`list should be type of slice or array but ${kindName(l)}`);
+  }
+  if (l.length === 0) return null;
+  const start = ix.length > 0 ? Number(toInt64(ix[0] ?? null)) : 0;
+  const end = ix.length < 2 ? l.length : Number(toInt64(ix[1] ?? null));
+  if (start < 0 || end < start || end > l.length) throw new FuncError(`reflect: slice index out of range`);
+  const out = l.slice(start, end);
+  const elem = sliceElemType(l);
+  return elem === undefined ? out : typedSlice(out, elem);
 }
 
 function goSplit(s: string, sep: string): string[] {

@@ -1,0 +1,49 @@
+// Builds the Go oracle (test/differential/gorender) into a cache outside the repository,
+// keyed by a hash of its sources, and runs it on a batch of cases.
+import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync } from "node:fs";
+import { homedir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const SRC = join(dirname(fileURLToPath(import.meta.url)), "gorender");
+
+export interface OracleCase {
+  id: string;
+  profile: "eso" | "sealed-secrets";
+  template: string;
+  data: unknown;
+  stringData?: boolean;
+}
+
+export interface OracleResult {
+  id: string;
+  output?: string;
+  phase?: "parse" | "exec";
+  error?: string;
+}
+
+export function cacheDir(): string {
+  return process.env["SEALBRIDGE_CACHE"] ?? join(homedir(), ".cache", "sealbridge");
+}
+
+/** Path of the built oracle; builds it with the Go toolchain when its sources changed. */
+export function buildOracle(): string {
+  const hash = createHash("sha256");
+  for (const f of readdirSync(SRC).sort()) hash.update(f).update(readFileSync(join(SRC, f)));
+  const dir = join(cacheDir(), "tools", `gorender-${hash.digest("hex").slice(0, 16)}`);
+  const bin = join(dir, "gorender");
+  if (existsSync(bin)) return bin;
+  mkdirSync(dir, { recursive: true });
+  const tmp = `${bin}.tmp-${process.pid}`;
+  execFileSync("go", ["build", "-o", tmp, "."], { cwd: SRC, stdio: ["ignore", "inherit", "inherit"], env: { ...process.env, CGO_ENABLED: "0" } });
+  renameSync(tmp, bin);
+  return bin;
+}
+
+export function runOracle(cases: readonly OracleCase[]): OracleResult[] {
+  const bin = buildOracle();
+  const out = execFileSync(bin, [], { input: JSON.stringify(cases), env: { ...process.env, TZ: "UTC" }, maxBuffer: 256 * 1024 * 1024 });
+  return JSON.parse(out.toString("utf8")) as OracleResult[];
+}
