@@ -82,7 +82,7 @@ function parseCert(der: Uint8Array): ParsedCert {
     let aki: string | undefined;
     if (akiExt?.value !== undefined) {
       const seq = forge.asn1.fromDer(akiExt.value);
-      const keyId = (seq.value as forge.asn1.Asn1[]).find((c) => c.tagClass === forge.asn1.Class.CONTEXT_SPECIFIC && c.type === 0);
+      const keyId = (seq.value as forge.asn1.Asn1[]).find((c) => (c.tagClass as number) === (forge.asn1.Class.CONTEXT_SPECIFIC as number) && (c.type as number) === 0);
       if (keyId && typeof keyId.value === "string") aki = forge.util.bytesToHex(keyId.value);
     }
     return { raw: der, ski: skiExt?.subjectKeyIdentifier, aki };
@@ -235,9 +235,9 @@ function jwkKey(s: string, kind: "public" | "private"): string {
   }
   try {
     if (kind === "public") {
-      return createPublicKey({ key: jwk as never, format: "jwk" }).export({ type: "spki", format: "pem" }) as string;
+      return createPublicKey({ key: jwk, format: "jwk" }).export({ type: "spki", format: "pem" }) as string;
     }
-    return createPrivateKey({ key: jwk as never, format: "jwk" }).export({ type: "pkcs8", format: "pem" }) as string;
+    return createPrivateKey({ key: jwk, format: "jwk" }).export({ type: "pkcs8", format: "pem" }) as string;
   } catch (e) {
     throw new FuncError(`failed to parse key: ${e instanceof Error ? e.message : String(e)}`);
   }

@@ -26,8 +26,10 @@ interface Ref {
   iface: boolean;
 }
 
-const BREAK = Symbol("break");
-const CONTINUE = Symbol("continue");
+/** Control flow for {{break}} and {{continue}}, unwound to the enclosing range. */
+class LoopControl extends Error {}
+const BREAK = new LoopControl("break");
+const CONTINUE = new LoopControl("continue");
 
 class LimitError extends Error {}
 

@@ -349,7 +349,9 @@ export class Parser {
     try {
       const pipe = this.pipeline(context, "rightDelim");
       if (context === "range") this.rangeDepth++;
-      let { list, next } = this.itemList();
+      const first = this.itemList();
+      const list = first.list;
+      let next = first.next;
       if (context === "range") this.rangeDepth--;
       let elseList: ListNode | undefined;
       if (next.kind === "else") {

@@ -17,7 +17,10 @@ const NO_FLAGS: Flags = { minus: false, plus: false, sharp: false, space: false,
 
 function runeLen(s: string): number {
   let n = 0;
-  for (const _ of s) n++;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0xdc00 || c > 0xdfff) n++;
+  }
   return n;
 }
 

@@ -243,15 +243,15 @@ export function sprigFunctions(profile: TemplateProfile): Map<string, TemplateFu
     ["title", s(title)],
     ["untitle", s((x) => x.replace(/(^|\s)(\S)/gu, (_m, sp: string, c: string) => sp + c.toLowerCase()))],
     ["substr", fn(["int", "int", "string"], ([a, b, str]) => {
-      const st = Number(a as bigint);
-      const en = Number(b as bigint);
+      const st = Number(a);
+      const en = Number(b);
       const x = str as string;
       if (st < 0) return x.slice(0, en);
       if (en < 0 || en > x.length) return x.slice(st);
       return x.slice(st, en);
     })],
     ["repeat", fn(["int", "string"], ([c, str], ctx) => {
-      const n = Number(c as bigint);
+      const n = Number(c);
       if (n < 0) throw new FuncError("strings: negative Repeat count");
       ctx.checkSize(n * (str as string).length);
       return (str as string).repeat(n);
@@ -262,14 +262,14 @@ export function sprigFunctions(profile: TemplateProfile): Map<string, TemplateFu
     ["trimPrefix", s2((a, b) => (b.startsWith(a) ? b.slice(a.length) : b))],
     ["nospace", s((x) => x.replace(/\s/gu, ""))],
     ["trunc", fn(["int", "string"], ([c, str]) => {
-      const n = Number(c as bigint);
+      const n = Number(c);
       const x = str as string;
       if (n < 0 && x.length + n > 0) return x.slice(x.length + n);
       if (n >= 0 && x.length > n) return x.slice(0, n);
       return x;
     })],
     ["abbrev", fn(["int", "string"], ([w, str]) => {
-      const n = Number(w as bigint);
+      const n = Number(w);
       const x = str as string;
       if (n < 4 || x.length <= n) return x;
       return x.slice(0, n - 3) + "...";
@@ -283,8 +283,8 @@ export function sprigFunctions(profile: TemplateProfile): Map<string, TemplateFu
     ["snakecase", s((x) => x.replace(/([a-z0-9])([A-Z])/g, "$1_$2").replace(/[\s-]+/g, "_").toLowerCase())],
     ["camelcase", s((x) => x.split(/[_\s-]+/).filter(Boolean).map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join(""))],
     ["kebabcase", s((x) => x.replace(/([a-z0-9])([A-Z])/g, "$1-$2").replace(/[\s_]+/g, "-").toLowerCase())],
-    ["wrap", fn(["int", "string"], ([l, str]) => wrap(str as string, Number(l as bigint), "\n"))],
-    ["wrapWith", fn(["int", "string", "string"], ([l, sep, str]) => wrap(str as string, Number(l as bigint), sep as string))],
+    ["wrap", fn(["int", "string"], ([l, str]) => wrap(str as string, Number(l), "\n"))],
+    ["wrapWith", fn(["int", "string", "string"], ([l, sep, str]) => wrap(str as string, Number(l), sep as string))],
     ["contains", s2((sub, str) => str.includes(sub))],
     ["hasPrefix", s2((sub, str) => str.startsWith(sub))],
     ["hasSuffix", s2((sub, str) => str.endsWith(sub))],
@@ -292,19 +292,19 @@ export function sprigFunctions(profile: TemplateProfile): Map<string, TemplateFu
     ["squote", fn([], (args) => args.filter((a) => a !== null && a !== undefined).map((a) => `'${strval(a)}'`).join(" "), "any")],
     ["cat", fn([], (args) => args.filter((a) => a !== null && a !== undefined).map(strval).join(" "), "any")],
     ["indent", fn(["int", "string"], ([n, v], ctx) => {
-      const pad = " ".repeat(Math.max(0, Number(n as bigint)));
+      const pad = " ".repeat(Math.max(0, Number(n)));
       const out = pad + (v as string).replaceAll("\n", "\n" + pad);
       ctx.checkSize(out.length);
       return out;
     })],
     ["nindent", fn(["int", "string"], ([n, v], ctx) => {
-      const pad = " ".repeat(Math.max(0, Number(n as bigint)));
+      const pad = " ".repeat(Math.max(0, Number(n)));
       const out = "\n" + pad + (v as string).replaceAll("\n", "\n" + pad);
       ctx.checkSize(out.length);
       return out;
     })],
     ["replace", fn(["string", "string", "string"], ([o, n, src]) => (src as string).replaceAll(o as string, n as string))],
-    ["plural", fn(["string", "string", "int"], ([one, many, c]) => ((c as bigint) === 1n ? one : many) as string)],
+    ["plural", fn(["string", "string", "int"], ([one, many, c]) => ((c as bigint) === 1n ? one : many))],
     ["sha1sum", s((x) => sha("sha1", x))],
     ["sha256sum", s((x) => sha("sha256", x))],
     ["sha512sum", s((x) => sha("sha512", x))],
@@ -337,7 +337,7 @@ export function sprigFunctions(profile: TemplateProfile): Map<string, TemplateFu
     ["splitList", s2((sep, orig) => typedSlice(goSplit(orig, sep), "string"))],
     ["splitn", fn(["string", "int", "string"], ([sep, n, orig]) => {
       const m2: GoMap = new Map();
-      goSplitN(orig as string, sep as string, Number(n as bigint)).forEach((v, i) => m2.set(`_${i}`, v));
+      goSplitN(orig as string, sep as string, Number(n)).forEach((v, i) => m2.set(`_${i}`, v));
       return m2;
     })],
     ["toStrings", fn(["any"], ([v]) => typedSlice(strslice(v), "string"))],
@@ -365,7 +365,7 @@ export function sprigFunctions(profile: TemplateProfile): Map<string, TemplateFu
     ["ceil", fn(["any"], ([a]) => Math.ceil(toFloat64(a)))],
     ["floor", fn(["any"], ([a]) => Math.floor(toFloat64(a)))],
     ["round", fn(["any", "int"], ([a, p], ) => {
-      const f = 10 ** Number(p as bigint);
+      const f = 10 ** Number(p);
       const x = toFloat64(a) * f;
       return (x < 0 ? -Math.round(-x) : Math.round(x)) / f;
     }, "float64")],
@@ -519,7 +519,7 @@ export function sprigFunctions(profile: TemplateProfile): Map<string, TemplateFu
     ["slice", fn(["any"], ([l, ...ix]) => sprigSlice(l, ix), "any")],
     ["mustSlice", fn(["any"], ([l, ...ix]) => sprigSlice(l, ix), "any")],
     ["chunk", fn(["int", "any"], ([n, l]) => {
-      const size = Number(n as bigint);
+      const size = Number(n);
       const xs = requireList("chunk", l);
       if (size <= 0) throw new FuncError("size must be positive");
       const out: Value[] = [];
@@ -532,7 +532,7 @@ export function sprigFunctions(profile: TemplateProfile): Map<string, TemplateFu
       ? fn(["string", "string", "string"], ([u, p, a], ctx) => htpasswd(u as string, p as string, a as string, ctx))
       : fn(["string", "string"], ([u, p], ctx) => htpasswd(u as string, p as string, "bcrypt", ctx))],
     ["randBytes", fn(["int"], ([n], ctx) => {
-      ctx.checkSize(Number(n as bigint));
+      ctx.checkSize(Number(n));
       return Buffer.from(ctx.randomBytes(Number(n as bigint))).toString("base64");
     })],
     ["uuidv4", fn([], (_a, ctx) => uuidv4(ctx))],
@@ -559,7 +559,7 @@ export function sprigFunctions(profile: TemplateProfile): Map<string, TemplateFu
     ["regexFind", s2((re, str) => regex(re).exec(str)?.[0] ?? "")],
     ["regexReplaceAll", fn(["string", "string", "string"], ([re, str, repl]) => (str as string).replace(regex(re as string), goRegexReplacement(repl as string)))],
     ["regexReplaceAllLiteral", fn(["string", "string", "string"], ([re, str, repl]) => (str as string).replace(regex(re as string), () => repl as string))],
-    ["regexSplit", fn(["string", "string", "int"], ([re, str, n]) => typedSlice(regexSplit(str as string, regex(re as string), Number(n as bigint)), "string"))],
+    ["regexSplit", fn(["string", "string", "int"], ([re, str, n]) => typedSlice(regexSplit(str as string, regex(re as string), Number(n)), "string"))],
     ["regexQuoteMeta", s((x) => x.replace(/[\\.+*?()|[\]{}^$]/g, "\\$&"))],
     ["printf", fn(["string"], ([f, ...rest]) => sprintf(f as string, rest), "any")],
   ];

@@ -33,7 +33,7 @@ function location(message: string): string {
 
 const FIXED_NOW = new Date("2024-05-06T07:08:09Z");
 
-test("template engine matches Go text/template + Sprig + ESO helpers on the corpus", () => {
+void test("template engine matches Go text/template + Sprig + ESO helpers on the corpus", () => {
   const cases = loadCorpus();
   const oracle = new Map(runOracle(cases).map((r) => [r.id, r]));
   const failures: string[] = [];

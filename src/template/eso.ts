@@ -1,0 +1,123 @@
+// ESO target.template (engineVersion v2) as a pure function: template.data, templateFrom
+// (configMap / secret / literal; Values and KeysAndValues; targets Data, Annotations, Labels),
+// mergePolicy and metadata templates. Mirrors external-secrets runtime/template/v2 Execute.
+import YAML from "yaml";
+import { TemplateError } from "./errors.ts";
+import { type TemplateOptions, render } from "./template.ts";
+import { stringMap } from "./values.ts";
+
+export type TemplateScope = "Values" | "KeysAndValues";
+export type TemplateTarget = "Data" | "Annotations" | "Labels";
+
+export interface TemplateFromItem {
+  key: string;
+  templateAs?: TemplateScope;
+}
+
+/** One templateFrom entry; the controller resolves configMap/secret references to their data first. */
+export interface TemplateFromSource {
+  target?: TemplateTarget;
+  /** Resolved data of the referenced ConfigMap (or Secret, decoded) and the items to use. */
+  configMap?: { data: Readonly<Record<string, string>>; items: readonly TemplateFromItem[] };
+  secret?: { data: Readonly<Record<string, string>>; items: readonly TemplateFromItem[] };
+  literal?: string;
+}
+
+export interface EsoTemplateSpec {
+  engineVersion?: "v2";
+  mergePolicy?: "Replace" | "Merge";
+  metadata?: { labels?: Readonly<Record<string, string>>; annotations?: Readonly<Record<string, string>> };
+  data?: Readonly<Record<string, string>>;
+  templateFrom?: readonly TemplateFromSource[];
+}
+
+export interface EsoRenderInput {
+  template: EsoTemplateSpec;
+  /** The secret data fetched from providers (data/dataFrom), as strings. */
+  data: Readonly<Record<string, string>>;
+  options?: Omit<TemplateOptions, "profile">;
+}
+
+export interface EsoRenderOutput {
+  data: Record<string, string>;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+}
+
+export class EsoTemplateError extends Error {
+  readonly key: string;
+  override readonly cause: unknown;
+  constructor(message: string, key: string, cause?: unknown) {
+    super(message);
+    this.name = "EsoTemplateError";
+    this.key = key;
+    this.cause = cause;
+  }
+}
+
+function exec(name: string, text: string, data: Readonly<Record<string, string>>, options: EsoRenderInput["options"]): string {
+  try {
+    return render(name, text, stringMap(Object.entries(data)), { ...options, profile: "eso" });
+  } catch (e) {
+    if (e instanceof TemplateError) {
+      const what = e.phase === "parse" ? "parse" : "execute";
+      throw new EsoTemplateError(`unable to ${what} template at key ${name}: ${e.message}`, name, e);
+    }
+    throw e;
+  }
+}
+
+function applyValues(tpl: Readonly<Record<string, string>>, data: EsoRenderInput["data"], into: Record<string, string>, options: EsoRenderInput["options"]): void {
+  for (const [k, v] of Object.entries(tpl)) into[k] = exec(k, v, data, options);
+}
+
+function applyKeysAndValues(tpl: string, data: EsoRenderInput["data"], into: Record<string, string>, options: EsoRenderInput["options"]): void {
+  const rendered = exec(tpl, tpl, data, options);
+  let parsed: unknown;
+  try {
+    parsed = YAML.parse(rendered, { version: "1.1" });
+  } catch (e) {
+    throw new EsoTemplateError(`could not unmarshal template to 'map[string][]byte': ${e instanceof Error ? e.message : String(e)}`, tpl, e);
+  }
+  if (parsed === null || parsed === undefined) return;
+  if (typeof parsed !== "object" || Array.isArray(parsed)) {
+    throw new EsoTemplateError("could not unmarshal template to 'map[string][]byte': not a mapping", tpl);
+  }
+  for (const [k, v] of Object.entries(parsed as Record<string, unknown>)) {
+    if (typeof v === "object" && v !== null) {
+      throw new EsoTemplateError(`could not unmarshal template to 'map[string][]byte': value of ${k} is not a string`, tpl);
+    }
+    into[k] = v instanceof Date ? v.toISOString() : String(v);
+  }
+}
+
+/**
+ * Renders an ExternalSecret target template. Order follows ESO: metadata, templateFrom, then
+ * template.data (data wins). With mergePolicy Merge the provider data is the base layer.
+ */
+export function renderEsoTemplate(input: EsoRenderInput): EsoRenderOutput {
+  const { template, data, options } = input;
+  if (template.engineVersion !== undefined && template.engineVersion !== "v2") {
+    throw new EsoTemplateError(`unsupported template engineVersion ${String(template.engineVersion)}`, "");
+  }
+  const out: EsoRenderOutput = { data: {}, labels: {}, annotations: {} };
+  if (template.mergePolicy === "Merge") Object.assign(out.data, data);
+  if (template.metadata?.labels) applyValues(template.metadata.labels, data, out.labels, options);
+  if (template.metadata?.annotations) applyValues(template.metadata.annotations, data, out.annotations, options);
+  for (const from of template.templateFrom ?? []) {
+    const target = from.target ?? "Data";
+    const into = target === "Annotations" ? out.annotations : target === "Labels" ? out.labels : out.data;
+    for (const src of [from.configMap, from.secret]) {
+      if (src === undefined) continue;
+      for (const item of src.items) {
+        const text = src.data[item.key];
+        if (text === undefined) throw new EsoTemplateError(`key ${item.key} not found in template source`, item.key);
+        if ((item.templateAs ?? "Values") === "KeysAndValues") applyKeysAndValues(text, data, into, options);
+        else applyValues({ [item.key]: text }, data, into, options);
+      }
+    }
+    if (from.literal !== undefined) applyKeysAndValues(from.literal, data, into, options);
+  }
+  if (template.data) applyValues(template.data, data, out.data, options);
+  return out;
+}
