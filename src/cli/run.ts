@@ -7,6 +7,7 @@ const USAGE = `Usage: sealbridge <command> [flags]
 
 Commands:
   seal       seal a Secret like kubeseal (same flags)
+  template   render a Go template (ESO / Sealed Secrets) offline from a values file
   version    print the version
 
 Run 'sealbridge <command> --help' for a command's flags.
@@ -16,6 +17,8 @@ async function loadCommand(name: string): Promise<Command | undefined> {
   switch (name) {
     case "seal":
       return (await import("./seal.ts")).sealCommand;
+    case "template":
+      return (await import("./template.ts")).templateCommand;
     case "version":
       return async (_args, io) => {
         io.stdout("sealbridge 0.1.0\n");
