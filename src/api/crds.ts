@@ -32,7 +32,6 @@ export interface CrdSpec {
   printerColumns: readonly { name: string; type: string; jsonPath: string; priority?: number }[];
 }
 
-const stringMap: JsonSchema = { type: "object", additionalProperties: { type: "string" } };
 const open: JsonSchema = { type: "object", "x-kubernetes-preserve-unknown-fields": true };
 
 const condition: JsonSchema = {

@@ -142,10 +142,9 @@ export class ClientNodeKube implements KubePort {
     const listFn = () => this.listObject(resource, selector);
     const path = resourcePath(resource, selector.namespace);
     const informer = new ListWatch<KubernetesObject>(path, this.watcher, listFn, false, selector.labelSelector, selector.fieldSelector);
-    const { onAdd, onUpdate, onDelete } = handlers;
-    if (onAdd) informer.on("add", (o) => onAdd(asPlain(o)));
-    if (onUpdate) informer.on("update", (o) => onUpdate(asPlain(o)));
-    if (onDelete) informer.on("delete", (o) => onDelete(asPlain(o)));
+    if (handlers.onAdd) informer.on("add", (o) => handlers.onAdd?.(asPlain(o)));
+    if (handlers.onUpdate) informer.on("update", (o) => handlers.onUpdate?.(asPlain(o)));
+    if (handlers.onDelete) informer.on("delete", (o) => handlers.onDelete?.(asPlain(o)));
     informer.on("error", (err: unknown) => {
       if (stopped) return; // stop() aborts the watch; that is not a failure
       handlers.onError?.(err);

@@ -1,7 +1,7 @@
 // Creates or updates our CRDs and waits until the API server serves them.
 import { allCrds, crdManifest, type CrdSpec } from "../api/crds.ts";
 import { resourceOf, resources } from "../api/resources.ts";
-import { isNotFound, type KubeObject, type KubePort } from "./port.ts";
+import type { KubeObject, KubePort } from "./port.ts";
 
 export async function installCrds(kube: KubePort, crds: readonly CrdSpec[] = allCrds, timeoutMs = 30_000): Promise<void> {
   const res = resources.customResourceDefinition;
@@ -20,7 +20,7 @@ export async function installCrds(kube: KubePort, crds: readonly CrdSpec[] = all
   for (const crd of crds) {
     const name = `${crd.plural}.${crd.group}`;
     for (;;) {
-      const current = await kube.get(res, undefined, name).catch((err: unknown) => (isNotFound(err) ? undefined : Promise.reject(err)));
+      const current = await kube.get(res, undefined, name);
       if (current && isEstablished(current)) break;
       if (Date.now() > deadline) throw new Error(`CRD ${name} was not Established within ${timeoutMs} ms`);
       await new Promise((resolve) => setTimeout(resolve, 100));

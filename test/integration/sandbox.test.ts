@@ -1,0 +1,123 @@
+// `npm start` end to end on the sandbox control plane, and how the sandbox fails.
+import assert from "node:assert/strict";
+import { spawn, spawnSync } from "node:child_process";
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { homedir, tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { test } from "node:test";
+import { KubeConfig } from "@kubernetes/client-node";
+import { resources } from "../../src/api/resources.ts";
+import { ClientNodeKube } from "../../src/kube/client-node-adapter.ts";
+import { ControlPlaneError, startControlPlane } from "../../src/sandbox/control-plane.ts";
+
+const root = new URL("../../", import.meta.url).pathname;
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function childPids(pid: number): number[] {
+  const out = spawnSync("ps", ["-o", "pid=", "--ppid", String(pid)], { encoding: "utf8" }).stdout;
+  return out.split("\n").map((s) => Number(s.trim())).filter((n) => n > 0);
+}
+
+test("npm start without a cluster: sandbox, KUBECONFIG= line, watches, clean SIGTERM", { timeout: 120_000 }, async () => {
+  const home = mkdtempSync(join(tmpdir(), "sb-start-home-"));
+  // A HOME without ~/.kube/config means "no cluster configured"; the build cache stays where it is.
+  const cache = process.env["SEALBRIDGE_CACHE"] ?? join(homedir(), ".cache", "sealbridge");
+  const env: NodeJS.ProcessEnv = { ...process.env, HOME: home, SEALBRIDGE_CACHE: cache, GOPATH: process.env["GOPATH"] ?? join(homedir(), "go") };
+  delete env["KUBECONFIG"];
+  const child = spawn(process.execPath, [join(root, "src/main.ts"), "--listen-addr", "127.0.0.1:0", "--metrics-addr", "127.0.0.1:0"], {
+    cwd: root,
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const stderr: string[] = [];
+  child.stderr.on("data", (c: Buffer) => stderr.push(c.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  const lines = createInterface(child.stdout);
+  const seen: string[] = [];
+  const waitFor = (pattern: RegExp) =>
+    new Promise<string>((resolve, reject) => {
+      const hit = seen.find((l) => pattern.test(l));
+      if (hit) return resolve(hit);
+      const onLine = (line: string) => {
+        if (pattern.test(line)) {
+          lines.off("line", onLine);
+          resolve(line);
+        }
+      };
+      lines.on("line", onLine);
+      void exited.then((code) => reject(new Error(`exited ${code} before ${pattern}: ${seen.join("\n")} ${stderr.join("")}`)));
+    });
+  lines.on("line", (l) => seen.push(l));
+  try {
+    const kubeconfigLine = await waitFor(/^KUBECONFIG=/);
+    const kubeconfigPath = kubeconfigLine.slice("KUBECONFIG=".length);
+    assert.match(readFileSync(kubeconfigPath, "utf8"), /server: https:\/\/127\.0\.0\.1:\d+/);
+    const sandboxChildren = childPids(child.pid ?? -1);
+    assert.equal(sandboxChildren.length, 2, "etcd and kube-apiserver run as children");
+
+    const kc = new KubeConfig();
+    kc.loadFromFile(kubeconfigPath);
+    const kube = new ClientNodeKube(kc);
+    await kube.create(resources.sealedSecret, {
+      apiVersion: "bitnami.com/v1alpha1",
+      kind: "SealedSecret",
+      metadata: { name: "hello", namespace: "default" },
+      spec: { encryptedData: { x: "AgA=" } },
+    });
+    const observed = await waitFor(/"name":"hello"/);
+    assert.match(observed, /"level":30/, "pino JSON log line");
+
+    child.kill("SIGTERM");
+    assert.equal(await exited, 0);
+    for (const pid of sandboxChildren) assert.equal(alive(pid), false, `child ${pid} is gone`);
+    assert.ok(seen.some((l) => /"msg":"stopped"/.test(l)));
+  } finally {
+    if (child.exitCode === null) child.kill("SIGKILL");
+  }
+});
+
+function fakeAssets(etcdScript: string): string {
+  const dir = mkdtempSync(join(tmpdir(), "sb-assets-"));
+  writeFileSync(join(dir, "etcd"), `#!/bin/sh\n${etcdScript}\n`);
+  writeFileSync(join(dir, "kube-apiserver"), "#!/bin/sh\nexit 1\n");
+  chmodSync(join(dir, "etcd"), 0o755);
+  chmodSync(join(dir, "kube-apiserver"), 0o755);
+  return dir;
+}
+
+test("a crashed child fails the start with its last log lines", async () => {
+  const dir = fakeAssets('echo "opening data dir"; echo "fatal: disk on fire" >&2; exit 7');
+  await assert.rejects(
+    startControlPlane({ binaries: { etcd: join(dir, "etcd"), kubeApiserver: join(dir, "kube-apiserver") } }),
+    (err: Error) => err instanceof ControlPlaneError && /etcd exited \(code 7/.test(err.message) && /disk on fire/.test(err.message),
+  );
+});
+
+test("a port taken at bind time is retried with other ports", async () => {
+  const dir = fakeAssets(`echo x >> "${tmpdir()}/sb-port-attempts-$PPID"; echo "listen tcp 127.0.0.1:1: bind: address already in use" >&2; exit 1`);
+  const counter = join(tmpdir(), `sb-port-attempts-${process.pid}`);
+  writeFileSync(counter, "");
+  await assert.rejects(startControlPlane({ binaries: { etcd: join(dir, "etcd"), kubeApiserver: join(dir, "kube-apiserver") } }), /address already in use/);
+  assert.equal(readFileSync(counter, "utf8").trim().split("\n").length, 4, "four attempts");
+});
+
+test("KUBEBUILDER_ASSETS without binaries, and no Go: clear messages, no hang", () => {
+  const empty = mkdtempSync(join(tmpdir(), "sb-empty-"));
+  const result = spawnSync("bash", [join(root, "scripts/build-control-plane.sh")], {
+    env: { PATH: "/usr/bin:/bin", HOME: empty, SEALBRIDGE_CACHE: join(empty, "cache") },
+    encoding: "utf8",
+    timeout: 10_000,
+  });
+  assert.equal(result.status, 3);
+  assert.match(result.stderr, /Go is not installed and KUBEBUILDER_ASSETS is not set/);
+  assert.match(result.stderr, /KUBEBUILDER_ASSETS to a folder that holds kube-apiserver and etcd/);
+});
