@@ -88,3 +88,14 @@ test("log tail keeps the last lines, including a partial one", () => {
   tail.push(Buffer.from("ee\nfour"));
   assert.deepEqual(tail.lines(), ["two", "three", "four"]);
 });
+
+test("crds/ is generated from src/api/crds.ts and up to date (run `npm run crds`)", async () => {
+  const { readFileSync } = await import("node:fs");
+  const { allCrdFiles } = await import("../../src/api/crd-yaml.ts");
+  for (const dir of ["crds", "charts/sealbridge/files/crds"]) {
+    for (const file of allCrdFiles()) {
+      const onDisk = readFileSync(new URL(`../../${dir}/${file.fileName}`, import.meta.url), "utf8");
+      assert.equal(onDisk, file.content, `${dir}/${file.fileName} is stale`);
+    }
+  }
+});

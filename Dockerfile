@@ -1,0 +1,21 @@
+# syntax=docker/dockerfile:1
+# Multi-stage: compile TypeScript with the full toolchain, ship compiled JavaScript and production
+# dependencies only, on a minimal Node 24 runtime without npm or a shell, as a non-root user.
+
+FROM node:24-bookworm-slim AS build
+WORKDIR /src
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm run build && npm prune --omit=dev --no-audit --no-fund
+
+FROM gcr.io/distroless/nodejs24-debian12:nonroot
+WORKDIR /app
+COPY --from=build /src/package.json ./package.json
+COPY --from=build /src/node_modules ./node_modules
+COPY --from=build /src/dist ./dist
+USER 65532:65532
+EXPOSE 8080 8081
+# The controller serves GET /healthz on the HTTP API port for liveness/readiness probes.
+ENTRYPOINT ["/nodejs/bin/node", "dist/main.js"]

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Builds or installs every external program the test suite runs, into the cache outside the
+# repository (no-ops once cached). The tests would build them on demand too; doing it up front
+# shows progress and keeps build time out of test timeouts.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { echo "[prepare] $*" >&2; }
+timed() {
+  local start=$SECONDS
+  "$@" >/dev/null
+  step "$* done in $((SECONDS - start))s"
+}
+
+if [[ -z "${KUBEBUILDER_ASSETS:-}" ]]; then
+  timed bash scripts/build-control-plane.sh
+else
+  step "using kube-apiserver and etcd from KUBEBUILDER_ASSETS=$KUBEBUILDER_ASSETS"
+fi
+timed bash scripts/build-tools.sh kubeseal
