@@ -1,4 +1,5 @@
 // Controller flags. Parsed once in main.ts and passed down as a value (no package-level config).
+import { hostname } from "node:os";
 import { parseArgs } from "node:util";
 
 export interface ControllerConfig {
@@ -12,6 +13,7 @@ export interface ControllerConfig {
   metricsAddr: string;
   logLevel: string;
   workers: number;
+  leaderElection: { enabled: boolean; namespace: string; name: string; identity: string };
   enable: { sealedSecrets: boolean; ageSecrets: boolean; sopsSecrets: boolean; externalSecrets: boolean };
 }
 
@@ -30,6 +32,9 @@ export const CONTROLLER_USAGE = `Usage: npm start -- [flags]   (or: node src/mai
   --metrics-addr ADDR        metrics address (default :8081)
   --log-level LEVEL          trace|debug|info|warn|error (default info)
   --workers N                concurrent reconciles per kind (default 4)
+  --leader-elect             run reconcilers only while holding a coordination.k8s.io Lease (HA)
+  --leader-election-namespace NS  namespace of the Lease (default: the key namespace)
+  --leader-election-id NAME  name of the Lease (default sealbridge-leader)
   --disable-sealed-secrets   do not reconcile bitnami.com SealedSecrets (run beside Sealed Secrets)
   --disable-age-secrets      do not reconcile AgeSecrets
   --disable-sops-secrets     do not reconcile SopsSecrets
@@ -53,6 +58,9 @@ export function parseControllerArgs(argv: readonly string[], env: NodeJS.Process
         "metrics-addr": { type: "string" },
         "log-level": { type: "string" },
         workers: { type: "string" },
+        "leader-elect": { type: "boolean" },
+        "leader-election-namespace": { type: "string" },
+        "leader-election-id": { type: "string" },
         "disable-sealed-secrets": { type: "boolean" },
         "disable-age-secrets": { type: "boolean" },
         "disable-sops-secrets": { type: "boolean" },
@@ -72,15 +80,23 @@ export function parseControllerArgs(argv: readonly string[], env: NodeJS.Process
   if (!["trace", "debug", "info", "warn", "error", "fatal", "silent"].includes(level)) {
     throw new ConfigError(`--log-level must be one of trace, debug, info, warn, error; got "${level}"`);
   }
+  const keyNamespace = v["key-namespace"] ?? env["POD_NAMESPACE"] ?? "kube-system";
   return {
     ...(v.kubeconfig ? { kubeconfig: v.kubeconfig } : {}),
     ...(v.context ? { context: v.context } : {}),
     sandbox: v.sandbox ?? false,
-    keyNamespace: v["key-namespace"] ?? env["POD_NAMESPACE"] ?? "kube-system",
+    keyNamespace,
     listenAddr: v["listen-addr"] ?? ":8080",
     metricsAddr: v["metrics-addr"] ?? ":8081",
     logLevel: level,
     workers,
+    leaderElection: {
+      enabled: v["leader-elect"] ?? false,
+      namespace: v["leader-election-namespace"] ?? keyNamespace,
+      name: v["leader-election-id"] ?? "sealbridge-leader",
+      // Pod name in a cluster; host and pid elsewhere, so two local processes differ.
+      identity: env["POD_NAME"] ?? `${hostname()}_${process.pid}`,
+    },
     enable: {
       sealedSecrets: !v["disable-sealed-secrets"],
       ageSecrets: !v["disable-age-secrets"],

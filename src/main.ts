@@ -5,6 +5,7 @@ import { KubeConfig } from "@kubernetes/client-node";
 import { CONTROLLER_USAGE, ConfigError, parseControllerArgs, type ControllerConfig } from "./config.ts";
 import { resources } from "./api/resources.ts";
 import { Controller } from "./controller/controller.ts";
+import { defaultTimings, LeaderElector } from "./controller/leader-election.ts";
 import { observingReconciler } from "./controller/observer.ts";
 import { ClientNodeKube } from "./kube/client-node-adapter.ts";
 import { findClusterConfig } from "./kube/cluster-config.ts";
@@ -42,7 +43,7 @@ async function connect(config: ControllerConfig, log: Logger): Promise<{ kc: Kub
 async function start(config: ControllerConfig, log: Logger): Promise<Running> {
   const { kc, kubeconfigPath, sandbox } = await connect(config, log);
   const controllers: Controller[] = [];
-  const stop = async () => {
+  let stop = async () => {
     await Promise.all(controllers.map((c) => c.stop()));
     await sandbox?.stop();
   };
@@ -58,10 +59,36 @@ async function start(config: ControllerConfig, log: Logger): Promise<Running> {
     for (const resource of kinds) {
       controllers.push(new Controller({ kube, log, reconciler: observingReconciler(resource), workers: config.workers }));
     }
-    await Promise.all(controllers.map((c) => c.start()));
+    const startControllers = async () => {
+      await Promise.all(controllers.map((c) => c.start()));
+      log.info({ controllers: controllers.length }, "reconcilers running");
+    };
+    if (config.leaderElection.enabled) {
+      // Only the leader reconciles; the others wait. Losing the lease ends the process (as
+      // controller-runtime does) so a restart begins from a clean state.
+      const { namespace, name, identity } = config.leaderElection;
+      const elector = new LeaderElector(kube, { namespace, name, identity, ...defaultTimings }, log);
+      const campaign = elector.run({
+        onStartedLeading: startControllers,
+        onStoppedLeading: () => {
+          log.error("leadership lost; exiting");
+          process.exitCode = 1;
+          process.kill(process.pid, "SIGTERM");
+        },
+      });
+      const previousStop = stop;
+      stop = async () => {
+        await Promise.all(controllers.map((c) => c.stop()));
+        await elector.stop();
+        await campaign;
+        await previousStop();
+      };
+    } else {
+      await startControllers();
+    }
     if (kubeconfigPath) process.stdout.write(`KUBECONFIG=${kubeconfigPath}\n`);
-    log.info({ controllers: controllers.length }, "sealbridge ready");
-    return { stop };
+    log.info("sealbridge ready");
+    return { stop: () => stop() };
   } catch (err) {
     await stop();
     throw err;
@@ -101,6 +128,7 @@ async function main(argv: readonly string[]): Promise<number> {
     log.error({ error: err instanceof Error ? err.message : String(err) }, "start failed");
     return 1;
   }
+  const exitCode = () => (typeof process.exitCode === "number" ? process.exitCode : 0);
   if (stopping) await running.stop();
   // Stay up until a signal arrives, then wait for a clean stop.
   await new Promise<void>((resolve) => {
@@ -112,7 +140,7 @@ async function main(argv: readonly string[]): Promise<number> {
     }, 100);
   });
   log.info("stopped");
-  return 0;
+  return exitCode();
 }
 
 process.exitCode = await main(process.argv.slice(2));
