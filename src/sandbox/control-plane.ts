@@ -2,6 +2,7 @@
 // admin kubeconfig in a temp folder. Used by `npm start` when no cluster is configured, and by tests.
 import { spawn, type ChildProcess } from "node:child_process";
 import { generateKeyPairSync, randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { request as httpRequest } from "node:http";
@@ -31,6 +32,8 @@ export interface StartOptions {
 export class ControlPlaneError extends Error {
   override readonly name = "ControlPlaneError";
 }
+
+const SETPRIV = ["/usr/bin/setpriv", "/bin/setpriv"].find((path) => existsSync(path));
 
 const ADDRESS_IN_USE = /address already in use|bind: address/i;
 
@@ -162,7 +165,10 @@ class Child {
 
   constructor(name: string, file: string, args: string[]) {
     this.name = name;
-    this.process = spawn(file, args, { stdio: ["ignore", "pipe", "pipe"] });
+    // With setpriv (util-linux) the kernel kills the child if we die without cleaning up (SIGKILL,
+    // crash), so even then no etcd or kube-apiserver is left behind.
+    const [command, argv] = SETPRIV ? [SETPRIV, ["--pdeathsig", "SIGKILL", "--", file, ...args]] : [file, args];
+    this.process = spawn(command, argv, { stdio: ["ignore", "pipe", "pipe"] });
     this.process.stdout?.on("data", (chunk: Buffer) => this.tail.push(chunk));
     this.process.stderr?.on("data", (chunk: Buffer) => this.tail.push(chunk));
     this.exitPromise = new Promise((resolve) => {

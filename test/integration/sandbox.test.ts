@@ -121,3 +121,24 @@ test("KUBEBUILDER_ASSETS without binaries, and no Go: clear messages, no hang", 
   assert.match(result.stderr, /Go is not installed and KUBEBUILDER_ASSETS is not set/);
   assert.match(result.stderr, /KUBEBUILDER_ASSETS to a folder that holds kube-apiserver and etcd/);
 });
+
+test("a SIGKILLed parent leaves no etcd or kube-apiserver behind", { timeout: 60_000 }, async () => {
+  const script = `
+    import { startControlPlane } from ${JSON.stringify(join(root, "src/sandbox/control-plane.ts"))};
+    const cp = await startControlPlane();
+    console.log("READY " + cp.kubeconfigPath);
+    setInterval(() => {}, 1000);
+  `;
+  const child = spawn(process.execPath, ["--input-type=module", "-e", script], { stdio: ["ignore", "pipe", "inherit"] });
+  const lines = createInterface(child.stdout);
+  await new Promise<void>((resolve, reject) => {
+    lines.on("line", (l) => l.startsWith("READY") && resolve());
+    child.once("exit", (code) => reject(new Error(`exited ${code}`)));
+  });
+  const pids = childPids(child.pid ?? -1).flatMap((pid) => [pid, ...childPids(pid)]);
+  assert.ok(pids.length >= 2);
+  child.kill("SIGKILL");
+  const deadline = Date.now() + 10_000;
+  while (pids.some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  assert.deepEqual(pids.filter(alive), [], "no process survives its parent");
+});
