@@ -11,6 +11,12 @@ export interface ControllerConfig {
   keyNamespace: string;
   listenAddr: string;
   metricsAddr: string;
+  /** Sealing key Secret name prefix (generateName). */
+  keyPrefix: string;
+  /** RSA modulus size of generated sealing keys. */
+  keyBits: number;
+  /** A new sealing key every this many milliseconds; 0 disables renewal. */
+  keyRenewPeriodMs: number;
   logLevel: string;
   workers: number;
   leaderElection: { enabled: boolean; namespace: string; name: string; identity: string };
@@ -30,6 +36,9 @@ export const CONTROLLER_USAGE = `Usage: npm start -- [flags]   (or: node src/mai
   --key-namespace NS         namespace of the sealing keys (default: $POD_NAMESPACE or kube-system)
   --listen-addr ADDR         HTTP API address (default :8080)
   --metrics-addr ADDR        metrics address (default :8081)
+  --key-renew-period DUR     new sealing key this often, Go duration (default 720h; 0 disables)
+  --key-prefix PREFIX        sealing key Secret name prefix (default sealed-secrets-key)
+  --key-bits N               RSA size of new sealing keys: 2048, 3072 or 4096 (default 4096)
   --log-level LEVEL          trace|debug|info|warn|error (default info)
   --workers N                concurrent reconciles per kind (default 4)
   --leader-elect             run reconcilers only while holding a coordination.k8s.io Lease (HA)
@@ -56,6 +65,9 @@ export function parseControllerArgs(argv: readonly string[], env: NodeJS.Process
         "key-namespace": { type: "string" },
         "listen-addr": { type: "string" },
         "metrics-addr": { type: "string" },
+        "key-renew-period": { type: "string" },
+        "key-prefix": { type: "string" },
+        "key-bits": { type: "string" },
         "log-level": { type: "string" },
         workers: { type: "string" },
         "leader-elect": { type: "boolean" },
@@ -81,6 +93,9 @@ export function parseControllerArgs(argv: readonly string[], env: NodeJS.Process
     throw new ConfigError(`--log-level must be one of trace, debug, info, warn, error; got "${level}"`);
   }
   const keyNamespace = v["key-namespace"] ?? env["POD_NAMESPACE"] ?? "kube-system";
+  const keyBits = Number(v["key-bits"] ?? "4096");
+  if (![2048, 3072, 4096].includes(keyBits)) throw new ConfigError(`--key-bits must be 2048, 3072 or 4096, got "${v["key-bits"]}"`);
+  const keyRenewPeriodMs = parseDurationFlag("--key-renew-period", v["key-renew-period"] ?? "720h");
   return {
     ...(v.kubeconfig ? { kubeconfig: v.kubeconfig } : {}),
     ...(v.context ? { context: v.context } : {}),
@@ -88,6 +103,9 @@ export function parseControllerArgs(argv: readonly string[], env: NodeJS.Process
     keyNamespace,
     listenAddr: v["listen-addr"] ?? ":8080",
     metricsAddr: v["metrics-addr"] ?? ":8081",
+    keyPrefix: v["key-prefix"] ?? "sealed-secrets-key",
+    keyBits,
+    keyRenewPeriodMs,
     logLevel: level,
     workers,
     leaderElection: {
@@ -104,4 +122,16 @@ export function parseControllerArgs(argv: readonly string[], env: NodeJS.Process
       externalSecrets: !v["disable-external-secrets"],
     },
   };
+}
+
+const DURATION_UNITS_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** A Go-style duration flag ("720h", "1h30m", "90s", "0") in milliseconds. */
+export function parseDurationFlag(flag: string, text: string): number {
+  if (text === "0") return 0;
+  const parts = [...text.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)];
+  if (parts.length === 0 || parts.map((p) => p[0]).join("") !== text) {
+    throw new ConfigError(`${flag} must be a duration such as 720h, 30m or 0, got "${text}"`);
+  }
+  return parts.reduce((sum, p) => sum + Number(p[1]) * (DURATION_UNITS_MS[p[2] ?? ""] ?? 0), 0);
 }

@@ -12,6 +12,7 @@ import { findClusterConfig } from "./kube/cluster-config.ts";
 import { installCrds } from "./kube/install-crds.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { startControlPlane, type ControlPlane } from "./sandbox/control-plane.ts";
+import { startSealedSecrets, type SealedSecretsRuntime } from "./sealed-secrets.ts";
 
 interface Running {
   stop(): Promise<void>;
@@ -43,15 +44,16 @@ async function connect(config: ControllerConfig, log: Logger): Promise<{ kc: Kub
 async function start(config: ControllerConfig, log: Logger): Promise<Running> {
   const { kc, kubeconfigPath, sandbox } = await connect(config, log);
   const controllers: Controller[] = [];
+  let sealed: SealedSecretsRuntime | undefined;
   let stop = async () => {
     await Promise.all(controllers.map((c) => c.stop()));
+    await sealed?.stop();
     await sandbox?.stop();
   };
   try {
     const kube = new ClientNodeKube(kc);
     if (sandbox) await installCrds(kube);
     const kinds = [
-      config.enable.sealedSecrets ? resources.sealedSecret : undefined,
       config.enable.ageSecrets ? resources.ageSecret : undefined,
       config.enable.sopsSecrets ? resources.sopsSecret : undefined,
       config.enable.externalSecrets ? resources.externalSecret : undefined,
@@ -60,6 +62,8 @@ async function start(config: ControllerConfig, log: Logger): Promise<Running> {
       controllers.push(new Controller({ kube, log, reconciler: observingReconciler(resource), workers: config.workers }));
     }
     const startControllers = async () => {
+      // SealedSecrets: keys (minting only in the leader), RSA pool, reconciler, HTTP API, metrics.
+      if (config.enable.sealedSecrets) sealed = await startSealedSecrets(kube, log, config);
       await Promise.all(controllers.map((c) => c.start()));
       log.info({ controllers: controllers.length }, "reconcilers running");
     };

@@ -91,6 +91,14 @@ export class Controller {
     this.log.info({ resource: reconciler.resource.plural }, "watching");
   }
 
+  /** Queues every cached primary object (e.g. after the keys they depend on changed). */
+  enqueueAll(): void {
+    for (const obj of this.primary?.list() ?? []) {
+      const key = keyOf(obj);
+      if (key) this.queue.add(key);
+    }
+  }
+
   async stop(): Promise<void> {
     await Promise.all(this.informers.map((informer) => informer.stop()));
     await this.queue.stop();

@@ -16,6 +16,8 @@ export interface SealedTemplateInput {
 export interface SealedTemplateKeyError {
   key: string;
   message: string;
+  /** The failure itself (phase, line, column), so callers can report it without the message text. */
+  error: TemplateError;
 }
 
 export interface SealedTemplateOutput {
@@ -39,7 +41,7 @@ export function renderSealedSecretTemplate(input: SealedTemplateInput): SealedTe
       data[key] = new Uint8Array(Buffer.from(render(key, text, stringMap(context), { ...input.options, profile: "sealed-secrets" }), "utf8"));
     } catch (e) {
       if (!(e instanceof TemplateError)) throw e;
-      errors.push({ key, message: e.message });
+      errors.push({ key, message: e.message, error: e });
       data[key] = new Uint8Array();
     }
   }

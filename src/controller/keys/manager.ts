@@ -1,0 +1,191 @@
+// The sealing-key lifecycle: watches the key Secrets, keeps the keyring current without restarts,
+// mints a key on first start, every renewal period and on request, and never deletes a key.
+import { resources } from "../../api/resources.ts";
+import { generateSealingKeyPair } from "../../crypto/certificate.ts";
+import type { Logger } from "../../log.ts";
+import type { Informer, KubeObject, KubePort } from "../../kube/port.ts";
+import { errorSummary } from "../controller.ts";
+import {
+  EMPTY_KEYRING,
+  ROTATE_NOW_ANNOTATION,
+  SEALING_KEY_ACTIVE,
+  SEALING_KEY_LABEL,
+  buildKeyring,
+  renewalDecision,
+  sealingKey,
+  type Keyring,
+  type SealingKey,
+} from "./keyring.ts";
+
+export interface KeyManagerOptions {
+  kube: KubePort;
+  log: Logger;
+  namespace: string;
+  /** Key Secret name prefix; the API server adds a random suffix (generateName). */
+  prefix: string;
+  bits: number;
+  /** 0 disables periodic renewal. */
+  renewPeriodMs: number;
+  now?: () => Date;
+}
+
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+export class KeyManager {
+  private readonly options: KeyManagerOptions;
+  private readonly log: Logger;
+  private readonly now: () => Date;
+  private informer: Informer | undefined;
+  private current: Keyring = EMPTY_KEYRING;
+  private signature = "";
+  private readonly listeners: ((keyring: Keyring) => void)[] = [];
+  /** Key Secrets we created that the watch has not delivered yet. */
+  private readonly created = new Map<string, KubeObject>();
+  /** rotate-now requests already honoured, by uid and resourceVersion. */
+  private readonly handled = new Set<string>();
+  private chain: Promise<void> = Promise.resolve();
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  /** Keys minted by this process (tests and metrics). */
+  minted = 0;
+
+  constructor(options: KeyManagerOptions) {
+    this.options = options;
+    this.log = options.log.child({ component: "keys", namespace: options.namespace });
+    this.now = options.now ?? (() => new Date());
+  }
+
+  get keyring(): Keyring {
+    return this.current;
+  }
+
+  /** The key new values are sealed to. */
+  get sealingKey(): SealingKey | undefined {
+    return sealingKey(this.current);
+  }
+
+  onChange(listener: (keyring: Keyring) => void): void {
+    this.listeners.push(listener);
+  }
+
+  /** Resolves once the keys are loaded and, if none was usable, a first key exists. */
+  async start(): Promise<void> {
+    const kick = () => void this.schedule();
+    this.informer = this.options.kube.informer(
+      resources.secret,
+      { namespace: this.options.namespace, labelSelector: SEALING_KEY_LABEL },
+      {
+        onAdd: kick,
+        onUpdate: kick,
+        onDelete: kick,
+        onError: (err) => this.log.warn({ error: errorSummary(err) }, "watch of key Secrets failed; reconnecting"),
+      },
+    );
+    await this.informer.start();
+    await this.schedule();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.informer?.stop();
+    await this.chain.catch(() => undefined);
+  }
+
+  /** Serialises refreshes so two never mint at once. */
+  private schedule(): Promise<void> {
+    this.chain = this.chain.then(() => this.refresh()).catch((err: unknown) => {
+      this.log.error({ error: errorSummary(err) }, "sealing key refresh failed; retrying in 10s");
+      this.arm(10_000);
+    });
+    return this.chain;
+  }
+
+  private secrets(): KubeObject[] {
+    const listed = this.informer?.list(this.options.namespace) ?? [];
+    const names = new Set(listed.map((s) => s.metadata?.name));
+    for (const name of names) if (name !== undefined) this.created.delete(name);
+    return [...listed, ...this.created.values()];
+  }
+
+  private load(): void {
+    const secrets = this.secrets();
+    const keyring = buildKeyring(secrets);
+    const signature = JSON.stringify([keyring.keys.map((k) => [k.name, k.fingerprint, k.compromised]), keyring.problems]);
+    this.current = keyring;
+    if (signature === this.signature) return;
+    this.signature = signature;
+    this.log.info(
+      {
+        keys: keyring.keys.map((k) => ({ name: k.name, fingerprint: k.fingerprint, compromised: k.compromised })),
+        problems: keyring.problems,
+      },
+      "sealing keys loaded",
+    );
+    for (const listener of this.listeners) listener(keyring);
+  }
+
+  private async refresh(): Promise<void> {
+    if (this.stopped) return;
+    this.load();
+    const requests = this.secrets().filter((s) => s.metadata?.annotations?.[ROTATE_NOW_ANNOTATION] !== undefined && !this.handled.has(requestId(s)));
+    const decision = renewalDecision({
+      keyring: this.current,
+      now: this.now(),
+      renewPeriodMs: this.options.renewPeriodMs,
+      rotateRequested: requests.length > 0,
+    });
+    if (decision.mint) {
+      await this.mint(decision.why);
+      for (const s of requests) {
+        this.handled.add(requestId(s));
+        const name = s.metadata?.name;
+        if (name === undefined) continue;
+        try {
+          await this.options.kube.patch(resources.secret, this.options.namespace, name, { metadata: { annotations: { [ROTATE_NOW_ANNOTATION]: null } } }, "merge");
+        } catch (err) {
+          this.log.warn({ name, error: errorSummary(err) }, "could not clear the rotate-now annotation");
+        }
+      }
+      this.load();
+      const next = renewalDecision({ keyring: this.current, now: this.now(), renewPeriodMs: this.options.renewPeriodMs, rotateRequested: false });
+      if (!next.mint && next.checkAgainInMs !== undefined) this.arm(next.checkAgainInMs);
+    } else if (decision.checkAgainInMs !== undefined) {
+      this.arm(decision.checkAgainInMs);
+    }
+  }
+
+  private arm(ms: number): void {
+    if (this.stopped) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.schedule(), Math.min(Math.max(ms, 1000), MAX_TIMER_MS));
+    this.timer.unref();
+  }
+
+  private async mint(why: string): Promise<void> {
+    const started = Date.now();
+    const pair = await generateSealingKeyPair({ now: this.now(), bits: this.options.bits });
+    const created = await this.options.kube.create(resources.secret, {
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: {
+        generateName: this.options.prefix,
+        namespace: this.options.namespace,
+        labels: { [SEALING_KEY_LABEL]: SEALING_KEY_ACTIVE },
+      },
+      type: "kubernetes.io/tls",
+      data: {
+        "tls.key": Buffer.from(pair.privateKeyPem).toString("base64"),
+        "tls.crt": Buffer.from(pair.certificatePem).toString("base64"),
+      },
+    });
+    const name = created.metadata?.name ?? "";
+    this.created.set(name, created);
+    this.minted++;
+    this.log.info({ name, fingerprint: pair.fingerprint, why, bits: this.options.bits, ms: Date.now() - started }, "new sealing key written");
+  }
+}
+
+function requestId(secret: KubeObject): string {
+  return `${secret.metadata?.uid ?? ""}:${secret.metadata?.resourceVersion ?? ""}`;
+}

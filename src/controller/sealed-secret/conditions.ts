@@ -1,0 +1,59 @@
+// The SealedSecret `Synced` condition and its machine-readable reasons, computed purely.
+import type { SealedSecret, SealedSecretCondition, SealedSecretStatus } from "../../api/sealed-secret.ts";
+
+export const SYNCED = "Synced";
+
+export type SyncedReason =
+  | "Unsealed"
+  | "SealedWithCompromisedKey"
+  | "NoKeyAvailable"
+  | "SealedForUnknownKey"
+  | "ScopeMismatch"
+  | "InvalidCiphertext"
+  | "TemplateFailed"
+  | "InvalidManifest"
+  | "DeprecatedDataField"
+  | "SecretNotOwned"
+  | "SecretImmutable"
+  | "ApplyFailed";
+
+export interface SyncedState {
+  status: "True" | "False";
+  reason: SyncedReason;
+  message: string;
+}
+
+/**
+ * The status to write, or undefined when the current one already says the same (no write churn:
+ * timestamps only move when status, reason, message or observedGeneration change).
+ */
+export function nextStatus(sealed: SealedSecret, state: SyncedState, now: Date): SealedSecretStatus | undefined {
+  const current = sealed.status;
+  const prior = current?.conditions?.find((c) => c.type === SYNCED);
+  const generation = sealed.metadata.generation;
+  const same =
+    prior !== undefined &&
+    prior.status === state.status &&
+    prior.reason === state.reason &&
+    (prior.message ?? "") === state.message &&
+    current?.observedGeneration === generation;
+  if (same) return undefined;
+  const stamp = now.toISOString().replace(/\.\d{3}Z$/, "Z");
+  const condition: SealedSecretCondition = {
+    type: SYNCED,
+    status: state.status,
+    reason: state.reason,
+    message: state.message,
+    lastUpdateTime: stamp,
+    lastTransitionTime: prior !== undefined && prior.status === state.status && prior.lastTransitionTime ? prior.lastTransitionTime : stamp,
+  };
+  const others = (current?.conditions ?? []).filter((c) => c.type !== SYNCED);
+  return {
+    ...(generation !== undefined ? { observedGeneration: generation } : {}),
+    conditions: [condition, ...others],
+  };
+}
+
+export function priorSynced(sealed: SealedSecret): SealedSecretCondition | undefined {
+  return sealed.status?.conditions?.find((c) => c.type === SYNCED);
+}

@@ -1,0 +1,435 @@
+// The SealedSecret reconcile decision, pure: SealedSecret + existing Secret + what the keys opened
+// + keyring → the Secret to write (if any), the next status (if changed) and the events to record.
+// No kube, no clock, no crypto here beyond hashing; reconcile.ts does the I/O.
+import { createHash } from "node:crypto";
+import { SEALED_WITH_CERT_ANNOTATION, sealedSecretScope, sealedWithCertificates, type SealedSecret } from "../../api/sealed-secret.ts";
+import { SEALING_SCOPES, scopeLabelText, withScopeAnnotations, type SealingScope } from "../../crypto/scope.ts";
+import type { KubeObject, OwnerReference } from "../../kube/port.ts";
+import { TemplateError } from "../../template/errors.ts";
+import { renderSealedSecretTemplate } from "../../template/sealed-secrets.ts";
+import type { Keyring } from "../keys/keyring.ts";
+import type { OpenedValue } from "../keys/rsa-protocol.ts";
+import { nextStatus, priorSynced, type SyncedReason, type SyncedState } from "./conditions.ts";
+import type { SealedSecretStatus } from "../../api/sealed-secret.ts";
+
+export const MANAGED_ANNOTATION = "sealedsecrets.bitnami.com/managed";
+export const PATCH_ANNOTATION = "sealedsecrets.bitnami.com/patch";
+export const SKIP_OWNER_REFERENCES_ANNOTATION = "sealedsecrets.bitnami.com/skip-set-owner-references";
+/** On the target Secret: hash of what produced it (ciphertexts, scope, template, owner, keys used). */
+export const SOURCE_HASH_ANNOTATION = "sealbridge.dev/source-sha256";
+/** On the target Secret: fingerprints of the keys that opened its values. */
+export const UNSEALED_WITH_KEYS_ANNOTATION = "sealbridge.dev/unsealed-with-keys";
+/** On the target Secret: hash of the Secret as written, to notice hand edits without decrypting. */
+export const CONTENT_HASH_ANNOTATION = "sealbridge.dev/content-sha256";
+const OUR_ANNOTATIONS = [SOURCE_HASH_ANNOTATION, UNSEALED_WITH_KEYS_ANNOTATION, CONTENT_HASH_ANNOTATION];
+
+/** What the plan needs of the keyring: fingerprints (newest first), names, compromised ones. */
+export interface KeyringView {
+  keys: readonly { fingerprint: string; name: string; compromised: boolean }[];
+  /** Key Secrets that exist but could not be loaded (name: reason). */
+  problems: readonly { name: string; reason: string }[];
+}
+
+export type UnsealOutcome =
+  /** The existing Secret was produced from exactly this input by these keys: nothing to decrypt. */
+  | { kind: "current"; keys: readonly string[] }
+  /** Values were opened (or failed) with the object's own scope label, diagnosed with `labels`. */
+  | { kind: "opened"; values: readonly OpenedValue[]; labels: readonly ScopeLabel[] };
+
+export interface ScopeLabel {
+  scope: SealingScope;
+  label: string;
+}
+
+export interface EventSpec {
+  type: "Normal" | "Warning";
+  reason: string;
+  message: string;
+}
+
+export type SecretWrite = { kind: "create"; secret: KubeObject } | { kind: "replace"; secret: KubeObject };
+
+export interface Plan {
+  write?: SecretWrite;
+  /** Next status, undefined when unchanged. */
+  status?: SealedSecretStatus;
+  /** The Synced state after the write succeeds (for metrics and dependents). */
+  state: SyncedState;
+  /** Fingerprints of the keys this SealedSecret depends on (empty when it does not decrypt). */
+  keys: readonly string[];
+  events: EventSpec[];
+}
+
+export function keyringView(keyring: Keyring): KeyringView {
+  return {
+    keys: keyring.keys.map((k) => ({ fingerprint: k.fingerprint, name: k.name, compromised: k.compromised })),
+    problems: keyring.problems.map((p) => ({ name: p.name, reason: p.reason })),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Labels to try
+
+/** The object's own scope label first, then the other scopes' labels (for diagnosis only). */
+export function labelsToTry(sealed: SealedSecret): ScopeLabel[] {
+  const own = sealedSecretScope(sealed);
+  const ns = sealed.metadata.namespace ?? "";
+  const name = sealed.metadata.name ?? "";
+  const order = [own, ...SEALING_SCOPES.filter((s) => s !== own)];
+  return order.map((scope) => ({ scope, label: scopeLabelText(scope, ns, name) }));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Hashes
+
+function sha256(value: unknown): string {
+  return createHash("sha256").update(JSON.stringify(value)).digest("hex");
+}
+
+function sortedEntries(map: Readonly<Record<string, string>> | undefined): [string, string][] {
+  return Object.entries(map ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/** Hash of everything the target Secret is computed from, given the keys that open it. */
+export function sourceHash(sealed: SealedSecret, keys: readonly string[]): string {
+  const t = sealed.spec.template ?? {};
+  return sha256({
+    v: 1,
+    name: sealed.metadata.name ?? "",
+    namespace: sealed.metadata.namespace ?? "",
+    uid: sealed.metadata.uid ?? "",
+    scope: sealedSecretScope(sealed),
+    encryptedData: sortedEntries(sealed.spec.encryptedData),
+    template: {
+      labels: sortedEntries(t.metadata?.labels),
+      annotations: sortedEntries(t.metadata?.annotations),
+      type: t.type ?? "",
+      immutable: t.immutable ?? null,
+      data: sortedEntries(t.data),
+    },
+    keys: [...keys].sort(),
+  });
+}
+
+function normalOwners(refs: unknown): unknown[] {
+  if (!Array.isArray(refs)) return [];
+  return refs.map((r: Partial<OwnerReference>) => [r.apiVersion ?? "", r.kind ?? "", r.name ?? "", r.uid ?? "", r.controller === true, r.blockOwnerDeletion === true]);
+}
+
+/** Hash of a Secret's content as the controller writes it (data, type, immutable, labels, annotations, owners). */
+export function contentHash(secret: KubeObject): string {
+  const annotations = { ...secret.metadata?.annotations };
+  for (const a of OUR_ANNOTATIONS) delete annotations[a];
+  return sha256({
+    data: sortedEntries(secret["data"] as Record<string, string> | undefined),
+    type: typeof secret["type"] === "string" && secret["type"] !== "" ? secret["type"] : "Opaque",
+    immutable: secret["immutable"] === true,
+    labels: sortedEntries(secret.metadata?.labels),
+    annotations: sortedEntries(annotations),
+    owners: normalOwners(secret.metadata?.ownerReferences),
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Ownership
+
+export function isControlledBy(secret: KubeObject, sealed: SealedSecret): boolean {
+  const uid = sealed.metadata.uid;
+  return (secret.metadata?.ownerReferences ?? []).some((r) => r.controller === true && uid !== undefined && r.uid === uid);
+}
+
+function annotated(secret: KubeObject, annotation: string): boolean {
+  return secret.metadata?.annotations?.[annotation] === "true";
+}
+
+/** Sealed Secrets' rule: an existing Secret is ours if we control it or it is annotated managed or patch. */
+export function mayWrite(secret: KubeObject, sealed: SealedSecret): boolean {
+  return isControlledBy(secret, sealed) || annotated(secret, MANAGED_ANNOTATION) || annotated(secret, PATCH_ANNOTATION);
+}
+
+/**
+ * The fast path: the existing Secret records that it was produced from this exact input with keys
+ * we still hold, and has not been edited since. Returns those keys, or undefined.
+ */
+export function currentKeys(sealed: SealedSecret, secret: KubeObject | undefined, held: ReadonlySet<string>): string[] | undefined {
+  const annotations = secret?.metadata?.annotations;
+  if (!secret || !annotations) return undefined;
+  const recorded = annotations[SOURCE_HASH_ANNOTATION];
+  const keysText = annotations[UNSEALED_WITH_KEYS_ANNOTATION];
+  if (recorded === undefined || keysText === undefined) return undefined;
+  const keys = keysText === "" ? [] : keysText.split(",");
+  if (!keys.every((k) => held.has(k))) return undefined;
+  if (sourceHash(sealed, keys) !== recorded) return undefined;
+  if (annotations[CONTENT_HASH_ANNOTATION] !== contentHash(secret)) return undefined;
+  if (!mayWrite(secret, sealed)) return undefined;
+  return keys;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Diagnostics
+
+function heldList(keyring: KeyringView): string {
+  return keyring.keys.map((k) => `${k.fingerprint} (${k.name}${k.compromised ? ", compromised" : ""})`).join(", ");
+}
+
+/** One reason and an actionable message for values that did not open. Never quotes a value. */
+export function diagnose(sealed: SealedSecret, failed: readonly Extract<OpenedValue, { ok: false }>[], labels: readonly ScopeLabel[], keyring: KeyringView): SyncedState {
+  const names = (vs: readonly { name: string }[]) => vs.map((v) => v.name).sort().join(", ");
+  if (keyring.keys.length === 0) {
+    const problems = keyring.problems.map((p) => `${p.name}: ${p.reason}`).join("; ");
+    return {
+      status: "False",
+      reason: "NoKeyAvailable",
+      message:
+        "no sealing key is loaded: the controller found no usable Secret labelled sealedsecrets.bitnami.com/sealed-secrets-key " +
+        `in its key namespace${problems ? ` (unusable key Secrets: ${problems})` : ""}; restore the key Secret or check --key-namespace`,
+    };
+  }
+  const malformed = failed.filter((v) => v.reason === "InvalidBase64" || v.reason === "CiphertextTooShort" || v.reason === "LengthPrefixOverrun");
+  if (malformed.length > 0) {
+    return {
+      status: "False",
+      reason: "InvalidCiphertext",
+      message: `encryptedData ${names(malformed)}: ${malformed.map((v) => `${v.name}: ${v.message}`).join("; ")}; re-seal the value(s)`,
+    };
+  }
+  const own = labels[0];
+  const scoped = failed.filter((v) => v.openedWithLabel !== undefined);
+  if (scoped.length > 0 && own !== undefined) {
+    const hints = scoped.map((v) => {
+      const other = labels[v.openedWithLabel ?? 0];
+      const fix = other ? annotationFix(other.scope) : "";
+      return `${v.name} was sealed with scope ${other?.scope ?? "?"} (label "${other?.label ?? ""}")${fix}`;
+    });
+    return {
+      status: "False",
+      reason: "ScopeMismatch",
+      message:
+        `values do not open with this SealedSecret's scope ${own.scope} (label "${own.label}"), but do with another scope: ${hints.join("; ")}; ` +
+        "set the scope annotation accordingly or re-seal with the right --scope, name and namespace",
+    };
+  }
+  const recorded = sealedWithCertificates(sealed.metadata);
+  const held = new Set(keyring.keys.map((k) => k.fingerprint));
+  const recordedText =
+    recorded.length === 0
+      ? `it does not record its certificate (${SEALED_WITH_CERT_ANNOTATION})`
+      : recorded.some((fp) => held.has(fp))
+        ? `it records certificate ${recorded.join(", ")}, which this controller holds: the value is corrupt or was sealed for another name or namespace`
+        : `it was sealed with certificate ${recorded.join(", ")}, which this controller does not hold`;
+  return {
+    status: "False",
+    reason: "SealedForUnknownKey",
+    message:
+      `encryptedData ${names(failed)} cannot be opened by any of the ${keyring.keys.length} key(s) held (certificates sha256: ${heldList(keyring)}); ` +
+      `${recordedText}. Re-seal with this cluster's certificate (sealbridge seal --fetch-cert) or restore the sealing key Secret it was made with`,
+  };
+}
+
+function annotationFix(scope: SealingScope): string {
+  const wanted = withScopeAnnotations({}, scope);
+  const entries = Object.entries(wanted);
+  if (entries.length === 0) return " (remove the cluster-wide and namespace-wide annotations)";
+  return ` (annotation ${entries.map(([k, v]) => `${k}: "${v}"`).join(", ")} would open it)`;
+}
+
+function templateFailure(errors: readonly { key: string; error: unknown }[]): SyncedState {
+  const parts = errors.map(({ key, error }) => {
+    if (error instanceof TemplateError && error.phase === "parse") return `${key}: ${error.message}`;
+    if (error instanceof TemplateError) {
+      const fn = /^error calling (\w+)/.exec(error.message)?.[1];
+      return `${key}: execution failed at line ${error.line}, column ${error.column}${fn ? ` in ${fn}` : ""}`;
+    }
+    return `${key}: template failed`;
+  });
+  return { status: "False", reason: "TemplateFailed", message: `spec.template.data: ${parts.join("; ")}` };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The desired Secret
+
+function b64(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64");
+}
+
+function ownerReference(sealed: SealedSecret): OwnerReference {
+  return { apiVersion: sealed.apiVersion, kind: sealed.kind, name: sealed.metadata.name ?? "", uid: sealed.metadata.uid ?? "", controller: true };
+}
+
+/** The Secret as Sealed Secrets' Unseal builds it, before it meets an existing Secret. */
+function newSecret(sealed: SealedSecret, data: Record<string, string>): KubeObject {
+  const t = sealed.spec.template ?? {};
+  const skipOwners = t.metadata?.annotations?.[SKIP_OWNER_REFERENCES_ANNOTATION] === "true";
+  const annotations: Record<string, string> = { ...t.metadata?.annotations };
+  // Without an owner reference the Secret would look unowned on the next pass; mark it managed.
+  if (skipOwners) annotations[MANAGED_ANNOTATION] = "true";
+  const secret: KubeObject = {
+    apiVersion: "v1",
+    kind: "Secret",
+    metadata: {
+      name: sealed.metadata.name ?? "",
+      namespace: sealed.metadata.namespace ?? "",
+      ...(t.metadata?.labels ? { labels: { ...t.metadata.labels } } : {}),
+      annotations,
+      ...(skipOwners ? {} : { ownerReferences: [ownerReference(sealed)] }),
+    },
+    type: t.type !== undefined && t.type !== "" ? t.type : "Opaque",
+    data,
+  };
+  if (t.immutable !== undefined) secret["immutable"] = t.immutable;
+  return secret;
+}
+
+/** Merges the new Secret into an existing one the way Sealed Secrets does (patch or overwrite). */
+function mergeInto(existing: KubeObject, fresh: KubeObject): KubeObject {
+  const out = structuredClone(existing);
+  const meta = (out.metadata ??= {});
+  const freshMeta = fresh.metadata ?? {};
+  if (annotated(existing, PATCH_ANNOTATION)) {
+    out["data"] = { ...(existing["data"] as Record<string, string> | undefined), ...(fresh["data"] as Record<string, string>) };
+    meta.annotations = { ...meta.annotations, ...freshMeta.annotations };
+    meta.labels = { ...meta.labels, ...freshMeta.labels };
+    if (annotated(existing, MANAGED_ANNOTATION)) setOwners(meta, freshMeta.ownerReferences);
+  } else {
+    out["data"] = fresh["data"];
+    meta.annotations = { ...freshMeta.annotations };
+    if (freshMeta.labels) meta.labels = { ...freshMeta.labels };
+    else delete meta.labels;
+    setOwners(meta, freshMeta.ownerReferences);
+  }
+  out["type"] = fresh["type"];
+  if (fresh["immutable"] !== undefined) out["immutable"] = fresh["immutable"];
+  return out;
+}
+
+function setOwners(meta: NonNullable<KubeObject["metadata"]>, owners: OwnerReference[] | undefined): void {
+  if (owners) meta.ownerReferences = owners;
+  else delete meta.ownerReferences;
+}
+
+function stamp(secret: KubeObject, sealed: SealedSecret, keys: readonly string[]): KubeObject {
+  const meta = (secret.metadata ??= {});
+  const annotations = { ...meta.annotations };
+  for (const a of OUR_ANNOTATIONS) delete annotations[a];
+  annotations[SOURCE_HASH_ANNOTATION] = sourceHash(sealed, keys);
+  annotations[UNSEALED_WITH_KEYS_ANNOTATION] = [...keys].sort().join(",");
+  meta.annotations = annotations;
+  annotations[CONTENT_HASH_ANNOTATION] = contentHash(secret);
+  return secret;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The plan
+
+export interface PlanInput {
+  sealed: SealedSecret;
+  secret: KubeObject | undefined;
+  outcome: UnsealOutcome;
+  keyring: KeyringView;
+  now: Date;
+}
+
+function okState(keys: readonly string[], keyring: KeyringView): SyncedState {
+  const compromised = keyring.keys.filter((k) => k.compromised && keys.includes(k.fingerprint));
+  if (compromised.length > 0) {
+    return {
+      status: "True",
+      reason: "SealedWithCompromisedKey",
+      message:
+        `unsealed, but with key(s) marked compromised: ${compromised.map((k) => `${k.fingerprint} (${k.name})`).join(", ")}; ` +
+        "re-seal with the current certificate (sealbridge seal --re-encrypt or --fetch-cert) and rotate the values",
+    };
+  }
+  return { status: "True", reason: "Unsealed", message: "" };
+}
+
+function finish(input: PlanInput, state: SyncedState, keys: readonly string[], write: SecretWrite | undefined, extra: EventSpec[] = []): Plan {
+  const status = nextStatus(input.sealed, state, input.now);
+  const events: EventSpec[] = [...extra];
+  const prior = priorSynced(input.sealed);
+  const changed = prior?.status !== state.status || prior.reason !== state.reason || (prior.message ?? "") !== state.message;
+  if (write) events.push({ type: "Normal", reason: "Unsealed", message: "SealedSecret unsealed successfully" });
+  if (changed && state.status === "False") {
+    const eventReason = state.reason === "SecretNotOwned" || state.reason === "ApplyFailed" || state.reason === "SecretImmutable" ? "ErrUpdateFailed" : "ErrUnsealFailed";
+    events.push({ type: "Warning", reason: eventReason, message: `${state.reason}: ${state.message}` });
+  }
+  if (changed && state.reason === "SealedWithCompromisedKey") events.push({ type: "Warning", reason: "SealedWithCompromisedKey", message: state.message });
+  return { ...(write ? { write } : {}), ...(status ? { status } : {}), state, keys, events };
+}
+
+/** A plan for a failure that happens before or after unsealing (bad manifest, apply error). */
+export function failurePlan(input: Omit<PlanInput, "outcome" | "secret">, reason: SyncedReason, message: string): Plan {
+  return finish({ ...input, secret: undefined, outcome: { kind: "current", keys: [] } }, { status: "False", reason, message }, [], undefined);
+}
+
+export function plan(input: PlanInput): Plan {
+  const { sealed, secret, outcome, keyring } = input;
+  if (sealed.spec.data !== undefined && Object.keys(sealed.spec.encryptedData).length === 0) {
+    return finish(input, {
+      status: "False",
+      reason: "DeprecatedDataField",
+      message: "spec.data (the pre-v0.7 whole-Secret format) is not supported; re-seal into spec.encryptedData",
+    }, [], undefined);
+  }
+  if (secret && !mayWrite(secret, sealed)) {
+    return finish(input, {
+      status: "False",
+      reason: "SecretNotOwned",
+      message: `Resource "${sealed.metadata.name ?? ""}" already exists and is not managed by SealedSecret; annotate it ${MANAGED_ANNOTATION}: "true" to let the controller take it over`,
+    }, [], undefined);
+  }
+  if (outcome.kind === "current") return finish(input, okState(outcome.keys, keyring), outcome.keys, undefined);
+
+  const failed = outcome.values.filter((v): v is Extract<OpenedValue, { ok: false }> => !v.ok);
+  if (failed.length > 0) return finish(input, diagnose(sealed, failed, outcome.labels, keyring), [], undefined);
+
+  const opened = outcome.values.filter((v): v is Extract<OpenedValue, { ok: true }> => v.ok);
+  const keys = [...new Set(opened.map((v) => v.fingerprint))].sort();
+  const decrypted: Record<string, Uint8Array> = {};
+  for (const v of opened) decrypted[v.name] = v.plaintext;
+  const templateData = sealed.spec.template?.data ?? {};
+  let values: Record<string, Uint8Array> = decrypted;
+  if (Object.keys(templateData).length > 0) {
+    const errors: { key: string; error: unknown }[] = [];
+    const rendered = renderSealedSecretTemplateSafely(templateData, decrypted, errors);
+    if (errors.length > 0) return finish(input, templateFailure(errors), [], undefined);
+    values = rendered;
+  }
+  const data: Record<string, string> = {};
+  for (const [k, v] of Object.entries(values)) data[k] = b64(v);
+  const fresh = newSecret(sealed, data);
+  const desired = stamp(secret ? mergeInto(secret, fresh) : fresh, sealed, keys);
+  const state = okState(keys, keyring);
+  if (secret && contentHash(secret) === contentHash(desired) && sameAnnotations(secret, desired)) {
+    return finish(input, state, keys, undefined);
+  }
+  if (secret && secret["immutable"] === true && contentHash(withoutOurs(secret)) !== contentHash(withoutOurs(desired))) {
+    return finish(input, {
+      status: "False",
+      reason: "SecretImmutable",
+      message: `Secret "${sealed.metadata.name ?? ""}" is immutable and differs from the SealedSecret; delete it to let the controller recreate it`,
+    }, [], undefined);
+  }
+  return finish(input, state, keys, secret ? { kind: "replace", secret: desired } : { kind: "create", secret: desired });
+}
+
+function withoutOurs(secret: KubeObject): KubeObject {
+  const copy = structuredClone(secret);
+  const annotations = copy.metadata?.annotations;
+  if (annotations) for (const a of OUR_ANNOTATIONS) delete annotations[a];
+  return copy;
+}
+
+function sameAnnotations(a: KubeObject, b: KubeObject): boolean {
+  return OUR_ANNOTATIONS.every((k) => a.metadata?.annotations?.[k] === b.metadata?.annotations?.[k]);
+}
+
+function renderSealedSecretTemplateSafely(
+  templateData: Readonly<Record<string, string>>,
+  decrypted: Readonly<Record<string, Uint8Array>>,
+  errors: { key: string; error: unknown }[],
+): Record<string, Uint8Array> {
+  const out = renderSealedSecretTemplate({ templateData, decrypted });
+  for (const e of out.errors) errors.push({ key: e.key, error: e.error });
+  return out.data;
+}

@@ -1,0 +1,80 @@
+// The SealedSecret feature assembled over a kube port: sealing keys, the RSA worker pool, the
+// reconciler and its controller, the HTTP API and metrics. main.ts and the tests start it from here.
+import type { ControllerConfig } from "./config.ts";
+import { Controller } from "./controller/controller.ts";
+import { KeyManager } from "./controller/keys/manager.ts";
+import { RsaPool } from "./controller/keys/rsa-pool.ts";
+import { SealedSecretReconciler } from "./controller/sealed-secret/reconcile.ts";
+import { SealedSecretStats } from "./controller/sealed-secret/stats.ts";
+import type { KubePort } from "./kube/port.ts";
+import type { Logger } from "./log.ts";
+import { startApiServer, startMetricsServer, type Listening } from "./server/http.ts";
+import { sealedSecretMetrics } from "./server/metrics.ts";
+import { SealingApi } from "./server/sealing-api.ts";
+
+export type SealedSecretsConfig = Pick<ControllerConfig, "keyNamespace" | "listenAddr" | "metricsAddr" | "workers" | "keyPrefix" | "keyBits" | "keyRenewPeriodMs"> & {
+  /** Reconcile SealedSecrets in this namespace only (all when omitted). */
+  watchNamespace?: string;
+  rsaThreads?: number;
+};
+
+export interface SealedSecretsRuntime {
+  keys: KeyManager;
+  pool: RsaPool;
+  stats: SealedSecretStats;
+  controller: Controller;
+  api: Listening;
+  metrics: Listening;
+  stop(): Promise<void>;
+}
+
+export async function startSealedSecrets(kube: KubePort, log: Logger, config: SealedSecretsConfig): Promise<SealedSecretsRuntime> {
+  const pool = new RsaPool(config.rsaThreads);
+  const keys = new KeyManager({
+    kube,
+    log,
+    namespace: config.keyNamespace,
+    prefix: config.keyPrefix,
+    bits: config.keyBits,
+    renewPeriodMs: config.keyRenewPeriodMs,
+  });
+  const stats = new SealedSecretStats();
+  const reconciler = new SealedSecretReconciler({
+    kube,
+    keyring: () => keys.keyring,
+    pool,
+    stats,
+    ...(config.watchNamespace ? { namespace: config.watchNamespace } : {}),
+  });
+  const controller = new Controller({ kube, log, reconciler, workers: config.workers });
+  const cleanups: (() => Promise<void>)[] = [];
+  const stop = async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+    cleanups.length = 0;
+  };
+  try {
+    let synced = false;
+    keys.onChange((keyring) => {
+      pool.setKeys(keyring);
+      if (synced) controller.enqueueAll();
+    });
+    cleanups.push(() => pool.close());
+    await keys.start();
+    cleanups.push(() => keys.stop());
+    const api = await startApiServer({ api: new SealingApi({ keyring: () => keys.keyring, pool }), log, addr: config.listenAddr, ready: () => synced });
+    cleanups.push(() => api.close());
+    const metrics = await startMetricsServer({
+      registry: sealedSecretMetrics({ stats, keyring: () => keys.keyring, pool, minted: () => keys.minted }),
+      addr: config.metricsAddr,
+    });
+    cleanups.push(() => metrics.close());
+    await controller.start();
+    cleanups.push(() => controller.stop());
+    synced = true;
+    log.info({ api: api.port, metrics: metrics.port, keyNamespace: config.keyNamespace }, "SealedSecret controller ready");
+    return { keys, pool, stats, controller, api, metrics, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}

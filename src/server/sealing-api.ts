@@ -1,0 +1,132 @@
+// The Sealed Secrets controller API, transport-free: the certificate, verify and re-encrypt
+// (kubeseal's --fetch-cert, --validate, --re-encrypt). Answers never contain a decrypted value.
+import { parseAllDocuments } from "yaml";
+import {
+  ManifestError,
+  parseSealedSecret,
+  recordSealedWithCertificate,
+  SEALED_WITH_CERT_ANNOTATION,
+  sealedSecretScope,
+  type SealedSecret,
+} from "../api/sealed-secret.ts";
+import { parseSealingCertificate } from "../crypto/certificate.ts";
+import { scopeLabel } from "../crypto/scope.ts";
+import { sealValue } from "../crypto/sealed.ts";
+import { sealingKey, type Keyring } from "../controller/keys/keyring.ts";
+import type { RsaPool } from "../controller/keys/rsa-pool.ts";
+import { diagnose, keyringView, labelsToTry } from "../controller/sealed-secret/plan.ts";
+import type { OpenedValue } from "../controller/keys/rsa-protocol.ts";
+
+export interface ApiAnswer {
+  status: number;
+  contentType: string;
+  body: string;
+}
+
+export interface SealingApiOptions {
+  keyring: () => Keyring;
+  pool: RsaPool;
+  now?: () => Date;
+}
+
+function json(status: number, value: unknown): ApiAnswer {
+  return { status, contentType: "application/json", body: JSON.stringify(value) };
+}
+
+function text(status: number, message: string): ApiAnswer {
+  return { status, contentType: "text/plain; charset=utf-8", body: `${message}\n` };
+}
+
+export class SealingApi {
+  private readonly options: SealingApiOptions;
+  private readonly now: () => Date;
+
+  constructor(options: SealingApiOptions) {
+    this.options = options;
+    this.now = options.now ?? (() => new Date());
+  }
+
+  /** GET /v1/cert.pem: the newest key's certificate that is not marked compromised. */
+  certificate(): ApiAnswer {
+    const key = sealingKey(this.options.keyring());
+    if (!key) return text(500, "cannot get certificate: no usable sealing key");
+    return { status: 200, contentType: "application/x-pem-file", body: key.certificatePem };
+  }
+
+  private parse(body: Uint8Array): { sealed: SealedSecret } | { answer: ApiAnswer } {
+    let docs;
+    try {
+      docs = parseAllDocuments(Buffer.from(body).toString("utf8")).filter((d) => d.contents !== null);
+    } catch {
+      return { answer: text(400, "request body is not JSON or YAML") };
+    }
+    if (docs.length !== 1) return { answer: text(400, `expected exactly one SealedSecret, got ${docs.length} documents`) };
+    const doc = docs[0];
+    if (!doc || doc.errors.length > 0) return { answer: text(400, "request body is not JSON or YAML") };
+    try {
+      return { sealed: parseSealedSecret(doc.toJSON(), "SealedSecret") };
+    } catch (err) {
+      if (err instanceof ManifestError) return { answer: text(400, err.message) };
+      throw err;
+    }
+  }
+
+  private async open(sealed: SealedSecret): Promise<{ values: OpenedValue[]; failure?: { reason: string; message: string } }> {
+    const keyring = this.options.keyring();
+    const labels = labelsToTry(sealed);
+    const entries = Object.entries(sealed.spec.encryptedData);
+    const values: OpenedValue[] =
+      keyring.keys.length === 0
+        ? entries.map(([name]) => ({ name, ok: false, reason: "NoPrivateKeys", message: "no key loaded" }))
+        : (await this.options.pool.open({ values: entries, labels: labels.map((l) => l.label), keys: keyring.keys.map((k) => k.fingerprint) })).values;
+    const failed = values.filter((v): v is Extract<OpenedValue, { ok: false }> => !v.ok);
+    if (failed.length === 0) return { values };
+    for (const v of values) if (v.ok) v.plaintext.fill(0);
+    const state = diagnose(sealed, failed, labels, keyringView(keyring));
+    return { values, failure: { reason: state.reason, message: state.message } };
+  }
+
+  /** POST /v1/verify: 200 when this controller can open every value, 409 (with a diagnosis) when not. */
+  async verify(body: Uint8Array): Promise<ApiAnswer> {
+    const parsed = this.parse(body);
+    if ("answer" in parsed) return parsed.answer;
+    const { values, failure } = await this.open(parsed.sealed);
+    for (const v of values) if (v.ok) v.plaintext.fill(0);
+    if (failure) return json(409, failure);
+    return text(200, "ok");
+  }
+
+  /** POST /v1/rotate: the SealedSecret with every value re-sealed to the newest usable key. */
+  async rotate(body: Uint8Array): Promise<ApiAnswer> {
+    const parsed = this.parse(body);
+    if ("answer" in parsed) return parsed.answer;
+    const sealed = parsed.sealed;
+    const key = sealingKey(this.options.keyring());
+    if (!key) return text(500, "cannot re-encrypt: no usable sealing key");
+    const { values, failure } = await this.open(sealed);
+    if (failure) return json(409, failure);
+    const cert = parseSealingCertificate(key.certificatePem, this.now());
+    const label = scopeLabel(sealedSecretScope(sealed), sealed.metadata.namespace ?? "", sealed.metadata.name ?? "");
+    const encryptedData: Record<string, string> = {};
+    for (const v of values) {
+      if (!v.ok) continue;
+      encryptedData[v.name] = sealValue({ publicKey: cert.publicKey, plaintext: v.plaintext, label });
+      v.plaintext.fill(0);
+    }
+    const annotations = { ...sealed.metadata.annotations };
+    delete annotations[SEALED_WITH_CERT_ANNOTATION];
+    const metadata: Record<string, unknown> = {
+      name: sealed.metadata.name,
+      namespace: sealed.metadata.namespace,
+      ...(sealed.metadata.labels ? { labels: sealed.metadata.labels } : {}),
+      annotations: recordSealedWithCertificate(annotations, key.fingerprint),
+    };
+    const out = {
+      apiVersion: sealed.apiVersion,
+      kind: sealed.kind,
+      metadata,
+      spec: { ...(sealed.spec.template ? { template: sealed.spec.template } : {}), encryptedData },
+    };
+    return json(200, out);
+  }
+}
