@@ -13,7 +13,29 @@ export type CryptoErrorReason =
   | "InvalidPrivateKey"
   | "InvalidScope"
   | "MissingNamespace"
-  | "MissingName";
+  | "MissingName"
+  // age (src/crypto/age.ts, age-scope.ts)
+  | "AgeMalformedArmor"
+  | "AgeNotAnAgeFile"
+  | "AgeMalformedHeader"
+  | "AgeUnknownStanzaType"
+  | "AgeScryptOnly"
+  | "AgeNoIdentities"
+  | "AgeNoMatchingIdentity"
+  | "AgeHeaderMacMismatch"
+  | "AgePayloadCorrupt"
+  | "AgeInvalidRecipient"
+  | "AgeInvalidIdentity"
+  | "AgeFileTooLarge"
+  // SOPS (src/crypto/sops.ts)
+  | "DocumentTooLarge"
+  | "SopsMalformedDocument"
+  | "SopsMetadataMissing"
+  | "SopsUnsupported"
+  | "SopsNoAgeRecipients"
+  | "SopsNoMatchingIdentity"
+  | "SopsMalformedValue"
+  | "SopsMacMismatch";
 
 export class CryptoError extends Error {
   readonly reason: CryptoErrorReason;
