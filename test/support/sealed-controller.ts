@@ -12,6 +12,7 @@ export interface StartOptions {
   watchNamespace: string;
   keyBits?: number;
   keyRenewPeriodMs?: number;
+  listenAddr?: string;
 }
 
 export interface Started extends SealedSecretsRuntime {
@@ -30,7 +31,7 @@ export async function startController(cluster: TestCluster, opts: StartOptions):
   const runtime = await startSealedSecrets(cluster.kube, log, {
     keyNamespace: opts.keyNamespace,
     watchNamespace: opts.watchNamespace,
-    listenAddr: "127.0.0.1:0",
+    listenAddr: opts.listenAddr ?? "127.0.0.1:0",
     metricsAddr: "127.0.0.1:0",
     workers: 4,
     keyPrefix: "sealed-secrets-key",

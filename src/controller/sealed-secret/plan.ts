@@ -237,7 +237,7 @@ function templateFailure(errors: readonly { key: string; error: unknown }[]): Sy
   const parts = errors.map(({ key, error }) => {
     if (error instanceof TemplateError && error.phase === "parse") return `${key}: ${error.message}`;
     if (error instanceof TemplateError) {
-      const fn = /^error calling (\w+)/.exec(error.message)?.[1];
+      const fn = /error calling (\w+)/.exec(error.message)?.[1];
       return `${key}: execution failed at line ${error.line}, column ${error.column}${fn ? ` in ${fn}` : ""}`;
     }
     return `${key}: template failed`;
