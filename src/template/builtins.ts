@@ -1,4 +1,5 @@
 // Go text/template's predefined functions: and or not eq ne lt le gt ge index slice len print printf println html js urlquery call.
+import { bytesToGoString, goStringToBytes } from "./gostring.ts";
 import { FuncError } from "./errors.ts";
 import { type TemplateFunction, fn } from "./funcs.ts";
 import { sprint, sprintf, sprintln } from "./printf.ts";
@@ -77,7 +78,7 @@ function indexArg(index: Value, cap: number): number {
 }
 
 function stringBytes(s: string): Buffer {
-  return Buffer.from(s, "utf8");
+  return Buffer.from(goStringToBytes(s));
 }
 
 export function index(itemIn: Value, indexes: Value[]): Value {
@@ -127,7 +128,7 @@ function slice(itemIn: Value, indexes: Value[]): Value {
   const [a = 0, b = len, c = len] = idx;
   if (a > b) throw new FuncError(`invalid slice index: ${a} > ${b}`);
   if (indexes.length === 3 && b > c) throw new FuncError(`invalid slice index: ${b} > ${c}`);
-  if (typeof item === "string") return stringBytes(item).subarray(a, b).toString("utf8");
+  if (typeof item === "string") return bytesToGoString(stringBytes(item).subarray(a, b));
   if (item instanceof Uint8Array) return item.slice(a, b);
   const out = item.slice(a, b);
   const elem = sliceElemType(item);

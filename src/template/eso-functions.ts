@@ -1,10 +1,13 @@
 // ESO's template helpers (external-secrets runtime/template/v2): toYaml/fromYaml, PEM filters,
 // certificate SANs, PKCS#12 and JWK conversions.
-import { X509Certificate, createPrivateKey, createPublicKey } from "node:crypto";
-import forge from "node-forge";
+import { X509Certificate, constants, createPrivateKey, createPublicKey, privateDecrypt } from "node:crypto";
 import YAML from "yaml";
 import { FuncError } from "./errors.ts";
-import { type TemplateFunction, fn } from "./funcs.ts";
+import { type CallContext, type TemplateFunction, fn } from "./funcs.ts";
+import { bytesToGoString, goStringToBytes } from "./gostring.ts";
+import { decodeChain, encodeModern, encodeTrustStoreModern } from "./pkcs12.ts";
+import { subjectString } from "./x509-name.ts";
+import { TAG, children, expect, oidToString, readOne } from "./der.ts";
 import { marshal, unmarshal } from "./json.ts";
 import { pemDecode, pemDecodeAll, pemEncode } from "./pem.ts";
 import { type GoMap, type Value, fromPlain, typedSlice } from "./values.ts";
@@ -62,7 +65,7 @@ function trimJunk(input: string): string {
 
 export function filterPEM(pemType: string, input: string): string {
   const { blocks, rest } = pemDecodeAll(trimJunk(input));
-  const out = blocks.filter((b) => b.type.toLowerCase() === pemType.toLowerCase()).map((b) => pemEncode(b.type, b.bytes));
+  const out = blocks.filter((b) => b.type.toLowerCase() === pemType.toLowerCase()).map((b) => pemEncode(b.type, b.bytes, b.headers));
   if (out.length === 0 && rest.length !== 0) throw new FuncError("error filtering pem: found junk");
   return out.join("");
 }
@@ -73,22 +76,32 @@ interface ParsedCert {
   aki: string | undefined;
 }
 
+/** x509.ParseCertificate, keeping what chain ordering needs: SubjectKeyId and AuthorityKeyId. */
 function parseCert(der: Uint8Array): ParsedCert {
   try {
-    const asn1 = forge.asn1.fromDer(forge.util.createBuffer(Buffer.from(der).toString("binary")));
-    const cert = forge.pki.certificateFromAsn1(asn1);
-    const skiExt = cert.getExtension("subjectKeyIdentifier") as { subjectKeyIdentifier?: string } | undefined;
-    const akiExt = cert.getExtension("authorityKeyIdentifier") as { value?: string } | undefined;
-    let aki: string | undefined;
-    if (akiExt?.value !== undefined) {
-      const seq = forge.asn1.fromDer(akiExt.value);
-      const keyId = (seq.value as forge.asn1.Asn1[]).find((c) => (c.tagClass as number) === (forge.asn1.Class.CONTEXT_SPECIFIC as number) && (c.type as number) === 0);
-      if (keyId && typeof keyId.value === "string") aki = forge.util.bytesToHex(keyId.value);
-    }
-    return { raw: der, ski: skiExt?.subjectKeyIdentifier, aki };
+    new X509Certificate(Buffer.from(der));
   } catch (e) {
-    throw new FuncError(`x509: ${e instanceof Error ? e.message : String(e)}`);
+    throw new FuncError(`x509: malformed certificate: ${e instanceof Error ? e.message : String(e)}`);
   }
+  let ski: string | undefined;
+  let aki: string | undefined;
+  try {
+    const tbs = children(expect(children(readOne(der))[0], TAG.SEQUENCE, "tbsCertificate"));
+    const exts = tbs.find((n) => n.tag === 0xa3);
+    for (const ext of exts === undefined ? [] : children(expect(children(exts)[0], TAG.SEQUENCE, "extensions"))) {
+      const parts = children(ext);
+      const id = oidToString(expect(parts[0], TAG.OID, "extension id").body);
+      const value = readOne(expect(parts[parts.length - 1], TAG.OCTET_STRING, "extension value").body);
+      if (id === "2.5.29.14") ski = Buffer.from(expect(value, TAG.OCTET_STRING, "subject key id").body).toString("hex");
+      if (id === "2.5.29.35") {
+        const keyId = children(expect(value, TAG.SEQUENCE, "authority key id")).find((c) => c.tag === 0x80);
+        if (keyId !== undefined) aki = Buffer.from(keyId.body).toString("hex");
+      }
+    }
+  } catch (e) {
+    throw new FuncError(`x509: malformed extension: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  return { raw: der, ski, aki };
 }
 
 function certChain(input: string): ParsedCert[] {
@@ -152,6 +165,27 @@ export function filterCertChain(certType: string, input: string): string {
   return "";
 }
 
+/** net.IP.String(): IPv4 dotted, IPv6 in RFC 5952 form (longest zero run as "::"). */
+function goIPString(ip: string): string {
+  if (!ip.includes(":")) return ip;
+  const groups = ip.toLowerCase().split(":").map((g) => g.replace(/^0+(?=.)/, ""));
+  if (groups.length === 8 && groups.slice(0, 5).every((g) => g === "0") && groups[5] === "ffff") {
+    const v4 = groups.slice(6).flatMap((g) => { const n = parseInt(g, 16); return [n >> 8, n & 0xff]; });
+    return v4.join(".");
+  }
+  let best = -1;
+  let bestLen = 0;
+  for (let i = 0; i < groups.length;) {
+    if (groups[i] !== "0") { i++; continue; }
+    let j = i;
+    while (j < groups.length && groups[j] === "0") j++;
+    if (j - i > bestLen) { best = i; bestLen = j - i; }
+    i = j;
+  }
+  if (bestLen < 2) return groups.join(":");
+  return `${groups.slice(0, best).join(":")}::${groups.slice(best + bestLen).join(":")}`;
+}
+
 export function certSANs(input: string): string[] {
   const { block } = pemDecode(trimJunk(input));
   if (block === undefined) throw new FuncError("failed to decode PEM block");
@@ -172,35 +206,31 @@ export function certSANs(input: string): string[] {
     let val = e.slice(i + 1);
     if (val.startsWith('"')) val = JSON.parse(val) as string;
     if (kind === "DNS") dns.push(val);
-    else if (kind === "IP Address") ips.push(val.toLowerCase());
+    else if (kind === "IP Address") ips.push(goIPString(val));
     else if (kind === "email") emails.push(val);
     else if (kind === "URI") uris.push(val);
   }
   return [...dns, ...ips, ...emails, ...uris];
 }
 
+function pkcs8Of(der: Uint8Array): Uint8Array {
+  // x509.ParsePKCS8PrivateKey then MarshalPKCS8PrivateKey: re-encoded, not passed through.
+  return new Uint8Array(createPrivateKey({ key: Buffer.from(der), format: "der", type: "pkcs8" }).export({ format: "der", type: "pkcs8" }));
+}
+
 function p12(input: string, pass: string, what: "key" | "cert"): string {
-  let p: forge.pkcs12.Pkcs12Pfx;
+  const prefix = what === "key" ? "unable to decode pkcs12 with password" : "unable to decode pkcs12 certificate with password";
+  let chain: ReturnType<typeof decodeChain>;
+  let key: Uint8Array;
   try {
-    const asn1 = forge.asn1.fromDer(forge.util.createBuffer(Buffer.from(input, "latin1").toString("binary")));
-    p = forge.pkcs12.pkcs12FromAsn1(asn1, false, pass);
+    chain = decodeChain(goStringToBytes(input), pass);
+    for (const c of [chain.cert, ...chain.caCerts]) parseCert(c);
+    key = pkcs8Of(chain.pkcs8);
   } catch (e) {
-    const msg = `pkcs12: ${e instanceof Error ? e.message : String(e)}`;
-    throw new FuncError(what === "key" ? `unable to decode pkcs12 with password: ${msg}` : `unable to decode pkcs12 certificate with password: ${msg}`);
+    throw new FuncError(`${prefix}: ${e instanceof Error ? e.message : String(e)}`);
   }
-  if (what === "key") {
-    const bags = [
-      ...(p.getBags({ bagType: forge.pki.oids.pkcs8ShroudedKeyBag ?? "" })[forge.pki.oids.pkcs8ShroudedKeyBag ?? ""] ?? []),
-      ...(p.getBags({ bagType: forge.pki.oids.keyBag ?? "" })[forge.pki.oids.keyBag ?? ""] ?? []),
-    ];
-    const key = bags[0]?.key;
-    if (key === undefined) throw new FuncError("unable to decode pkcs12 with password: pkcs12: private key missing");
-    const pkcs8 = forge.pki.wrapRsaPrivateKey(forge.pki.privateKeyToAsn1(key));
-    return pemEncode("PRIVATE KEY", Buffer.from(forge.asn1.toDer(pkcs8).getBytes(), "binary"));
-  }
-  const certBags = p.getBags({ bagType: forge.pki.oids.certBag ?? "" })[forge.pki.oids.certBag ?? ""] ?? [];
-  const ders = certBags.flatMap((b) => (b.cert ? [Buffer.from(forge.asn1.toDer(forge.pki.certificateToAsn1(b.cert)).getBytes(), "binary")] : []));
-  const pemData = ders.map((d) => pemEncode("CERTIFICATE", d)).join("");
+  if (what === "key") return pemEncode("PRIVATE KEY", key);
+  const pemData = [chain.cert, ...chain.caCerts].map((d) => pemEncode("CERTIFICATE", d)).join("");
   try {
     return certChain(pemData).map((c) => pemEncode("CERTIFICATE", c.raw)).join("");
   } catch {
@@ -208,22 +238,83 @@ function p12(input: string, pass: string, what: "key" | "cert"): string {
   }
 }
 
-function toPkcs12(certPem: string, keyPem: string, pass: string, withChain: boolean): string {
-  const { blocks } = pemDecodeAll(certPem);
-  if (blocks.length === 0) throw new FuncError("runtime error: invalid memory address or nil pointer dereference");
-  const certs = (withChain ? blocks : blocks.slice(0, 1)).map((b) => forge.pki.certificateFromAsn1(forge.asn1.fromDer(Buffer.from(b.bytes).toString("binary"))));
-  const keyBlock = pemDecode(keyPem).block;
-  if (keyBlock === undefined) throw new FuncError("runtime error: invalid memory address or nil pointer dereference");
-  let key: forge.pki.PrivateKey;
-  try {
-    const der = createPrivateKey({ key: Buffer.from(keyBlock.bytes), format: "der", type: keyBlock.type === "RSA PRIVATE KEY" ? "pkcs1" : "pkcs8" })
-      .export({ format: "pem", type: "pkcs1" }) as string;
-    key = forge.pki.privateKeyFromPem(der);
-  } catch {
-    throw new FuncError("unable to parse private key type");
+const NIL_DEREF = "runtime error: invalid memory address or nil pointer dereference";
+
+/** x509.ParseCertificate of the first PEM block; a missing block is Go's nil dereference. */
+function firstCert(certPem: string): { der: Uint8Array; rest: string } {
+  const { block, rest } = pemDecode(certPem);
+  if (block === undefined) throw new FuncError(NIL_DEREF);
+  parseCert(block.bytes);
+  return { der: block.bytes, rest };
+}
+
+/** ESO parseCaCerts: every remaining PEM block must be a certificate; leftover junk is a nil dereference. */
+function caCerts(rest: string): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  let r = rest;
+  while (r.length > 0) {
+    const d = pemDecode(r);
+    if (d.block === undefined) throw new FuncError(NIL_DEREF);
+    parseCert(d.block.bytes);
+    out.push(d.block.bytes);
+    r = d.rest;
   }
-  const asn1 = forge.pkcs12.toPkcs12Asn1(key, certs, pass, { algorithm: "aes256", useMac: true });
-  return Buffer.from(forge.asn1.toDer(asn1).getBytes(), "binary").toString("base64");
+  return out;
+}
+
+/** ESO parsePrivateKey: PKCS#1, then PKCS#8, then SEC 1; the result as PKCS#8 DER. */
+function parsePrivateKey(der: Uint8Array): Uint8Array {
+  for (const type of ["pkcs1", "pkcs8", "sec1"] as const) {
+    try {
+      return new Uint8Array(createPrivateKey({ key: Buffer.from(der), format: "der", type }).export({ format: "der", type: "pkcs8" }));
+    } catch {
+      // try the next encoding
+    }
+  }
+  throw new FuncError("unable to parse private key type");
+}
+
+function toPkcs12(certPem: string, keyPem: string, pass: string, withChain: boolean, ctx: CallContext): string {
+  const leaf = firstCert(certPem);
+  const cas = withChain ? caCerts(leaf.rest) : [];
+  const keyBlock = pemDecode(keyPem).block;
+  if (keyBlock === undefined) throw new FuncError(NIL_DEREF);
+  const key = parsePrivateKey(keyBlock.bytes);
+  try {
+    return Buffer.from(encodeModern((n) => ctx.randomBytes(n), key, leaf.der, cas, pass)).toString("base64");
+  } catch (e) {
+    throw new FuncError(e instanceof Error ? e.message : String(e));
+  }
+}
+
+function truststoreToPkcs12(certPem: string, pass: string, ctx: CallContext): string {
+  const certs = caCerts(certPem).map((der) => ({ der, friendlyName: subjectString(der) }));
+  try {
+    return Buffer.from(encodeTrustStoreModern((n) => ctx.randomBytes(n), certs, pass)).toString("base64");
+  } catch (e) {
+    throw new FuncError(e instanceof Error ? e.message : String(e));
+  }
+}
+
+/** ESO rsaDecrypt(scheme, hash, ciphertext, privateKeyPem): RSA-OAEP with the named hash, or "None". */
+function rsaDecrypt(scheme: string, hash: string, input: string, keyPem: string): string {
+  if (scheme === "None") return input;
+  if (scheme !== "RSA-OAEP") throw new FuncError(`decryption scheme ${scheme} is not supported`);
+  const block = pemDecode(keyPem).block;
+  if (block === undefined) throw new FuncError("failed to decode PEM block");
+  let key: ReturnType<typeof createPrivateKey>;
+  try {
+    key = createPrivateKey({ key: Buffer.from(parsePrivateKey(block.bytes)), format: "der", type: "pkcs8" });
+  } catch (e) {
+    throw new FuncError(`could not parse private key: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  if (key.asymmetricKeyType !== "rsa") throw new FuncError("could not parse RSA private key");
+  const oaepHash = hash === "SHA1" ? "sha1" : hash === "SHA512" ? "sha512" : "sha256";
+  try {
+    return bytesToGoString(privateDecrypt({ key, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash }, goStringToBytes(input)));
+  } catch {
+    throw new FuncError("error decrypting data with RSA: crypto/rsa: decryption error");
+  }
 }
 
 function jwkKey(s: string, kind: "public" | "private"): string {
@@ -233,6 +324,15 @@ function jwkKey(s: string, kind: "public" | "private"): string {
   } catch (e) {
     throw new FuncError(`failed to unmarshal JSON into key hint: ${e instanceof Error ? e.message : String(e)}`);
   }
+  // jwx's Raw gives the private key for a private JWK and the public one otherwise; x509 rejects the mismatch.
+  const goType = (priv: boolean): string =>
+    jwk["kty"] === "RSA" ? (priv ? "*rsa.PrivateKey" : "*rsa.PublicKey")
+    : jwk["kty"] === "EC" ? (priv ? "*ecdsa.PrivateKey" : "*ecdsa.PublicKey")
+    : jwk["crv"] === "Ed25519" ? (priv ? "ed25519.PrivateKey" : "ed25519.PublicKey")
+    : (priv ? "*ecdh.PrivateKey" : "*ecdh.PublicKey");
+  const known = ["RSA", "EC", "OKP"].includes(String(jwk["kty"]));
+  if (known && kind === "public" && jwk["d"] !== undefined) throw new FuncError(`x509: unsupported public key type: ${goType(true)}`);
+  if (known && kind === "private" && jwk["d"] === undefined) throw new FuncError(`x509: unknown key type while marshaling PKCS#8: ${goType(false)}`);
   try {
     if (kind === "public") {
       return createPublicKey({ key: jwk, format: "jwk" }).export({ type: "spki", format: "pem" }) as string;
@@ -255,10 +355,13 @@ export function esoFunctions(): Map<string, TemplateFunction> {
     ["pkcs12keyPass", fn(["string", "string"], ([p, x]) => p12(x as string, p as string, "key"))],
     ["pkcs12cert", s((x) => p12(x, "", "cert"))],
     ["pkcs12certPass", fn(["string", "string"], ([p, x]) => p12(x as string, p as string, "cert"))],
-    ["pemToPkcs12", fn(["string", "string"], ([c, k]) => toPkcs12(c as string, k as string, "", false))],
-    ["pemToPkcs12Pass", fn(["string", "string", "string"], ([c, k, p]) => toPkcs12(c as string, k as string, p as string, false))],
-    ["fullPemToPkcs12", fn(["string", "string"], ([c, k]) => toPkcs12(c as string, k as string, "", true))],
-    ["fullPemToPkcs12Pass", fn(["string", "string", "string"], ([c, k, p]) => toPkcs12(c as string, k as string, p as string, true))],
+    ["pemToPkcs12", fn(["string", "string"], ([c, k], ctx) => toPkcs12(c as string, k as string, "", false, ctx))],
+    ["pemToPkcs12Pass", fn(["string", "string", "string"], ([c, k, p], ctx) => toPkcs12(c as string, k as string, p as string, false, ctx))],
+    ["fullPemToPkcs12", fn(["string", "string"], ([c, k], ctx) => toPkcs12(c as string, k as string, "", true, ctx))],
+    ["fullPemToPkcs12Pass", fn(["string", "string", "string"], ([c, k, p], ctx) => toPkcs12(c as string, k as string, p as string, true, ctx))],
+    ["pemTruststoreToPKCS12", fn(["string"], ([c], ctx) => truststoreToPkcs12(c as string, "", ctx))],
+    ["pemTruststoreToPKCS12Pass", fn(["string", "string"], ([c, p], ctx) => truststoreToPkcs12(c as string, p as string, ctx))],
+    ["rsaDecrypt", fn(["string", "string", "string", "string"], ([scheme, hash, data, key]) => rsaDecrypt(scheme as string, hash as string, data as string, key as string))],
     ["jwkPublicKeyPem", s((x) => jwkKey(x, "public"))],
     ["jwkPrivateKeyPem", s((x) => jwkKey(x, "private"))],
   ]);

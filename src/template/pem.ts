@@ -3,12 +3,22 @@
 export interface PemBlock {
   type: string;
   bytes: Uint8Array;
+  /** RFC 1421 headers, e.g. Proc-Type (Go's Block.Headers). */
+  headers?: ReadonlyMap<string, string>;
 }
 
-export function pemEncode(type: string, bytes: Uint8Array): string {
+/** pem.Encode: Proc-Type first, other headers sorted, a blank line, then 64-column base64. */
+export function pemEncode(type: string, bytes: Uint8Array, headers?: ReadonlyMap<string, string>): string {
   const b64 = Buffer.from(bytes).toString("base64");
   const lines = b64.match(/.{1,64}/g) ?? [];
-  return `-----BEGIN ${type}-----\n${lines.map((l) => l + "\n").join("")}-----END ${type}-----\n`;
+  let head = "";
+  if (headers !== undefined && headers.size > 0) {
+    const proc = headers.get("Proc-Type");
+    if (proc !== undefined) head += `Proc-Type: ${proc}\n`;
+    for (const k of [...headers.keys()].filter((k) => k !== "Proc-Type").sort()) head += `${k}: ${headers.get(k) ?? ""}\n`;
+    head += "\n";
+  }
+  return `-----BEGIN ${type}-----\n${head}${lines.map((l) => l + "\n").join("")}-----END ${type}-----\n`;
 }
 
 /** Decodes the first PEM block; returns it and the rest, or undefined and the whole input. */
@@ -34,10 +44,15 @@ export function pemDecode(data: string): { block: PemBlock | undefined; rest: st
       continue;
     }
     let content = body.slice(0, endIdx);
-    // skip RFC 1421 headers
-    if (/^[\w-]+:/.test(content)) {
-      const blank = content.search(/\r?\n\r?\n/);
-      if (blank >= 0) content = content.slice(blank).replace(/^\r?\n\r?\n/, "");
+    // RFC 1421 headers: leading "Key: Value" lines (Go stops at the first line without a colon)
+    const headers = new Map<string, string>();
+    for (;;) {
+      const nl = content.indexOf("\n");
+      const line = (nl < 0 ? content : content.slice(0, nl)).replace(/[ \t\r]+$/, "");
+      const colon = line.indexOf(":");
+      if (content.length === 0 || colon < 0) break;
+      headers.set(line.slice(0, colon).trim(), line.slice(colon + 1).trim());
+      content = nl < 0 ? "" : content.slice(nl + 1);
     }
     const b64 = content.replace(/[\s]/g, "");
     if (!/^[A-Za-z0-9+/]*={0,2}$/.test(b64) || b64.length % 4 !== 0) {
@@ -46,7 +61,9 @@ export function pemDecode(data: string): { block: PemBlock | undefined; rest: st
     }
     let after = body.slice(endIdx + endMarker.length);
     after = after.replace(/^[ \t\r]*\n?/, "");
-    return { block: { type, bytes: new Uint8Array(Buffer.from(b64, "base64")) }, rest: after };
+    const block: PemBlock = { type, bytes: new Uint8Array(Buffer.from(b64, "base64")) };
+    if (headers.size > 0) block.headers = headers;
+    return { block, rest: after };
   }
 }
 

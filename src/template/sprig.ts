@@ -4,6 +4,7 @@ import { createHash } from "node:crypto";
 import bcrypt from "bcryptjs";
 import { decodeBase32, decodeStd, encodeBase32 } from "./base64.ts";
 import { FuncError } from "./errors.ts";
+import { bytesToGoString, goStringToBytes } from "./gostring.ts";
 import { type CallContext, type TemplateFunction, fn } from "./funcs.ts";
 import { marshal, unmarshal } from "./json.ts";
 import { formatValue, sprintf } from "./printf.ts";
@@ -133,7 +134,7 @@ function dict(args: Value[]): GoMap {
 }
 
 function sha(alg: string, s: string): string {
-  return createHash(alg).update(s, "utf8").digest("hex");
+  return createHash(alg).update(goStringToBytes(s)).digest("hex");
 }
 
 function adler32(s: string): bigint {
@@ -428,18 +429,18 @@ export function sprigFunctions(profile: TemplateProfile): Map<string, TemplateFu
     })],
     ["isAbs", s((p) => p.startsWith("/"))],
     // encoding
-    ["b64enc", s((x) => Buffer.from(x, "utf8").toString("base64"))],
+    ["b64enc", s((x) => Buffer.from(goStringToBytes(x)).toString("base64"))],
     ["b64dec", s((x) => {
       try {
-        return Buffer.from(decodeStd(x)).toString("utf8");
+        return bytesToGoString(decodeStd(x));
       } catch (e) {
         return e instanceof Error ? e.message : String(e);
       }
     })],
-    ["b32enc", s((x) => encodeBase32(Buffer.from(x, "utf8")))],
+    ["b32enc", s((x) => encodeBase32(goStringToBytes(x)))],
     ["b32dec", s((x) => {
       try {
-        return Buffer.from(decodeBase32(x)).toString("utf8");
+        return bytesToGoString(decodeBase32(x));
       } catch (e) {
         return e instanceof Error ? e.message : String(e);
       }

@@ -15,6 +15,14 @@ export interface OracleCase {
   template: string;
   data: unknown;
   stringData?: boolean;
+  /** PKCS#12 encoders read the fixed stream of counterStream (both sides) instead of real randomness. */
+  deterministicRand?: boolean;
+}
+
+/** The oracle's counterStream: byte i of the stream is i mod 251. */
+export function counterStream(): (n: number) => Uint8Array {
+  let i = 0;
+  return (n) => Uint8Array.from({ length: n }, () => i++ % 251);
 }
 
 export interface OracleResult {

@@ -76,7 +76,10 @@ void test("JWK helpers produce PEM keys", async () => {
   const { generateKeyPairSync } = await import("node:crypto");
   const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
   const jwk = JSON.stringify(privateKey.export({ format: "jwk" }));
-  const pub = render("t", "{{ .k | jwkPublicKeyPem }}", stringMap([["k", jwk]]));
+  const pubJwk = JSON.stringify(publicKey.export({ format: "jwk" }));
+  const pub = render("t", "{{ .k | jwkPublicKeyPem }}", stringMap([["k", pubJwk]]));
   assert.equal(pub, publicKey.export({ type: "spki", format: "pem" }));
   assert.match(render("t", "{{ .k | jwkPrivateKeyPem }}", stringMap([["k", jwk]])), /^-----BEGIN PRIVATE KEY-----\n/);
+  // As in ESO (jwx + x509.MarshalPKIXPublicKey), a private JWK is not accepted where a public one is expected.
+  assert.throws(() => render("t", "{{ .k | jwkPublicKeyPem }}", stringMap([["k", jwk]])), /unsupported public key type: \*ecdsa\.PrivateKey/);
 });

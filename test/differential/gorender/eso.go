@@ -1,39 +1,88 @@
 package main
 
 // ESO's extra template functions (runtime/template/v2: pem.go, pem_chain.go,
-// pkcs12.go, jwk.go, yaml.go), re-created with the same libraries so the oracle
-// behaves like the controller.
+// pkcs12.go, jwk.go, decrypt.go, yaml.go), re-created with the same libraries
+// (go-pkcs12, lestrrat-go/jwx/v2) so the oracle behaves like the controller: ESO's
+// runtime module is not served by the Go module proxy, so it cannot be imported.
 
 import (
 	"bytes"
-	"crypto/ecdsa"
-	"crypto/ed25519"
-	"crypto/elliptic"
+	"crypto"
 	"crypto/rsa"
 	"crypto/sha1"
+	"crypto/sha256"
+	"crypto/sha512"
 	"crypto/x509"
 	"encoding/base64"
-	"encoding/json"
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"math/big"
+	"hash"
+	"io"
 	"strings"
 
+	"github.com/lestrrat-go/jwx/v2/jwk"
 	"golang.org/x/crypto/bcrypt"
 	"sigs.k8s.io/yaml"
 	gopkcs12 "software.sslmate.com/src/go-pkcs12"
 )
 
-func esoFuncs() map[string]any {
+// esoFuncs is ESO's tplFuncs; rnd feeds the PKCS#12 encoders (crypto/rand unless a case
+// asks for the deterministic stream, so the TypeScript encoder can be compared byte for byte).
+func esoFuncs(rnd io.Reader) map[string]any {
+	modern := gopkcs12.Modern.WithRand(rnd)
+	certsKeyToPkcs12 := func(cert *x509.Certificate, key string, cas []*x509.Certificate, pass string) (string, error) {
+		kp, _ := pem.Decode([]byte(key))
+		k, err := parsePrivateKey(kp.Bytes)
+		if err != nil {
+			return "", err
+		}
+		pfx, err := modern.Encode(k, cert, cas, pass)
+		if err != nil {
+			return "", err
+		}
+		return base64.StdEncoding.EncodeToString(pfx), nil
+	}
+	pemToPkcs12Pass := func(cert, key, pass string) (string, error) {
+		p, _ := pem.Decode([]byte(cert))
+		c, err := x509.ParseCertificate(p.Bytes)
+		if err != nil {
+			return "", err
+		}
+		return certsKeyToPkcs12(c, key, nil, pass)
+	}
+	fullPemToPkcs12Pass := func(cert, key, pass string) (string, error) {
+		p, rest := pem.Decode([]byte(cert))
+		c, err := x509.ParseCertificate(p.Bytes)
+		if err != nil {
+			return "", err
+		}
+		cas, err := parseCaCerts(rest)
+		if err != nil {
+			return "", err
+		}
+		return certsKeyToPkcs12(c, key, cas, pass)
+	}
+	pemTruststoreToPKCS12Pass := func(cert, pass string) (string, error) {
+		cas, err := parseCaCerts([]byte(cert))
+		if err != nil {
+			return "", err
+		}
+		pfx, err := modern.EncodeTrustStore(cas, pass)
+		if err != nil {
+			return "", err
+		}
+		return base64.StdEncoding.EncodeToString(pfx), nil
+	}
 	return map[string]any{
+		"pemToPkcs12":               func(c, k string) (string, error) { return pemToPkcs12Pass(c, k, "") },
+		"fullPemToPkcs12":           func(c, k string) (string, error) { return fullPemToPkcs12Pass(c, k, "") },
+		"rsaDecrypt":                rsaDecrypt,
 		"pkcs12key":                 pkcs12key,
 		"pkcs12keyPass":             pkcs12keyPass,
 		"pkcs12cert":                pkcs12cert,
 		"pkcs12certPass":            pkcs12certPass,
-		"pemToPkcs12":               pemToPkcs12,
 		"pemToPkcs12Pass":           pemToPkcs12Pass,
-		"fullPemToPkcs12":           fullPemToPkcs12,
 		"fullPemToPkcs12Pass":       fullPemToPkcs12Pass,
 		"pemTruststoreToPKCS12":     func(c string) (string, error) { return pemTruststoreToPKCS12Pass(c, "") },
 		"pemTruststoreToPKCS12Pass": pemTruststoreToPKCS12Pass,
@@ -293,155 +342,73 @@ func parseCaCerts(rest []byte) ([]*x509.Certificate, error) {
 	return out, nil
 }
 
-func certsKeyToPkcs12(cert *x509.Certificate, key string, cas []*x509.Certificate, pass string) (string, error) {
-	kp, _ := pem.Decode([]byte(key))
-	k, err := parsePrivateKey(kp.Bytes)
+func jwkPublicKeyPem(jwkjson string) (string, error) {
+	k, err := jwk.ParseKey([]byte(jwkjson))
 	if err != nil {
 		return "", err
 	}
-	pfx, err := gopkcs12.Modern.Encode(k, cert, cas, pass)
+	var rawkey any
+	if err := k.Raw(&rawkey); err != nil {
+		return "", err
+	}
+	mpk, err := x509.MarshalPKIXPublicKey(rawkey)
 	if err != nil {
 		return "", err
 	}
-	return base64.StdEncoding.EncodeToString(pfx), nil
+	return pemEncode(mpk, "PUBLIC KEY")
 }
 
-func pemToPkcs12(cert, key string) (string, error) { return pemToPkcs12Pass(cert, key, "") }
-
-func pemToPkcs12Pass(cert, key, pass string) (string, error) {
-	p, _ := pem.Decode([]byte(cert))
-	c, err := x509.ParseCertificate(p.Bytes)
+func jwkPrivateKeyPem(jwkjson string) (string, error) {
+	k, err := jwk.ParseKey([]byte(jwkjson))
 	if err != nil {
 		return "", err
 	}
-	return certsKeyToPkcs12(c, key, nil, pass)
-}
-
-func fullPemToPkcs12(cert, key string) (string, error) { return fullPemToPkcs12Pass(cert, key, "") }
-
-func fullPemToPkcs12Pass(cert, key, pass string) (string, error) {
-	p, rest := pem.Decode([]byte(cert))
-	c, err := x509.ParseCertificate(p.Bytes)
+	var pk any
+	if err := k.Raw(&pk); err != nil {
+		return "", err
+	}
+	mpk, err := x509.MarshalPKCS8PrivateKey(pk)
 	if err != nil {
 		return "", err
 	}
-	cas, err := parseCaCerts(rest)
-	if err != nil {
-		return "", err
-	}
-	return certsKeyToPkcs12(c, key, cas, pass)
+	return pemEncode(mpk, "PRIVATE KEY")
 }
 
-func pemTruststoreToPKCS12Pass(cert, pass string) (string, error) {
-	cas, err := parseCaCerts([]byte(cert))
-	if err != nil {
-		return "", err
-	}
-	pfx, err := gopkcs12.Modern.EncodeTrustStore(cas, pass)
-	if err != nil {
-		return "", err
-	}
-	return base64.StdEncoding.EncodeToString(pfx), nil
-}
-
-// JWK: ESO uses lestrrat-go/jwx; the oracle decodes RSA, EC and OKP keys with the
-// standard library, which yields the same PKIX / PKCS#8 DER.
-type jwkJSON struct {
-	Kty, Crv, N, E, D, P, Q, Dp, Dq, Qi, X, Y string
-}
-
-func b64u(s string) ([]byte, error) {
-	return base64.RawURLEncoding.DecodeString(strings.TrimRight(s, "="))
-}
-
-func bigU(s string) (*big.Int, error) {
-	b, err := b64u(s)
-	if err != nil {
-		return nil, err
-	}
-	return new(big.Int).SetBytes(b), nil
-}
-
-func parseJWK(s string) (pub any, priv any, err error) {
-	var j jwkJSON
-	if err := json.Unmarshal([]byte(s), &j); err != nil {
-		return nil, nil, err
-	}
-	switch j.Kty {
-	case "RSA":
-		n, err := bigU(j.N)
+// rsaDecrypt is ESO's decrypt.go.
+func rsaDecrypt(scheme, hash, in, privateKey string) (string, error) {
+	switch scheme {
+	case "None":
+		return in, nil
+	case "RSA-OAEP":
+		pemBlock, _ := pem.Decode([]byte(privateKey))
+		if pemBlock == nil {
+			return "", fmt.Errorf("failed to decode PEM block")
+		}
+		parsed, err := parsePrivateKey(pemBlock.Bytes)
 		if err != nil {
-			return nil, nil, err
+			return "", fmt.Errorf("%w: %v", errors.New("could not parse private key"), err)
 		}
-		e, err := bigU(j.E)
+		rsaKey, ok := parsed.(*rsa.PrivateKey)
+		if !ok {
+			return "", fmt.Errorf("could not parse RSA private key")
+		}
+		out, err := rsa.DecryptOAEP(oaepHash(hash), nil, rsaKey, []byte(in), nil)
 		if err != nil {
-			return nil, nil, err
+			return "", fmt.Errorf("%w: %v", errors.New("error decrypting data with RSA"), err)
 		}
-		pk := &rsa.PublicKey{N: n, E: int(e.Int64())}
-		if j.D == "" {
-			return pk, nil, nil
-		}
-		d, _ := bigU(j.D)
-		p, _ := bigU(j.P)
-		q, _ := bigU(j.Q)
-		k := &rsa.PrivateKey{PublicKey: *pk, D: d, Primes: []*big.Int{p, q}}
-		k.Precompute()
-		return pk, k, nil
-	case "EC":
-		var curve elliptic.Curve
-		switch j.Crv {
-		case "P-256":
-			curve = elliptic.P256()
-		case "P-384":
-			curve = elliptic.P384()
-		case "P-521":
-			curve = elliptic.P521()
-		default:
-			return nil, nil, fmt.Errorf("unsupported curve %q", j.Crv)
-		}
-		x, _ := bigU(j.X)
-		y, _ := bigU(j.Y)
-		pk := &ecdsa.PublicKey{Curve: curve, X: x, Y: y}
-		if j.D == "" {
-			return pk, nil, nil
-		}
-		d, _ := bigU(j.D)
-		return pk, &ecdsa.PrivateKey{PublicKey: *pk, D: d}, nil
-	case "OKP":
-		x, _ := b64u(j.X)
-		pk := ed25519.PublicKey(x)
-		if j.D == "" {
-			return pk, nil, nil
-		}
-		d, _ := b64u(j.D)
-		return pk, ed25519.NewKeyFromSeed(d), nil
+		return string(out), nil
+	default:
+		return "", fmt.Errorf("decryption scheme %v is not supported", scheme)
 	}
-	return nil, nil, fmt.Errorf("unsupported kty %q", j.Kty)
 }
 
-func jwkPublicKeyPem(s string) (string, error) {
-	pub, _, err := parseJWK(s)
-	if err != nil {
-		return "", err
+func oaepHash(h string) hash.Hash {
+	switch h {
+	case "SHA1":
+		return crypto.SHA1.New()
+	case "SHA512":
+		return sha512.New()
+	default:
+		return sha256.New()
 	}
-	der, err := x509.MarshalPKIXPublicKey(pub)
-	if err != nil {
-		return "", err
-	}
-	return pemEncode(der, "PUBLIC KEY")
-}
-
-func jwkPrivateKeyPem(s string) (string, error) {
-	_, priv, err := parseJWK(s)
-	if err != nil {
-		return "", err
-	}
-	if priv == nil {
-		return "", errors.New("not a private key")
-	}
-	der, err := x509.MarshalPKCS8PrivateKey(priv)
-	if err != nil {
-		return "", err
-	}
-	return pemEncode(der, "PRIVATE KEY")
 }

@@ -7,6 +7,8 @@ package main
 
 import (
 	"bytes"
+	"crypto/rand"
+	"io"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -24,6 +26,8 @@ type renderCase struct {
 	Data     any    `json:"data"`
 	// StringData: pass data as map[string]string like both controllers do.
 	StringData bool `json:"stringData"`
+	// DeterministicRand: PKCS#12 encoders read the fixed stream of counterStream instead of crypto/rand.
+	DeterministicRand bool `json:"deterministicRand"`
 }
 
 type renderResult struct {
@@ -33,10 +37,21 @@ type renderResult struct {
 	Error  string `json:"error,omitempty"`
 }
 
-func funcMap(profile string) template.FuncMap {
+// counterStream yields byte i = i mod 251, the stream the TypeScript side replays.
+type counterStream struct{ n int }
+
+func (c *counterStream) Read(p []byte) (int, error) {
+	for i := range p {
+		p[i] = byte(c.n % 251)
+		c.n++
+	}
+	return len(p), nil
+}
+
+func funcMap(profile string, rnd io.Reader) template.FuncMap {
 	m := template.FuncMap{}
 	if profile == "eso" {
-		for k, v := range esoFuncs() {
+		for k, v := range esoFuncs(rnd) {
 			m[k] = v
 		}
 	}
@@ -65,7 +80,11 @@ func render(c renderCase) (res renderResult) {
 	if name == "" {
 		name = "tpl"
 	}
-	t := template.New(name).Funcs(funcMap(c.Profile))
+	var rnd io.Reader = rand.Reader
+	if c.DeterministicRand {
+		rnd = &counterStream{}
+	}
+	t := template.New(name).Funcs(funcMap(c.Profile, rnd))
 	if c.Profile == "eso" {
 		t = t.Option("missingkey=error")
 	}
