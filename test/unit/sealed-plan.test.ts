@@ -1,0 +1,162 @@
+// The SealedSecret plan and the key-renewal decision, as pure functions (no kube, no clock).
+import assert from "node:assert/strict";
+import { generateKeyPairSync } from "node:crypto";
+import { describe, it } from "node:test";
+import { parseSealedSecret, type SealedSecret } from "../../src/api/sealed-secret.ts";
+import { buildKeyring, renewalDecision, sealingKey, type Keyring, type SealingKey } from "../../src/controller/keys/keyring.ts";
+import { nextStatus } from "../../src/controller/sealed-secret/conditions.ts";
+import { CONTENT_HASH_ANNOTATION, currentKeys, diagnose, labelsToTry, plan, type KeyringView } from "../../src/controller/sealed-secret/plan.ts";
+
+const NOW = new Date("2026-01-01T00:00:00Z");
+const DAY = 24 * 3600 * 1000;
+const FP_A = "a".repeat(64);
+const FP_B = "b".repeat(64);
+
+function sealed(extra: Record<string, unknown> = {}, annotations: Record<string, string> = {}): SealedSecret {
+  return parseSealedSecret({
+    apiVersion: "bitnami.com/v1alpha1",
+    kind: "SealedSecret",
+    metadata: { name: "db", namespace: "prod", uid: "u-1", generation: 3, annotations },
+    spec: { encryptedData: { password: "AgA=" }, ...extra },
+  });
+}
+
+const view: KeyringView = { keys: [{ fingerprint: FP_A, name: "sealed-secrets-keyaaaaa", compromised: false }], problems: [] };
+const opened = (name: string, text: string, fingerprint = FP_A) => ({ name, ok: true as const, plaintext: new Uint8Array(Buffer.from(text)), fingerprint });
+
+describe("plan", () => {
+  it("creates the Secret with an owner reference, hash annotations and an Unsealed event", () => {
+    const ss = sealed();
+    const p = plan({ sealed: ss, secret: undefined, outcome: { kind: "opened", values: [opened("password", "pw")], labels: labelsToTry(ss) }, keyring: view, now: NOW });
+    assert.equal(p.write?.kind, "create");
+    const secret = p.write?.secret;
+    assert.equal((secret?.["data"] as Record<string, string>)["password"], Buffer.from("pw").toString("base64"));
+    assert.equal(secret?.metadata?.ownerReferences?.[0]?.uid, "u-1");
+    assert.equal(secret?.["type"], "Opaque");
+    assert.deepEqual(p.state, { status: "True", reason: "Unsealed", message: "" });
+    assert.equal(p.status?.observedGeneration, 3);
+    assert.deepEqual(p.events.map((e) => e.reason), ["Unsealed"]);
+    // The written Secret is recognised as current: nothing to decrypt next time.
+    assert.deepEqual(currentKeys(ss, { ...secret, metadata: { ...secret?.metadata, uid: "s-1" } }, new Set([FP_A])), [FP_A]);
+    assert.equal(currentKeys(ss, secret, new Set([FP_B])), undefined, "not when the key is gone");
+    const edited = structuredClone(secret);
+    (edited?.["data"] as Record<string, string>)["password"] = "eA==";
+    assert.equal(currentKeys(ss, edited, new Set([FP_A])), undefined, "not after a hand edit");
+    assert.ok(secret?.metadata?.annotations?.[CONTENT_HASH_ANNOTATION]);
+  });
+
+  it("writes nothing when the status already says the same", () => {
+    const ss = sealed();
+    const first = plan({ sealed: ss, secret: undefined, outcome: { kind: "current", keys: [FP_A] }, keyring: view, now: NOW });
+    assert.ok(first.status);
+    const again = plan({ sealed: { ...ss, status: first.status }, secret: undefined, outcome: { kind: "current", keys: [FP_A] }, keyring: view, now: new Date(NOW.getTime() + 1000) });
+    assert.equal(again.status, undefined);
+    assert.deepEqual(again.events, []);
+  });
+
+  it("refuses an existing Secret it does not control", () => {
+    const ss = sealed();
+    const p = plan({ sealed: ss, secret: { metadata: { name: "db", namespace: "prod" }, data: {} }, outcome: { kind: "current", keys: [] }, keyring: view, now: NOW });
+    assert.equal(p.write, undefined);
+    assert.equal(p.state.reason, "SecretNotOwned");
+    assert.deepEqual(p.events.map((e) => e.reason), ["ErrUpdateFailed"]);
+  });
+
+  it("renders spec.template.data and reports template failures without values", () => {
+    const ss = sealed({ template: { data: { url: "u={{ .password }}", bad: "{{ fail .password }}" } } });
+    const p = plan({ sealed: ss, secret: undefined, outcome: { kind: "opened", values: [opened("password", "hunter2")], labels: labelsToTry(ss) }, keyring: view, now: NOW });
+    assert.equal(p.state.reason, "TemplateFailed");
+    assert.doesNotMatch(p.state.message, /hunter2/);
+    const ok = sealed({ template: { data: { url: "u={{ .password }}" } } });
+    const q = plan({ sealed: ok, secret: undefined, outcome: { kind: "opened", values: [opened("password", "hunter2")], labels: labelsToTry(ok) }, keyring: view, now: NOW });
+    assert.equal(Buffer.from((q.write?.secret["data"] as Record<string, string>)["url"] ?? "", "base64").toString(), "u=hunter2");
+  });
+
+  it("marks a SealedSecret opened with a compromised key", () => {
+    const ss = sealed();
+    const compromised: KeyringView = { keys: [{ fingerprint: FP_A, name: "sealed-secrets-keyaaaaa", compromised: true }], problems: [] };
+    const p = plan({ sealed: ss, secret: undefined, outcome: { kind: "opened", values: [opened("password", "pw")], labels: labelsToTry(ss) }, keyring: compromised, now: NOW });
+    assert.equal(p.state.reason, "SealedWithCompromisedKey");
+    assert.equal(p.state.status, "True");
+    assert.ok(p.events.some((e) => e.reason === "SealedWithCompromisedKey"));
+  });
+});
+
+describe("diagnose", () => {
+  const fail = (extra: Record<string, unknown> = {}) => ({ name: "password", ok: false as const, reason: "NoKeyCouldDecrypt", message: "no key", ...extra });
+
+  it("no key loaded", () => {
+    const d = diagnose(sealed(), [fail()], labelsToTry(sealed()), { keys: [], problems: [{ name: "sealed-secrets-keyx", reason: "EmptyKeyEntry" }] });
+    assert.equal(d.reason, "NoKeyAvailable");
+    assert.match(d.message, /sealed-secrets-keyx: EmptyKeyEntry/);
+  });
+
+  it("scope mismatch names the scope that opens it", () => {
+    const ss = sealed();
+    const labels = labelsToTry(ss);
+    assert.deepEqual(labels.map((l) => l.label), ["prod/db", "prod", ""]);
+    const d = diagnose(ss, [fail({ openedWithLabel: 2, openedWithKey: FP_A })], labels, view);
+    assert.equal(d.reason, "ScopeMismatch");
+    assert.match(d.message, /sealed with scope cluster-wide/);
+  });
+
+  it("unknown key names both fingerprints", () => {
+    const ss = sealed({}, { "sealbridge.dev/sealed-with-cert-sha256": FP_B });
+    const d = diagnose(ss, [fail()], labelsToTry(ss), view);
+    assert.equal(d.reason, "SealedForUnknownKey");
+    assert.ok(d.message.includes(FP_A) && d.message.includes(FP_B));
+  });
+
+  it("malformed ciphertext", () => {
+    const d = diagnose(sealed(), [fail({ reason: "InvalidBase64", message: "is not valid standard base64" })], labelsToTry(sealed()), view);
+    assert.equal(d.reason, "InvalidCiphertext");
+  });
+});
+
+describe("nextStatus", () => {
+  it("keeps lastTransitionTime while the status stays the same", () => {
+    const ss = sealed();
+    const a = nextStatus(ss, { status: "False", reason: "ScopeMismatch", message: "m1" }, NOW);
+    const b = nextStatus({ ...ss, ...(a ? { status: a } : {}) }, { status: "False", reason: "SealedForUnknownKey", message: "m2" }, new Date(NOW.getTime() + 5000));
+    assert.equal(b?.conditions?.[0]?.lastTransitionTime, a?.conditions?.[0]?.lastTransitionTime);
+    assert.notEqual(b?.conditions?.[0]?.lastUpdateTime, a?.conditions?.[0]?.lastUpdateTime);
+  });
+});
+
+function key(name: string, createdAt: Date, compromised = false): SealingKey {
+  const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 1024 });
+  return { name, fingerprint: name.padEnd(64, "0"), privateKey, privateKeyPem: "", certificatePem: "", createdAt, compromised };
+}
+
+describe("renewalDecision", () => {
+  const ring = (...keys: SealingKey[]): Keyring => ({ keys: [...keys].sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime()), problems: [] });
+  const period = 30 * DAY;
+
+  it("mints a first key, and when every key is compromised", () => {
+    assert.deepEqual(renewalDecision({ keyring: ring(), now: NOW, renewPeriodMs: period, rotateRequested: false }), { mint: true, why: "NoKey" });
+    const bad = ring(key("k1", new Date(NOW.getTime() - DAY), true));
+    assert.deepEqual(renewalDecision({ keyring: bad, now: NOW, renewPeriodMs: 0, rotateRequested: false }), { mint: true, why: "NoUsableKey" });
+  });
+
+  it("decides from the newest usable key's creation time (a restored key counts)", () => {
+    const fresh = ring(key("old", new Date(NOW.getTime() - 90 * DAY)), key("restored", new Date(NOW.getTime() - 2 * DAY)));
+    assert.deepEqual(renewalDecision({ keyring: fresh, now: NOW, renewPeriodMs: period, rotateRequested: false }), { mint: false, checkAgainInMs: 28 * DAY });
+    const stale = ring(key("old", new Date(NOW.getTime() - 31 * DAY)));
+    assert.deepEqual(renewalDecision({ keyring: stale, now: NOW, renewPeriodMs: period, rotateRequested: false }), { mint: true, why: "RenewalDue" });
+    const newestCompromised = ring(key("old", new Date(NOW.getTime() - 31 * DAY)), key("new", new Date(NOW.getTime() - DAY), true));
+    assert.equal(sealingKey(newestCompromised)?.name, "old");
+    assert.deepEqual(renewalDecision({ keyring: newestCompromised, now: NOW, renewPeriodMs: period, rotateRequested: false }), { mint: true, why: "RenewalDue" });
+  });
+
+  it("renewal 0 disables periodic keys; rotate-now still mints", () => {
+    const old = ring(key("old", new Date(NOW.getTime() - 400 * DAY)));
+    assert.deepEqual(renewalDecision({ keyring: old, now: NOW, renewPeriodMs: 0, rotateRequested: false }), { mint: false });
+    assert.deepEqual(renewalDecision({ keyring: old, now: NOW, renewPeriodMs: 0, rotateRequested: true }), { mint: true, why: "RotationRequested" });
+  });
+
+  it("buildKeyring reports unusable key Secrets by name and reason", () => {
+    const ring = buildKeyring([{ metadata: { name: "broken", creationTimestamp: NOW.toISOString() }, data: { "tls.crt": "eA==" } }]);
+    assert.deepEqual(ring.keys, []);
+    assert.deepEqual(ring.problems.map((p) => [p.name, p.reason]), [["broken", "EmptyKeyEntry"]]);
+  });
+});
