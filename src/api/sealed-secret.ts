@@ -210,7 +210,7 @@ export function parseObjectMeta(value: unknown, path: string): ObjectMeta {
   return meta;
 }
 
-function parseTemplate(value: unknown, path: string): SecretTemplate {
+export function parseTemplate(value: unknown, path: string): SecretTemplate {
   if (value === undefined || value === null) return {};
   const obj = expectRecord(value, path);
   const template: SecretTemplate = {};
@@ -223,7 +223,7 @@ function parseTemplate(value: unknown, path: string): SecretTemplate {
   return template;
 }
 
-function parseStatus(value: unknown, path: string): SealedSecretStatus | undefined {
+export function parseStatus(value: unknown, path: string): SealedSecretStatus | undefined {
   if (value === undefined || value === null) return undefined;
   const obj = expectRecord(value, path);
   const status: SealedSecretStatus = {};

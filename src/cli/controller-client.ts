@@ -85,6 +85,16 @@ export class ControllerClient {
     return res.body;
   }
 
+  /** GET /v1/age-recipients: the age recipients for a scope, newest key first. */
+  async fetchAgeRecipients(query: { scope: string; namespace: string; name: string }): Promise<string[]> {
+    const params = new URLSearchParams({ scope: query.scope, namespace: query.namespace, name: query.name });
+    const res = await this.#request("GET", `${await this.#proxy()}/v1/age-recipients?${params.toString()}`, undefined, "text/plain, */*");
+    if (res.status !== 200) throw new CliError(`cannot fetch age recipients: ${apiReason(res)}`);
+    const lines = res.body.toString("utf8").split("\n").map((l) => l.trim()).filter((l) => l !== "" && !l.startsWith("#"));
+    if (lines.length === 0) throw new CliError("the controller has no age sealing key yet");
+    return lines;
+  }
+
   /** POST /v1/verify: resolves when the controller can decrypt it; 409 means it cannot. */
   async verify(sealedSecretJson: string, name: string): Promise<void> {
     const res = await this.#request("POST", `${await this.#proxy()}/v1/verify`, Buffer.from(sealedSecretJson));

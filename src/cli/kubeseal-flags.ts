@@ -42,6 +42,11 @@ const FLAGS: readonly FlagSpec[] = [
   { name: "re-encrypt", kind: "bool", help: "Re-encrypt the given sealed secret to use the latest cluster key." },
   { name: "recovery-unseal", kind: "bool", help: "Decrypt a sealed secrets file obtained from stdin, using the private key passed with --recovery-private-key. Intended to be used in disaster recovery mode." },
   { name: "recovery-private-key", kind: "list", help: "Private key filename used by the --recovery-unseal command. Multiple files accepted either via comma separated list or by repetition of the flag. Either PEM encoded private keys or a backup of a json/yaml encoded k8s sealed-secret controller secret (and v1.List) are accepted. " },
+  // sealbridge's own: age sealing (AgeSecret).
+  { name: "age", kind: "bool", help: "Seal into an AgeSecret with age instead of RSA (recipients from the controller, --recipient or --recipients-file)" },
+  { name: "recipient", kind: "list", help: "(with --age) Seal to this age recipient (age1... or age1pq1...); repeatable, e.g. a disaster-recovery key" },
+  { name: "recipients-file", kind: "list", help: "(with --age) Seal to the recipients listed in FILE, one per line (# comments), as age -R reads them" },
+  { name: "controller-recipient", kind: "bool", help: "(with --age) Also seal to the controller's scope recipient when --recipient/--recipients-file are given (it is used by default when they are not)" },
   { name: "help", kind: "bool", help: "Print this help message" },
   { name: "version", kind: "bool", help: "Print version information and exit" },
   // kubectl's connection flags (client-go's RecommendedConfigOverrideFlags).
@@ -90,7 +95,12 @@ export interface SealFlags {
   scope?: SealingScope;
   reEncrypt: boolean;
   recoveryUnseal: boolean;
+  /** RSA PEM keys, controller key backups, or age identity files. */
   recoveryPrivateKeys: string[];
+  age: boolean;
+  recipients: string[];
+  recipientsFiles: string[];
+  controllerRecipient: boolean;
   help: boolean;
   version: boolean;
   connection: ConnectionFlags;
@@ -291,6 +301,10 @@ export function parseSealFlags(args: readonly string[], env: Readonly<Record<str
     reEncrypt: bool("re-encrypt") || bool("rotate"),
     recoveryUnseal: bool("recovery-unseal"),
     recoveryPrivateKeys: list("recovery-private-key"),
+    age: bool("age"),
+    recipients: list("recipient"),
+    recipientsFiles: list("recipients-file"),
+    controllerRecipient: bool("controller-recipient"),
     help: bool("help"),
     version: bool("version"),
     connection: {

@@ -132,7 +132,8 @@ function orderedTemplate(template: SecretTemplate): Ordered {
 }
 
 /** A SealedSecret laid out as kubeseal prints it. */
-export function orderedSealedSecret(sealed: SealedSecret): Ordered {
+/** Also lays out an AgeSecret, which has the same shape under another kind. */
+export function orderedSealedSecret(sealed: Omit<SealedSecret, "kind" | "apiVersion"> & { kind: string; apiVersion: string }): Ordered {
   const spec: Ordered = { template: orderedTemplate(sealed.spec.template ?? {}) };
   setIf(spec, "data", sealed.spec.data);
   spec["encryptedData"] = sortedMap(sealed.spec.encryptedData);

@@ -6,7 +6,8 @@ export type Command = (args: readonly string[], io: CliIo) => Promise<number>;
 const USAGE = `Usage: sealbridge <command> [flags]
 
 Commands:
-  seal       seal a Secret like kubeseal (same flags)
+  seal       seal a Secret like kubeseal (same flags; --age for an AgeSecret)
+  keygen     generate an offline age identity (--pq for post-quantum), or print recipients (-y)
   template   render a Go template (ESO / Sealed Secrets) offline from a values file
   version    print the version
 
@@ -19,6 +20,8 @@ async function loadCommand(name: string): Promise<Command | undefined> {
       return (await import("./seal.ts")).sealCommand;
     case "template":
       return (await import("./template.ts")).templateCommand;
+    case "keygen":
+      return (await import("./keygen.ts")).keygenCommand;
     case "version":
       return async (_args, io) => {
         io.stdout("sealbridge 0.1.0\n");

@@ -28,6 +28,9 @@ import {
   withScopeAnnotations,
   type SealingScope,
 } from "../crypto/scope.ts";
+import { parseAgeSecret } from "../api/age-secret.ts";
+import { sealTarget } from "./seal-target.ts";
+import { encryptAge } from "../crypto/age.ts";
 import { readCertificateSource } from "./cert-source.ts";
 import { ControllerClient } from "./controller-client.ts";
 import { CliError, type CliIo } from "./io.ts";
@@ -40,13 +43,19 @@ import {
   parseManifestStream,
   type SecretManifest,
 } from "./manifests.ts";
+import {
+  ageIdentitiesFromBackup,
+  ageIdentitiesFromText,
+  checkRecipient,
+  isAgeSecretDocument,
+  readRecipientsFile,
+  sealSecretsAge,
+  unsealAgeSecret,
+  type RecipientResolver,
+} from "./seal-age.ts";
 import { parseSecretManifest, privateKeyPemsFromBackup } from "./secret-manifest.ts";
 
 const SKIP_OWNER_REFERENCES_ANNOTATION = "sealedsecrets.bitnami.com/skip-set-owner-references";
-const LAST_APPLIED_ANNOTATIONS = [
-  "kubectl.kubernetes.io/last-applied-configuration",
-  "kubecfg.ksonnet.io/last-applied-configuration",
-];
 
 interface Context {
   flags: SealFlags;
@@ -104,6 +113,7 @@ async function produce(ctx: Context): Promise<string | Uint8Array | undefined> {
   }
   if (flags.validate) return validate(ctx);
   if (flags.reEncrypt) return reEncrypt(ctx);
+  if (flags.age) return produceAge(ctx);
   const certBytes =
     flags.cert !== undefined
       ? await readCertificateSource(flags.cert, ctx.io.cwd)
@@ -148,9 +158,6 @@ export interface SealSecretsOptions {
   random?: RandomSource;
 }
 
-function secretLabel(secret: SecretManifest, index: number): string {
-  return secret.metadata.name !== undefined ? `Secret "${secret.metadata.name}"` : `Secret #${index + 1}`;
-}
 
 /** Seals Secrets into SealedSecrets as kubeseal does, plus the sealed-with-certificate annotation. */
 export function sealSecrets(opts: SealSecretsOptions): SealedSecret[] {
@@ -158,59 +165,7 @@ export function sealSecrets(opts: SealSecretsOptions): SealedSecret[] {
     throw new CliError("no secrets found in the input; ensure it is a valid, UTF-8 encoded Secret manifest");
   }
   return opts.secrets.map((input, index) => {
-    const where = secretLabel(input, index);
-    if (
-      Object.keys(input.data).length === 0 &&
-      Object.keys(input.stringData).length === 0 &&
-      !opts.allowEmptyData
-    ) {
-      throw new CliError(
-        `${where}: data is empty, assuming this is an error and aborting (use --allow-empty-data to seal it anyway)`,
-      );
-    }
-    const meta: ObjectMeta = { ...input.metadata };
-    if (opts.overrideName !== undefined && opts.overrideName !== "") meta.name = opts.overrideName;
-    const name = meta.name ?? "";
-    if (name === "") throw new CliError(`${where}: missing metadata.name`);
-    if (opts.overrideNamespace !== undefined && opts.overrideNamespace !== "") meta.namespace = opts.overrideNamespace;
-    if (opts.scope !== undefined) meta.annotations = withScopeAnnotations(meta.annotations, opts.scope);
-    const scope = scopeFromAnnotations(meta.annotations);
-    if (scope !== "cluster-wide") {
-      const ns = opts.defaultNamespace;
-      if (ns?.explicit === true && meta.namespace !== undefined && meta.namespace !== "" && meta.namespace !== ns.namespace) {
-        throw new CliError(
-          `Secret "${name}": namespace mismatch: input secret is in namespace "${meta.namespace}" but "${ns.namespace}" was specified`,
-        );
-      }
-      if ((meta.namespace ?? "") === "" && ns !== undefined) meta.namespace = ns.namespace;
-      if ((meta.namespace ?? "") === "") {
-        throw new CliError(
-          `Secret "${name}": no namespace for scope ${scope}: set metadata.namespace, pass -n/--namespace, or use --scope cluster-wide`,
-        );
-      }
-    }
-    // Read-only server-side fields never go into a manifest.
-    for (const key of [
-      "selfLink",
-      "uid",
-      "resourceVersion",
-      "generation",
-      "creationTimestamp",
-      "deletionTimestamp",
-      "deletionGracePeriodSeconds",
-    ] as const) {
-      delete meta[key];
-    }
-    const template: ObjectMeta = { ...meta };
-    if (template.annotations !== undefined) {
-      // A last-applied annotation holds the whole Secret in clear text: never carry it over.
-      const annotations = { ...template.annotations };
-      for (const key of LAST_APPLIED_ANNOTATIONS) delete annotations[key];
-      template.annotations = annotations;
-    }
-    delete template.ownerReferences;
-
-    const namespace = meta.namespace ?? "";
+    const { name, namespace, scope, template } = sealTarget(input, index, opts);
     const label = requireScopeLabel(scope, namespace, name);
     const encryptedData: Record<string, string> = {};
     const seal = (plaintext: Uint8Array): string =>
@@ -277,24 +232,26 @@ async function sealRaw(ctx: Context, cert: SealingCertificate): Promise<string> 
       throw new CliError(`must provide the --name flag with --raw and --scope ${scope}`);
     }
   }
-  let data: Uint8Array;
+  const data = await readRawValue(ctx);
+  return sealValue({ publicKey: cert.publicKey, plaintext: data, label: scopeLabel(scope, namespace, flags.name ?? "") });
+}
+
+/** The single value for --raw: the one --from-file, or stdin. */
+async function readRawValue(ctx: Context): Promise<Uint8Array> {
+  const { flags } = ctx;
   if (flags.fromFile.length > 1) {
     throw new CliError("must provide only one --from-file when encrypting a single item with --raw");
   }
   const fromFile = flags.fromFile[0];
-  if (fromFile !== undefined) {
-    // kubectl syntax: [key=]path; the key is irrelevant for a single raw value.
-    const eq = fromFile.indexOf("=");
-    const path = eq < 0 ? fromFile : fromFile.slice(eq + 1);
-    try {
-      data = await readFile(resolve(ctx.io.cwd, path));
-    } catch (err) {
-      throw new CliError(`--from-file: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? "read error"}`);
-    }
-  } else {
-    data = await ctx.io.readStdin();
+  if (fromFile === undefined) return ctx.io.readStdin();
+  // kubectl syntax: [key=]path; the key is irrelevant for a single raw value.
+  const eq = fromFile.indexOf("=");
+  const path = eq < 0 ? fromFile : fromFile.slice(eq + 1);
+  try {
+    return await readFile(resolve(ctx.io.cwd, path));
+  } catch (err) {
+    throw new CliError(`--from-file: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? "read error"}`);
   }
-  return sealValue({ publicKey: cert.publicKey, plaintext: data, label: scopeLabel(scope, namespace, flags.name ?? "") });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -368,12 +325,79 @@ function detectFormat(bytes: Uint8Array): OutputFormat {
 }
 
 // ---------------------------------------------------------------------------------------------
+// --age
+
+function ageResolver(ctx: Context): RecipientResolver {
+  const { flags } = ctx;
+  const explicit = flags.recipients.length > 0 || flags.recipientsFiles.length > 0;
+  const fromController = !explicit || flags.controllerRecipient;
+  let fixed: Promise<string[]> | undefined;
+  const given = async (): Promise<string[]> => {
+    const out: string[] = [];
+    for (const [i, r] of flags.recipients.entries()) {
+      checkRecipient(r, `--recipient #${i + 1}`);
+      out.push(r);
+    }
+    for (const file of flags.recipientsFiles) out.push(...(await readRecipientsFile(file, ctx.io.cwd)));
+    return out;
+  };
+  return async (target) => {
+    fixed ??= given();
+    const out = [...(await fixed)];
+    if (fromController) {
+      const fetched = await controllerClient(ctx).fetchAgeRecipients(target);
+      const newest = fetched[0];
+      if (newest !== undefined) {
+        checkRecipient(newest, "the controller's age recipient");
+        out.unshift(newest);
+      }
+    }
+    return out;
+  };
+}
+
+async function produceAge(ctx: Context): Promise<string | undefined> {
+  const { flags } = ctx;
+  if (flags.mergeInto !== undefined) throw new CliError("--merge-into is not supported with --age yet");
+  if (flags.cert !== undefined) throw new CliError("--cert is for RSA sealing; with --age use --recipient or --recipients-file");
+  const resolver = ageResolver(ctx);
+  if (flags.fetchCert || flags.raw) {
+    const scope = flags.scope ?? "strict";
+    let namespace = "";
+    if (scope !== "cluster-wide") {
+      namespace = namespaceFor(ctx)?.namespace ?? "";
+      if (namespace === "") throw new CliError(`must provide the --namespace flag with --raw and --scope ${scope}`);
+      if ((flags.name ?? "") === "" && scope === "strict") throw new CliError(`must provide the --name flag with --raw and --scope ${scope}`);
+    }
+    const target = { scope, namespace, name: flags.name ?? "" };
+    // --fetch-cert --age: the scope's recipients, one per line, for `age -R` or --recipients-file.
+    if (flags.fetchCert) return (await controllerClient(ctx).fetchAgeRecipients(target)).join("\n") + "\n";
+    const plaintext = await readRawValue(ctx);
+    return String(await encryptAge({ recipients: await resolver(target), plaintext }));
+  }
+  const secrets = await readSecrets(ctx);
+  const sealed = await sealSecretsAge({
+    secrets,
+    recipients: resolver,
+    allowEmptyData: flags.allowEmptyData,
+    defaultNamespace: namespaceFor(ctx),
+    scope: flags.scope,
+  });
+  return sealed.map((s) => formatDocument(orderedSealedSecret(s), flags.format)).join("");
+}
+
+// ---------------------------------------------------------------------------------------------
 // --recovery-unseal
 
-async function readPrivateKeys(ctx: Context): Promise<KeyObject[]> {
+interface RecoveryKeys {
+  rsa: KeyObject[];
+  age: string[];
+}
+
+async function readRecoveryKeys(ctx: Context): Promise<RecoveryKeys> {
   const files = ctx.flags.recoveryPrivateKeys;
   if (files.length === 0) throw new CliError("--recovery-unseal needs --recovery-private-key FILE[,FILE...]");
-  const keys: KeyObject[] = [];
+  const keys: RecoveryKeys = { rsa: [], age: [] };
   for (const file of files) {
     let bytes: Buffer;
     try {
@@ -382,12 +406,22 @@ async function readPrivateKeys(ctx: Context): Promise<KeyObject[]> {
       throw new CliError(`--recovery-private-key: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? "read error"}`);
     }
     const text = bytes.toString("utf8");
-    const pems = /-----BEGIN (RSA )?PRIVATE KEY-----/.test(text)
-      ? [bytes]
-      : privateKeyPemsFromBackup(parseManifestStream(bytes, file), file);
+    if (/^\s*AGE-SECRET-KEY-/m.test(text)) {
+      keys.age.push(...ageIdentitiesFromText(text, file));
+      continue;
+    }
+    let pems: Uint8Array[];
+    if (/-----BEGIN (RSA )?PRIVATE KEY-----/.test(text)) {
+      pems = [bytes];
+    } else {
+      const docs = parseManifestStream(bytes, file);
+      const age = ageIdentitiesFromBackup(docs, file);
+      keys.age.push(...age);
+      pems = age.length > 0 && !text.includes("tls.key") ? [] : privateKeyPemsFromBackup(docs, file);
+    }
     for (const [i, pem] of pems.entries()) {
       try {
-        keys.push(parseRsaPrivateKeyPem(pem));
+        keys.rsa.push(parseRsaPrivateKeyPem(pem));
       } catch (err) {
         if (isCryptoError(err)) throw new CliError(`${file}${pems.length > 1 ? ` (key ${i + 1})` : ""}: ${err.message}`);
         throw err;
@@ -457,18 +491,26 @@ export function unsealSealedSecret(sealed: SealedSecret, keys: readonly KeyObjec
 }
 
 async function recoveryUnseal(ctx: Context): Promise<string> {
-  const keys = await readPrivateKeys(ctx);
+  const keys = await readRecoveryKeys(ctx);
   const { bytes, source } = await readInput(ctx);
   const docs = parseManifestStream(bytes, source);
-  if (docs.length === 0) throw new CliError(`${source}: no SealedSecret found`);
-  return docs
-    .map((doc, i) => {
-      const where = docs.length > 1 ? `${source}: document ${i + 1}` : source;
+  if (docs.length === 0) throw new CliError(`${source}: no SealedSecret or AgeSecret found`);
+  const out: string[] = [];
+  for (const [i, doc] of docs.entries()) {
+    const where = docs.length > 1 ? `${source}: document ${i + 1}` : source;
+    let secret: SecretManifest;
+    if (isAgeSecretDocument(doc)) {
+      const age = parseAgeSecret(doc, where);
+      if (keys.age.length === 0) throw new CliError(`${where}: an AgeSecret needs age identities in --recovery-private-key`);
+      secret = await unsealAgeSecret(age, keys.age, `AgeSecret "${age.metadata.name ?? `#${i + 1}`}"`);
+    } else {
       const sealed = parseSealedSecret(doc, where);
-      const label = `SealedSecret "${sealed.metadata.name ?? `#${i + 1}`}"`;
-      return formatDocument(orderedSecret(unsealSealedSecret(sealed, keys, label)), ctx.flags.format);
-    })
-    .join("");
+      if (keys.rsa.length === 0) throw new CliError(`${where}: a SealedSecret needs RSA private keys in --recovery-private-key`);
+      secret = unsealSealedSecret(sealed, keys.rsa, `SealedSecret "${sealed.metadata.name ?? `#${i + 1}`}"`);
+    }
+    out.push(formatDocument(orderedSecret(secret), ctx.flags.format));
+  }
+  return out.join("");
 }
 
 // ---------------------------------------------------------------------------------------------
