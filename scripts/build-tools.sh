@@ -11,6 +11,7 @@ log() { echo "[build-tools${tool:+ $tool}] $*" >&2; }
 
 # tool -> "go package|default version|binary name"
 declare -A TOOLS=(
+  [sops]="github.com/getsops/sops/v3/cmd/sops|v3.13.3|sops"
   [kubeseal]="github.com/bitnami-labs/sealed-secrets/cmd/kubeseal|v0.36.6|kubeseal"
 )
 

@@ -18,3 +18,5 @@ else
   step "using kube-apiserver and etcd from KUBEBUILDER_ASSETS=$KUBEBUILDER_ASSETS"
 fi
 timed bash scripts/build-tools.sh kubeseal
+timed bash scripts/build-tools.sh sops
+timed bash scripts/install-age.sh

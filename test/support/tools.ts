@@ -26,3 +26,22 @@ export function ensureTool(name: string): Promise<string> {
   }
   return pending;
 }
+
+const ageInstaller = fileURLToPath(new URL("../../scripts/install-age.sh", import.meta.url));
+let installingAge: Promise<string> | undefined;
+
+/** The real `age` CLI (Debian package), installed by scripts/install-age.sh when missing. */
+export function ensureAge(): Promise<string> {
+  installingAge ??= new Promise<string>((resolvePath, reject) => {
+    execFile("bash", [ageInstaller], { maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+      if (err !== null) {
+        reject(new Error(`scripts/install-age.sh failed: ${stderr.trim().split("\n").slice(-3).join(" | ")}`));
+        return;
+      }
+      const path = stdout.trim().split("\n").at(-1);
+      if (path === undefined || path === "") reject(new Error("scripts/install-age.sh printed no path"));
+      else resolvePath(path);
+    });
+  });
+  return installingAge;
+}
