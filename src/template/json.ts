@@ -1,6 +1,6 @@
 // encoding/json Marshal/Unmarshal as Go does them for template values (sorted map keys,
 // HTML-safe escaping, Go's float formatting).
-import { GoTime, Int64, type Value, fromPlain, isMap, isSlice, sortedKeys } from "./values.ts";
+import { GoTime, Int64, type Value, fromPlain, isMap, isNilSlice, isSlice, sortedKeys } from "./values.ts";
 import { formatFloat } from "./strconv.ts";
 import { formatTime } from "./time.ts";
 
@@ -49,6 +49,7 @@ export function marshal(v: Value, opts: { escapeHTML: boolean; indent?: string }
   if (typeof v === "number") return jsonFloat(v);
   if (v instanceof GoTime) return quoteJson(formatTime(v, "2006-01-02T15:04:05.999999999Z07:00"), opts.escapeHTML);
   if (v instanceof Uint8Array) return '"' + Buffer.from(v).toString("base64") + '"';
+  if (isNilSlice(v)) return "null";
   if (isSlice(v)) {
     if (v.length === 0) return "[]";
     return "[" + v.map((e) => nl(depth + 1) + marshal(e, opts, depth + 1)).join(",") + nl(depth) + "]";

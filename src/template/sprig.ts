@@ -5,13 +5,14 @@ import bcrypt from "bcryptjs";
 import { decodeBase32, decodeStd, encodeBase32 } from "./base64.ts";
 import { FuncError } from "./errors.ts";
 import { bytesToGoString, goStringToBytes } from "./gostring.ts";
+import * as re from "./regexp.ts";
 import { type CallContext, type TemplateFunction, fn } from "./funcs.ts";
 import { marshal, unmarshal } from "./json.ts";
 import { formatValue, sprintf } from "./printf.ts";
 import { goQuote } from "./strconv.ts";
 import { formatTime, inZone, unixTime } from "./time.ts";
 import {
-  GoTime, Int64, type GoMap, type Value, intValue, isIntLike, isMap, isSlice, kindName, sliceElemType, typeName, typedSlice,
+  GoTime, Int64, type GoMap, type Value, intValue, nilSlice, isIntLike, isMap, isSlice, kindName, sliceElemType, typeName, typedSlice,
 } from "./values.ts";
 import type { TemplateProfile } from "./template.ts";
 
@@ -214,22 +215,6 @@ function mergeInto(dst: GoMap, src: GoMap, overwrite: boolean): void {
     if (isMap(dv) && isMap(sv)) mergeInto(dv, sv, overwrite);
     else if (!dst.has(k) || empty(dv ?? null) || (overwrite && !empty(sv))) dst.set(k, deepCopy(sv));
   }
-}
-
-function regex(pattern: string): RegExp {
-  try {
-    return new RegExp(pattern.replace(/\(\?P</g, "(?<"), "gu");
-  } catch (e) {
-    throw new FuncError(`error parsing regexp: ${e instanceof Error ? e.message : String(e)}`);
-  }
-}
-
-function goRegexReplacement(repl: string): string {
-  // Go: $1, ${1}, ${name}; JS: $1, $<name>; "$$" is a literal $ in both.
-  return repl.replace(/\$\{(\w+)\}|\$(\w+)/g, (_m, a: string | undefined, b: string | undefined) => {
-    const name = a ?? b ?? "";
-    return /^\d+$/.test(name) ? `$${name}` : `$<${name}>`;
-  });
 }
 
 export function sprigFunctions(profile: TemplateProfile): Map<string, TemplateFunction> {
@@ -553,15 +538,26 @@ export function sprigFunctions(profile: TemplateProfile): Map<string, TemplateFu
     ["fail", fn(["string"], ([msg]) => {
       throw new FuncError(msg as string);
     })],
-    // regex (ECMAScript regexps; RE2 syntax mostly overlaps)
-    ["regexMatch", s2((re, str) => regex(re).test(str))],
-    ["mustRegexMatch", s2((re, str) => regex(re).test(str))],
-    ["regexFindAll", fn(["string", "string", "int"], ([re, str, n]) => typedSlice(limitN([...(str as string).matchAll(regex(re as string))].map((x) => x[0]), Number(n as bigint)), "string"))],
-    ["regexFind", s2((re, str) => regex(re).exec(str)?.[0] ?? "")],
-    ["regexReplaceAll", fn(["string", "string", "string"], ([re, str, repl]) => (str as string).replace(regex(re as string), goRegexReplacement(repl as string)))],
-    ["regexReplaceAllLiteral", fn(["string", "string", "string"], ([re, str, repl]) => (str as string).replace(regex(re as string), () => repl as string))],
-    ["regexSplit", fn(["string", "string", "int"], ([re, str, n]) => typedSlice(regexSplit(str as string, regex(re as string), Number(n)), "string"))],
-    ["regexQuoteMeta", s((x) => x.replace(/[\\.+*?()|[\]{}^$]/g, "\\$&"))],
+    // regex: Go's regexp (RE2) through re2js; the must* forms return the compile error, the others panic
+    ["regexMatch", s2((r, str) => {
+      try {
+        return re.matchString(re.compile(r), str);
+      } catch {
+        return false;
+      }
+    })],
+    ["mustRegexMatch", s2((r, str) => re.matchString(re.compile(r), str))],
+    ["regexFindAll", fn(["string", "string", "int"], ([r, str, n]) => stringsOrNil(re.findAllString(re.mustCompile(r as string), str as string, Number(n))))],
+    ["mustRegexFindAll", fn(["string", "string", "int"], ([r, str, n]) => stringsOrNil(re.findAllString(re.compile(r as string), str as string, Number(n))))],
+    ["regexFind", s2((r, str) => re.findString(re.mustCompile(r), str))],
+    ["mustRegexFind", s2((r, str) => re.findString(re.compile(r), str))],
+    ["regexReplaceAll", fn(["string", "string", "string"], ([r, str, repl]) => re.replaceAllString(re.mustCompile(r as string), str as string, repl as string))],
+    ["mustRegexReplaceAll", fn(["string", "string", "string"], ([r, str, repl]) => re.replaceAllString(re.compile(r as string), str as string, repl as string))],
+    ["regexReplaceAllLiteral", fn(["string", "string", "string"], ([r, str, repl]) => re.replaceAllLiteralString(re.mustCompile(r as string), str as string, repl as string))],
+    ["mustRegexReplaceAllLiteral", fn(["string", "string", "string"], ([r, str, repl]) => re.replaceAllLiteralString(re.compile(r as string), str as string, repl as string))],
+    ["regexSplit", fn(["string", "string", "int"], ([r, str, n]) => splitResult(re.split(re.mustCompile(r as string), str as string, Number(n)), Number(n)))],
+    ["mustRegexSplit", fn(["string", "string", "int"], ([r, str, n]) => splitResult(re.split(re.compile(r as string), str as string, Number(n)), Number(n)))],
+    ["regexQuoteMeta", s(re.quoteMeta)],
     ["printf", fn(["string"], ([f, ...rest]) => sprintf(f as string, rest), "any")],
   ];
   // unixEpoch takes a time.Time
@@ -574,23 +570,10 @@ export function sprigFunctions(profile: TemplateProfile): Map<string, TemplateFu
   return table;
 }
 
-function limitN<T>(xs: T[], n: number): T[] {
-  return n < 0 ? xs : xs.slice(0, n);
-}
-
-function regexSplit(s: string, re: RegExp, n: number): string[] {
-  if (n === 0) return [];
-  const out: string[] = [];
-  let last = 0;
-  for (const m of s.matchAll(re)) {
-    if (n > 0 && out.length === n - 1) break;
-    if (m[0] === "" && (m.index === 0 || m.index === s.length)) continue;
-    out.push(s.slice(last, m.index));
-    last = m.index + m[0].length;
-  }
-  out.push(s.slice(last));
-  return out;
-}
+/** FindAllString returns nil when nothing matched. */
+const stringsOrNil = (xs: string[]): Value => (xs.length === 0 ? nilSlice("string") : typedSlice(xs, "string"));
+/** Split returns nil for n == 0, an empty non-nil slice otherwise. */
+const splitResult = (xs: string[], n: number): Value => (n === 0 ? nilSlice("string") : typedSlice(xs, "string"));
 
 function sprigSlice(l: Value, ix: Value[]): Value {
   if (!isSlice(l)) {

@@ -62,6 +62,17 @@ export function typedSlice(items: Value[], elem: ElemType): GoSlice {
   return items;
 }
 
+const nilSlices = new WeakSet<GoSlice>();
+
+/** A nil slice of the element type (Go functions return these; encoding/json writes null). */
+export function nilSlice(elem: ElemType): GoSlice {
+  const s = typedSlice([], elem);
+  nilSlices.add(s);
+  return s;
+}
+
+export const isNilSlice = (v: Value): boolean => Array.isArray(v) && nilSlices.has(v);
+
 export function typedMap(m: GoMap, elem: ElemType): GoMap {
   mapElem.set(m, elem);
   return m;

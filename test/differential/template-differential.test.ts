@@ -11,6 +11,7 @@ import { render } from "../../src/template/template.ts";
 import { type Value, fromPlain, stringMap } from "../../src/template/values.ts";
 import { esoCryptoCases } from "./eso-crypto-cases.ts";
 import { type OracleCase, counterStream, runOracle } from "./gorender.ts";
+import { regexCases } from "./regex-cases.ts";
 
 const CORPUS = join(dirname(fileURLToPath(import.meta.url)), "corpus");
 
@@ -19,7 +20,7 @@ function loadCorpus(): OracleCase[] {
     .filter((f) => f.endsWith(".json"))
     .sort()
     .flatMap((f) => JSON.parse(readFileSync(join(CORPUS, f), "utf8")) as OracleCase[])
-    .concat(esoCryptoCases());
+    .concat(esoCryptoCases(), regexCases());
 }
 
 function toData(c: OracleCase): Value {
