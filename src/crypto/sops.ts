@@ -360,8 +360,11 @@ function decryptValue(value: string, key: Uint8Array, aad: string, where: string
       if (!/^[+-]?\d+$/.test(text)) throw bad();
       return BigInt(text.replace(/^\+/, ""));
     case "float": {
+      // Go's ParseFloat also reads "+Inf", "-Inf", "infinity" and "NaN".
+      const special = /^([+-]?)(inf|infinity|nan)$/i.exec(text);
+      if (special !== null) return (special[2] ?? "").toLowerCase() === "nan" ? NaN : special[1] === "-" ? -Infinity : Infinity;
       const n = Number(text);
-      if (text.trim() === "" || Number.isNaN(n) && !/^[+-]?nan$/i.test(text)) throw bad();
+      if (text.trim() === "" || Number.isNaN(n)) throw bad();
       return n;
     }
     case "bool": {
@@ -406,7 +409,8 @@ class Rules {
 }
 
 function describeRecipient(r: string): string {
-  const shown = r.length > 40 ? `${r.slice(0, 16)}…${r.slice(-8)}` : r;
+  // Post-quantum recipients are ~2000 characters: shortened, with the fingerprint to tell them apart.
+  const shown = r.length > 100 ? `${r.slice(0, 16)}…${r.slice(-8)}` : r;
   return `${shown} (${ageRecipientFingerprint(r)})`;
 }
 
