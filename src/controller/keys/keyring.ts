@@ -113,13 +113,27 @@ export function buildKeyring(secrets: readonly KubeObject[]): Keyring {
   return { keys: sorted, problems };
 }
 
+/** What the lifecycle needs of any kind of key (RSA here, age in age-keyring.ts). */
+export interface ManagedKey {
+  name: string;
+  fingerprint: string;
+  createdAt: Date;
+  compromised: boolean;
+}
+
+/** A keyring of any key kind: keys newest first, and key Secrets that could not be loaded. */
+export interface AnyKeyring<K extends ManagedKey = ManagedKey> {
+  keys: readonly K[];
+  problems: readonly { name: string; reason: string; message: string }[];
+}
+
 /** The key new values are sealed to: the newest key not marked compromised. */
-export function sealingKey(keyring: Keyring): SealingKey | undefined {
+export function sealingKey<K extends ManagedKey = SealingKey>(keyring: AnyKeyring<K>): K | undefined {
   return keyring.keys.find((k) => !k.compromised);
 }
 
 export interface RenewalInput {
-  keyring: Keyring;
+  keyring: AnyKeyring;
   now: Date;
   /** 0 disables periodic renewal (a first key is still generated). */
   renewPeriodMs: number;

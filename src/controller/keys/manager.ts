@@ -13,9 +13,42 @@ import {
   buildKeyring,
   renewalDecision,
   sealingKey,
+  type AnyKeyring,
   type Keyring,
-  type SealingKey,
 } from "./keyring.ts";
+
+/**
+ * What differs between kinds of sealing keys (RSA certificates, age identities): which Secrets hold
+ * them, how they are read, and how a new one is made. The lifecycle below is the same for all.
+ */
+export interface KeyFormat<R extends AnyKeyring> {
+  /** Label key selecting the key Secrets; new keys get the value "active". */
+  label: string;
+  empty: R;
+  build(secrets: readonly KubeObject[]): R;
+  /** A new key Secret's type and data, and fields safe to log (never the key). */
+  mint(now: Date): Promise<{ type: string; data: Record<string, string>; log: Record<string, unknown> }>;
+}
+
+/** Sealed Secrets' RSA keys: TLS Secrets with tls.key and a self-signed tls.crt. */
+export function rsaKeyFormat(bits: number): KeyFormat<Keyring> {
+  return {
+    label: SEALING_KEY_LABEL,
+    empty: EMPTY_KEYRING,
+    build: buildKeyring,
+    async mint(now) {
+      const pair = await generateSealingKeyPair({ now, bits });
+      return {
+        type: "kubernetes.io/tls",
+        data: {
+          "tls.key": Buffer.from(pair.privateKeyPem).toString("base64"),
+          "tls.crt": Buffer.from(pair.certificatePem).toString("base64"),
+        },
+        log: { fingerprint: pair.fingerprint, bits },
+      };
+    },
+  };
+}
 
 export interface KeyManagerOptions {
   kube: KubePort;
@@ -29,16 +62,21 @@ export interface KeyManagerOptions {
   now?: () => Date;
 }
 
+export interface FormatKeyManagerOptions<R extends AnyKeyring> extends Omit<KeyManagerOptions, "bits"> {
+  format: KeyFormat<R>;
+}
+
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
-export class KeyManager {
-  private readonly options: KeyManagerOptions;
+export class KeyManager<R extends AnyKeyring = Keyring> {
+  private readonly options: Omit<KeyManagerOptions, "bits">;
+  private readonly format: KeyFormat<R>;
   private readonly log: Logger;
   private readonly now: () => Date;
   private informer: Informer | undefined;
-  private current: Keyring = EMPTY_KEYRING;
+  private current: R;
   private signature = "";
-  private readonly listeners: ((keyring: Keyring) => void)[] = [];
+  private readonly listeners: ((keyring: R) => void)[] = [];
   /** Key Secrets we created that the watch has not delivered yet. */
   private readonly created = new Map<string, KubeObject>();
   /** rotate-now requests already honoured, by uid and resourceVersion. */
@@ -49,22 +87,25 @@ export class KeyManager {
   /** Keys minted by this process (tests and metrics). */
   minted = 0;
 
-  constructor(options: KeyManagerOptions) {
+  constructor(options: KeyManagerOptions | FormatKeyManagerOptions<R>) {
     this.options = options;
-    this.log = options.log.child({ component: "keys", namespace: options.namespace });
+    // Without a format it manages Sealed Secrets' RSA keys (R is then Keyring).
+    this.format = "format" in options ? options.format : (rsaKeyFormat(options.bits) as unknown as KeyFormat<R>);
+    this.current = this.format.empty;
+    this.log = options.log.child({ component: "keys", namespace: options.namespace, label: this.format.label });
     this.now = options.now ?? (() => new Date());
   }
 
-  get keyring(): Keyring {
+  get keyring(): R {
     return this.current;
   }
 
   /** The key new values are sealed to. */
-  get sealingKey(): SealingKey | undefined {
+  get sealingKey(): R["keys"][number] | undefined {
     return sealingKey(this.current);
   }
 
-  onChange(listener: (keyring: Keyring) => void): void {
+  onChange(listener: (keyring: R) => void): void {
     this.listeners.push(listener);
   }
 
@@ -73,7 +114,7 @@ export class KeyManager {
     const kick = () => void this.schedule();
     this.informer = this.options.kube.informer(
       resources.secret,
-      { namespace: this.options.namespace, labelSelector: SEALING_KEY_LABEL },
+      { namespace: this.options.namespace, labelSelector: this.format.label },
       {
         onAdd: kick,
         onUpdate: kick,
@@ -110,7 +151,7 @@ export class KeyManager {
 
   private load(): void {
     const secrets = this.secrets();
-    const keyring = buildKeyring(secrets);
+    const keyring = this.format.build(secrets);
     const signature = JSON.stringify([keyring.keys.map((k) => [k.name, k.fingerprint, k.compromised]), keyring.problems]);
     this.current = keyring;
     if (signature === this.signature) return;
@@ -164,25 +205,22 @@ export class KeyManager {
 
   private async mint(why: string): Promise<void> {
     const started = Date.now();
-    const pair = await generateSealingKeyPair({ now: this.now(), bits: this.options.bits });
+    const key = await this.format.mint(this.now());
     const created = await this.options.kube.create(resources.secret, {
       apiVersion: "v1",
       kind: "Secret",
       metadata: {
         generateName: this.options.prefix,
         namespace: this.options.namespace,
-        labels: { [SEALING_KEY_LABEL]: SEALING_KEY_ACTIVE },
+        labels: { [this.format.label]: SEALING_KEY_ACTIVE },
       },
-      type: "kubernetes.io/tls",
-      data: {
-        "tls.key": Buffer.from(pair.privateKeyPem).toString("base64"),
-        "tls.crt": Buffer.from(pair.certificatePem).toString("base64"),
-      },
+      type: key.type,
+      data: key.data,
     });
     const name = created.metadata?.name ?? "";
     this.created.set(name, created);
     this.minted++;
-    this.log.info({ name, fingerprint: pair.fingerprint, why, bits: this.options.bits, ms: Date.now() - started }, "new sealing key written");
+    this.log.info({ name, ...key.log, why, ms: Date.now() - started }, "new sealing key written");
   }
 }
 
