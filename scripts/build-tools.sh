@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds a test tool from its Go module into a cache outside the repository.
 # Usage: scripts/build-tools.sh <tool>     (prints the binary's path on its last stdout line)
-# Tools: kubeseal. Add a tool by adding a line to the table below.
+# Tools: kubeseal, vault. Add a tool by adding a line to the table below.
 # Env: SEALBRIDGE_CACHE (default ~/.cache/sealbridge); <TOOL>_VERSION overrides a version,
 #      e.g. KUBESEAL_VERSION=v0.27.1.
 set -euo pipefail
@@ -9,10 +9,19 @@ set -euo pipefail
 tool="${1:-}"
 log() { echo "[build-tools${tool:+ $tool}] $*" >&2; }
 
-# tool -> "go package|default version|binary name"
+# tool -> "go package|default version|binary name|how|pins"
+#   how = install: `go install pkg@version` (the module has no local replace directives)
+#   how = wrapper: a throwaway module that requires pkg@version and copies its non-local replace
+#         lines; `pins` (module=version ...) replace the sibling modules the tool's own go.mod takes
+#         from local folders (./sdk, ./api) with the published version cut from the same code line.
+# Vault v1.21.4 requires vault/sdk v0.21.0, which is newer than its own ./sdk (ActivationFunc changed
+# signature); sdk v0.20.0 is the one released with the 1.21 line.
+# OpenBao cannot be used here: the Go module proxy answers 403 for github.com/openbao/openbao/v2 at
+# every version, branch and commit (only api/v2 is served), so the Vault API in tests is HashiCorp Vault.
 declare -A TOOLS=(
   [sops]="github.com/getsops/sops/v3/cmd/sops|v3.13.3|sops"
-  [kubeseal]="github.com/bitnami-labs/sealed-secrets/cmd/kubeseal|v0.36.6|kubeseal"
+  [kubeseal]="github.com/bitnami-labs/sealed-secrets/cmd/kubeseal|v0.36.6|kubeseal|install|"
+  [vault]="github.com/hashicorp/vault|v1.21.4|vault|wrapper|github.com/hashicorp/vault/sdk=v0.20.0"
 )
 
 if [[ -z "$tool" || -z "${TOOLS[$tool]:-}" ]]; then
@@ -20,7 +29,7 @@ if [[ -z "$tool" || -z "${TOOLS[$tool]:-}" ]]; then
   exit 2
 fi
 
-IFS='|' read -r pkg default_version binary <<<"${TOOLS[$tool]}"
+IFS='|' read -r pkg default_version binary how pins <<<"${TOOLS[$tool]}"
 version_var="$(echo "$tool" | tr '[:lower:]-' '[:upper:]_')_VERSION"
 version="${!version_var:-$default_version}"
 CACHE="${SEALBRIDGE_CACHE:-$HOME/.cache/sealbridge}"
@@ -44,14 +53,42 @@ if [[ -x "$BIN/$binary" ]]; then
   exit 0
 fi
 
+# A module whose go.mod replaces siblings with local folders cannot be `go install`ed: build it from
+# a wrapper module that keeps its other replace lines and pins those siblings (see the table).
+build_wrapper() {
+  local pkg="$1" version="$2" out="$3" wrap="$CACHE/tools/.$tool-$version.module" modfile pin
+  mkdir -p "$wrap"
+  (
+    cd "$wrap"
+    if [[ ! -f go.sum ]]; then
+      rm -f go.mod
+      go mod init "sealbridge.local/$tool-build" >/dev/null 2>&1
+      modfile=$(go mod download -json "$pkg@$version" | sed -n 's/.*"GoMod": "\(.*\)".*/\1/p')
+      {
+        echo "require $pkg $version"
+        grep -E '^replace .* => [^.][^ ]* v[0-9]' "$modfile" || true
+        for pin in $pins; do echo "replace ${pin%%=*} => ${pin%%=*} ${pin#*=}"; done
+      } >> go.mod
+      log "downloading modules (go get $pkg@$version)"
+      go get "$pkg@$version" >&2
+    fi
+    CGO_ENABLED=0 GOFLAGS=-buildvcs=false go build -trimpath -ldflags "-s -w" -o "$out" "$pkg" >&2
+  )
+}
+
 start=$(date +%s)
 staging="$CACHE/tools/.$tool-$version.staging"
 rm -rf "$staging"
 mkdir -p "$staging"
-log "go install $pkg@$version (first build takes a few minutes on 2 cores)"
-# Build outside any module so the repo's go.mod (if one appears) has no effect.
-(cd "$staging" && GOBIN="$staging" CGO_ENABLED=0 GOFLAGS=-buildvcs=false GO111MODULE=on \
-  go install -trimpath -ldflags "-s -w" "$pkg@$version" >&2)
+if [[ "$how" == "wrapper" ]]; then
+  log "building $pkg@$version through a wrapper module (first build takes several minutes on 2 cores)"
+  build_wrapper "$pkg" "$version" "$staging/$binary"
+else
+  log "go install $pkg@$version (first build takes a few minutes on 2 cores)"
+  # Build outside any module so the repo's go.mod (if one appears) has no effect.
+  (cd "$staging" && GOBIN="$staging" CGO_ENABLED=0 GOFLAGS=-buildvcs=false GO111MODULE=on \
+    go install -trimpath -ldflags "-s -w" "$pkg@$version" >&2)
+fi
 mkdir -p "$BIN"
 mv "$staging/$binary" "$BIN/$binary"
 rm -rf "$staging"

@@ -21,6 +21,8 @@ export interface ControllerConfig {
   workers: number;
   leaderElection: { enabled: boolean; namespace: string; name: string; identity: string };
   enable: { sealedSecrets: boolean; ageSecrets: boolean; sopsSecrets: boolean; externalSecrets: boolean };
+  /** ESO controller class: SecretStores whose spec.controller names another class are left alone. */
+  esoControllerClass: string;
 }
 
 export class ConfigError extends Error {
@@ -48,6 +50,7 @@ export const CONTROLLER_USAGE = `Usage: npm start -- [flags]   (or: node src/mai
   --disable-age-secrets      do not reconcile AgeSecrets
   --disable-sops-secrets     do not reconcile SopsSecrets
   --disable-external-secrets do not reconcile external-secrets.io kinds (run beside ESO)
+  --eso-controller-class C   serve only stores whose spec.controller is empty or C (default "default")
 `;
 
 export function parseControllerArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): ControllerConfig | "help" {
@@ -77,6 +80,7 @@ export function parseControllerArgs(argv: readonly string[], env: NodeJS.Process
         "disable-age-secrets": { type: "boolean" },
         "disable-sops-secrets": { type: "boolean" },
         "disable-external-secrets": { type: "boolean" },
+        "eso-controller-class": { type: "string" },
       },
     });
   } catch (err) {
@@ -121,6 +125,7 @@ export function parseControllerArgs(argv: readonly string[], env: NodeJS.Process
       sopsSecrets: !v["disable-sops-secrets"],
       externalSecrets: !v["disable-external-secrets"],
     },
+    esoControllerClass: v["eso-controller-class"] ?? "default",
   };
 }
 

@@ -7,6 +7,9 @@ import { resources } from "./api/resources.ts";
 import { Controller } from "./controller/controller.ts";
 import { defaultTimings, LeaderElector } from "./controller/leader-election.ts";
 import { observingReconciler } from "./controller/observer.ts";
+import { ExternalSecretsControllers } from "./controller/external-secret/controllers.ts";
+import { createAwsClient } from "./providers/aws/secrets-manager.ts";
+import { createVaultClient } from "./providers/vault/kv.ts";
 import { ClientNodeKube } from "./kube/client-node-adapter.ts";
 import { findClusterConfig } from "./kube/cluster-config.ts";
 import { installCrds } from "./kube/install-crds.ts";
@@ -45,8 +48,10 @@ async function start(config: ControllerConfig, log: Logger): Promise<Running> {
   const { kc, kubeconfigPath, sandbox } = await connect(config, log);
   const controllers: Controller[] = [];
   let sealed: SealedSecretsRuntime | undefined;
+  let externalSecrets: ExternalSecretsControllers | undefined;
   let stop = async () => {
     await Promise.all(controllers.map((c) => c.stop()));
+    await externalSecrets?.stop();
     await sealed?.stop();
     await sandbox?.stop();
   };
@@ -56,7 +61,6 @@ async function start(config: ControllerConfig, log: Logger): Promise<Running> {
     const kinds = [
       config.enable.ageSecrets ? resources.ageSecret : undefined,
       config.enable.sopsSecrets ? resources.sopsSecret : undefined,
-      config.enable.externalSecrets ? resources.externalSecret : undefined,
     ].filter((r) => r !== undefined);
     for (const resource of kinds) {
       controllers.push(new Controller({ kube, log, reconciler: observingReconciler(resource), workers: config.workers }));
@@ -64,6 +68,27 @@ async function start(config: ControllerConfig, log: Logger): Promise<Running> {
     const startControllers = async () => {
       // SealedSecrets: keys (minting only in the leader), RSA pool, reconciler, HTTP API, metrics.
       if (config.enable.sealedSecrets) sealed = await startSealedSecrets(kube, log, config);
+      if (config.enable.externalSecrets) {
+        externalSecrets = new ExternalSecretsControllers({
+          kube,
+          log,
+          controllerClass: config.esoControllerClass,
+          workers: config.workers,
+          factories: {
+            // Endpoint overrides use ESO's environment variable names.
+            aws: (input) =>
+              createAwsClient({
+                ...input,
+                options: {
+                  ...(process.env["AWS_SECRETSMANAGER_ENDPOINT"] ? { secretsManagerEndpoint: process.env["AWS_SECRETSMANAGER_ENDPOINT"] } : {}),
+                  ...(process.env["AWS_STS_ENDPOINT"] ? { stsEndpoint: process.env["AWS_STS_ENDPOINT"] } : {}),
+                },
+              }),
+            vault: (input) => createVaultClient({ ...input, options: {} }),
+          },
+        });
+        await externalSecrets.start();
+      }
       await Promise.all(controllers.map((c) => c.start()));
       log.info({ controllers: controllers.length }, "reconcilers running");
     };

@@ -17,6 +17,8 @@ function crdResource(kind: string): Resource {
 export const resources = {
   secret: { group: "", version: "v1", kind: "Secret", plural: "secrets", namespaced: true },
   namespace: { group: "", version: "v1", kind: "Namespace", plural: "namespaces", namespaced: false },
+  configMap: { group: "", version: "v1", kind: "ConfigMap", plural: "configmaps", namespaced: true },
+  serviceAccount: { group: "", version: "v1", kind: "ServiceAccount", plural: "serviceaccounts", namespaced: true },
   event: { group: "events.k8s.io", version: "v1", kind: "Event", plural: "events", namespaced: true },
   lease: { group: "coordination.k8s.io", version: "v1", kind: "Lease", plural: "leases", namespaced: true },
   customResourceDefinition: {

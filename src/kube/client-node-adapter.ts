@@ -130,6 +130,10 @@ export class ClientNodeKube implements KubePort {
     return (await this.request(HttpMethod.PATCH, path, patch, PATCH_CONTENT_TYPE[type])) as KubeObject;
   }
 
+  async createSubresource(resource: Resource, namespace: string | undefined, name: string, subresource: string, body: unknown): Promise<KubeObject> {
+    return (await this.request(HttpMethod.POST, resourcePath(resource, namespace, name, subresource), body)) as KubeObject;
+  }
+
   async delete(resource: Resource, namespace: string | undefined, name: string): Promise<void> {
     try {
       await this.request(HttpMethod.DELETE, resourcePath(resource, namespace, name));

@@ -74,6 +74,8 @@ export interface KubePort {
   replaceStatus(resource: Resource, obj: KubeObject): Promise<KubeObject>;
   patch(resource: Resource, namespace: string | undefined, name: string, patch: unknown, type: PatchType): Promise<KubeObject>;
   delete(resource: Resource, namespace: string | undefined, name: string): Promise<void>;
+  /** POST to a subresource, e.g. serviceaccounts/<name>/token (TokenRequest). */
+  createSubresource(resource: Resource, namespace: string | undefined, name: string, subresource: string, body: unknown): Promise<KubeObject>;
   informer(resource: Resource, selector: Selector, handlers: InformerHandlers): Informer;
 }
 

@@ -1,0 +1,80 @@
+// The external-secrets.io controllers as one unit: the store directory, the provider client cache,
+// the ExternalSecret controller and the two store controllers, with store changes re-queueing the
+// ExternalSecrets that use them. Provider factories are passed in (main.ts wires the real ones).
+import type { Logger } from "../../log.ts";
+import type { KubePort } from "../../kube/port.ts";
+import { Controller } from "../controller.ts";
+import { ProviderClientCache, type ProviderFactories } from "../secret-store/client-cache.ts";
+import { SecretStoreReconciler } from "../secret-store/reconcile.ts";
+import { StoreDirectory } from "../secret-store/stores.ts";
+import { ExternalSecretReconciler } from "./reconcile.ts";
+
+export interface ExternalSecretsOptions {
+  kube: KubePort;
+  log: Logger;
+  factories: ProviderFactories;
+  /** ESO controller class: stores whose spec.controller names another class are left alone. */
+  controllerClass: string;
+  workers: number;
+  now?: () => Date;
+  random?: () => number;
+  /** How often cached clients re-check their credential Secrets (ms). */
+  credentialRecheckMs?: number;
+}
+
+export class ExternalSecretsControllers {
+  readonly stores: StoreDirectory;
+  readonly clients: ProviderClientCache;
+  readonly externalSecrets: Controller;
+  readonly reconciler: ExternalSecretReconciler;
+  private readonly storeControllers: Controller[];
+
+  constructor(options: ExternalSecretsOptions) {
+    const { kube, log } = options;
+    this.stores = new StoreDirectory(kube, options.controllerClass);
+    this.clients = new ProviderClientCache({
+      kube,
+      factories: options.factories,
+      ...(options.credentialRecheckMs !== undefined ? { recheckMs: options.credentialRecheckMs } : {}),
+    });
+    this.reconciler = new ExternalSecretReconciler({
+      kube,
+      stores: this.stores,
+      clients: this.clients,
+      ...(options.now ? { now: options.now } : {}),
+      ...(options.random ? { random: options.random } : {}),
+    });
+    this.externalSecrets = new Controller({ kube, log, reconciler: this.reconciler, workers: options.workers });
+    this.storeControllers = (["SecretStore", "ClusterSecretStore"] as const).map(
+      (kind) =>
+        new Controller({
+          kube,
+          log,
+          workers: 2,
+          reconciler: new SecretStoreReconciler({ kind, kube, clients: this.clients, controllerClass: options.controllerClass, ...(options.now ? { now: options.now } : {}) }),
+        }),
+    );
+    const seen = new Map<string, string>();
+    this.stores.onChange((key, store) => {
+      // Only a new generation (or deletion) matters to ExternalSecrets; status writes do not.
+      const version = store ? `${store.uid}/${store.generation}` : "";
+      if (seen.get(key) === version) return;
+      seen.set(key, version);
+      if (!store) this.clients.forget(key);
+      for (const es of this.reconciler.dependentsOf(key)) this.externalSecrets.queue.add(es);
+    });
+  }
+
+  async start(): Promise<void> {
+    await this.stores.start();
+    await Promise.all(this.storeControllers.map((c) => c.start()));
+    await this.externalSecrets.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.externalSecrets.stop();
+    await Promise.all(this.storeControllers.map((c) => c.stop()));
+    await this.stores.stop();
+    this.clients.close();
+  }
+}

@@ -1,0 +1,264 @@
+// Pure decisions for one ExternalSecret, with the clock passed in: whether to refresh now, the Secret
+// to write, and the next status. reconcile.ts does the reads and writes around these.
+import { createHash } from "node:crypto";
+import type { ExternalSecretSpec } from "../../api/external-secret.ts";
+import type { KubeObject } from "../../kube/port.ts";
+
+export const LABEL_MANAGED = "reconcile.external-secrets.io/managed";
+export const LABEL_CREATED_BY = "reconcile.external-secrets.io/created-by";
+export const ANNOTATION_DATA_HASH = "reconcile.external-secrets.io/data-hash";
+const LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration";
+
+export interface Condition {
+  type: string;
+  status: "True" | "False" | "Unknown";
+  reason: string;
+  message: string;
+  lastTransitionTime: string;
+}
+
+export interface ExternalSecretStatus {
+  refreshTime?: string;
+  syncedResourceVersion?: string;
+  conditions: Condition[];
+  binding?: { name: string };
+}
+
+export interface EsMeta {
+  name: string;
+  namespace: string;
+  uid: string;
+  generation: number;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+}
+
+/**
+ * The version a sync was made for: generation plus a hash of labels and annotations, as ESO does, so
+ * changing any annotation (e.g. `force-sync=$(date +%s)`) triggers a refresh.
+ */
+export function syncVersionOf(meta: EsMeta): string {
+  const annotations = Object.fromEntries(Object.entries(meta.annotations).filter(([k]) => k !== LAST_APPLIED).sort());
+  const labels = Object.fromEntries(Object.entries(meta.labels).sort());
+  const hash = createHash("sha256").update(JSON.stringify({ annotations, labels })).digest("hex").slice(0, 32);
+  return `${meta.generation}-${hash}`;
+}
+
+export interface TargetState {
+  exists: boolean;
+  /** The data-hash annotation matches the Secret's current data. */
+  intact: boolean;
+}
+
+export type RefreshDecision = { refresh: true; why: string } | { refresh: false; nextInMs: number | undefined };
+
+export function needsRefresh(input: {
+  spec: ExternalSecretSpec;
+  status: ExternalSecretStatus | undefined;
+  syncVersion: string;
+  target: TargetState;
+  now: Date;
+}): RefreshDecision {
+  const { spec, status, syncVersion, target, now } = input;
+  const refreshTime = status?.refreshTime ? Date.parse(status.refreshTime) : NaN;
+  const synced = status?.syncedResourceVersion !== undefined && !Number.isNaN(refreshTime);
+  if (!synced) return { refresh: true, why: "never synced" };
+  if (status?.syncedResourceVersion !== syncVersion) return { refresh: true, why: "ExternalSecret changed" };
+  const managesTarget = spec.target.creationPolicy === "Owner" || spec.target.creationPolicy === "Orphan";
+  if (managesTarget && !target.exists && !isDeleted(status)) return { refresh: true, why: "target Secret missing" };
+  if (managesTarget && target.exists && !target.intact) return { refresh: true, why: "target Secret changed" };
+  if (spec.refreshPolicy === "CreatedOnce" || spec.refreshPolicy === "OnChange") return { refresh: false, nextInMs: undefined };
+  if (spec.refreshIntervalMs <= 0) return { refresh: false, nextInMs: undefined };
+  const due = refreshTime + spec.refreshIntervalMs;
+  if (now.getTime() >= due) return { refresh: true, why: "refresh interval elapsed" };
+  return { refresh: false, nextInMs: due - now.getTime() };
+}
+
+function isDeleted(status: ExternalSecretStatus | undefined): boolean {
+  return status?.conditions.some((c) => c.type === "Ready" && c.reason === "SecretDeleted") ?? false;
+}
+
+/** A stable hash of Secret data (keys sorted), recorded on the Secret it produced. */
+export function dataHash(data: Readonly<Record<string, string>>): string {
+  const h = createHash("sha256");
+  for (const k of Object.keys(data).sort()) h.update(`${k.length}:${k}=${data[k] ?? ""};`);
+  return h.digest("hex").slice(0, 32);
+}
+
+export interface RenderedSecret {
+  /** base64 values, as Secret.data holds them. */
+  data: Record<string, string>;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  type?: string;
+}
+
+/**
+ * The Secret to write for creationPolicy Owner/Orphan/Merge, or undefined when the existing one
+ * already matches (no write). `existing` is the current Secret, if any.
+ */
+export function desiredSecret(input: {
+  es: EsMeta;
+  spec: ExternalSecretSpec;
+  rendered: RenderedSecret;
+  existing: KubeObject | undefined;
+  /** Template metadata given explicitly: otherwise ESO copies the ExternalSecret's labels/annotations. */
+  templateHasMetadata: boolean;
+}): KubeObject | undefined {
+  const { es, spec, rendered, existing } = input;
+  const name = spec.target.name ?? es.name;
+  const policy = spec.target.creationPolicy;
+  const existingMeta = existing?.metadata ?? {};
+  const existingData = stringRecord(existing?.["data"]);
+  const data = policy === "Merge" ? { ...existingData, ...rendered.data } : rendered.data;
+  const copied = input.templateHasMetadata
+    ? { labels: {}, annotations: {} }
+    : { labels: es.labels, annotations: Object.fromEntries(Object.entries(es.annotations).filter(([k]) => k !== LAST_APPLIED)) };
+  const labels: Record<string, string> = {
+    ...(existingMeta.labels ?? {}),
+    ...copied.labels,
+    ...rendered.labels,
+    ...(policy === "Merge" ? {} : { [LABEL_MANAGED]: "true" }),
+  };
+  if (policy === "Owner") labels[LABEL_CREATED_BY] = createdByValue(es.name);
+  const annotations: Record<string, string> = {
+    ...(existingMeta.annotations ?? {}),
+    ...copied.annotations,
+    ...rendered.annotations,
+    [ANNOTATION_DATA_HASH]: dataHash(data),
+  };
+  const ownerReferences = policy === "Owner"
+    ? [
+        ...(existingMeta.ownerReferences ?? []).filter((r) => r.uid !== es.uid && !(r.controller === true)),
+        { apiVersion: "external-secrets.io/v1", kind: "ExternalSecret", name: es.name, uid: es.uid, controller: true, blockOwnerDeletion: true },
+      ]
+    : existingMeta.ownerReferences;
+  const type = rendered.type ?? (typeof existing?.["type"] === "string" ? existing["type"] : "Opaque");
+  const desired: KubeObject = {
+    apiVersion: "v1",
+    kind: "Secret",
+    metadata: {
+      ...existingMeta,
+      name,
+      namespace: es.namespace,
+      labels,
+      annotations,
+      ...(ownerReferences && ownerReferences.length ? { ownerReferences } : {}),
+    },
+    type,
+    data,
+    ...(spec.target.immutable || existing?.["immutable"] === true ? { immutable: true } : {}),
+  };
+  if (existing && sameSecret(existing, desired)) return undefined;
+  return desired;
+}
+
+/** ESO labels Owner-created Secrets with the ExternalSecret's name, hashed when too long for a label. */
+function createdByValue(name: string): string {
+  return name.length <= 63 ? name : createHash("sha256").update(name).digest("hex").slice(0, 63);
+}
+
+function sameSecret(a: KubeObject, b: KubeObject): boolean {
+  const pick = (o: KubeObject) =>
+    JSON.stringify([
+      sortObj(stringRecord(o["data"])),
+      sortObj(o.metadata?.labels ?? {}),
+      sortObj(o.metadata?.annotations ?? {}),
+      o.metadata?.ownerReferences ?? [],
+      o["type"] ?? "Opaque",
+      o["immutable"] === true,
+    ]);
+  return pick(a) === pick(b);
+}
+
+function sortObj(r: Readonly<Record<string, string>>): [string, string][] {
+  return Object.entries(r).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0));
+}
+
+export function stringRecord(v: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (typeof v === "object" && v !== null && !Array.isArray(v)) {
+    for (const [k, val] of Object.entries(v)) if (typeof val === "string") out[k] = val;
+  }
+  return out;
+}
+
+/** Whether the target's data-hash annotation matches its data (someone edited it otherwise). */
+export function targetState(secret: KubeObject | undefined): TargetState {
+  if (!secret) return { exists: false, intact: false };
+  const recorded = secret.metadata?.annotations?.[ANNOTATION_DATA_HASH];
+  return { exists: true, intact: recorded === undefined || recorded === dataHash(stringRecord(secret["data"])) };
+}
+
+export type Outcome =
+  | { kind: "synced"; targetName: string }
+  | { kind: "deleted" }
+  | { kind: "error"; reason: string; message: string };
+
+export const READY_REASONS = {
+  synced: "SecretSynced",
+  error: "SecretSyncedError",
+  deleted: "SecretDeleted",
+} as const;
+
+/** The status after an attempt; lastTransitionTime is kept while the condition's status is unchanged. */
+export function nextStatus(input: {
+  previous: ExternalSecretStatus | undefined;
+  outcome: Outcome;
+  syncVersion: string;
+  now: Date;
+}): ExternalSecretStatus {
+  const { previous, outcome, syncVersion, now } = input;
+  const at = now.toISOString().replace(/\.\d{3}Z$/, "Z");
+  const ready: Omit<Condition, "lastTransitionTime"> =
+    outcome.kind === "synced"
+      ? { type: "Ready", status: "True", reason: READY_REASONS.synced, message: "secret synced" }
+      : outcome.kind === "deleted"
+        ? { type: "Ready", status: "False", reason: READY_REASONS.deleted, message: "secret deleted due to DeletionPolicy" }
+        : { type: "Ready", status: "False", reason: READY_REASONS.error, message: `${outcome.reason}: ${outcome.message}` };
+  const prior = previous?.conditions.find((c) => c.type === "Ready");
+  const condition: Condition = { ...ready, lastTransitionTime: prior && prior.status === ready.status ? prior.lastTransitionTime : at };
+  const others = (previous?.conditions ?? []).filter((c) => c.type !== "Ready");
+  if (outcome.kind === "error") {
+    return {
+      ...(previous?.refreshTime ? { refreshTime: previous.refreshTime } : {}),
+      ...(previous?.syncedResourceVersion ? { syncedResourceVersion: previous.syncedResourceVersion } : {}),
+      ...(previous?.binding ? { binding: previous.binding } : {}),
+      conditions: [...others, condition],
+    };
+  }
+  return {
+    refreshTime: at,
+    syncedResourceVersion: syncVersion,
+    ...(outcome.kind === "synced" ? { binding: { name: outcome.targetName } } : {}),
+    conditions: [...others, condition],
+  };
+}
+
+export function parseStatus(raw: unknown): ExternalSecretStatus | undefined {
+  if (typeof raw !== "object" || raw === null) return undefined;
+  const r = raw as Record<string, unknown>;
+  const conditions = Array.isArray(r["conditions"])
+    ? r["conditions"].filter((c): c is Condition => typeof c === "object" && c !== null && typeof (c as Condition).type === "string")
+    : [];
+  const binding = r["binding"];
+  const bindingName = typeof binding === "object" && binding !== null ? (binding as Record<string, unknown>)["name"] : undefined;
+  return {
+    ...(typeof r["refreshTime"] === "string" ? { refreshTime: r["refreshTime"] } : {}),
+    ...(typeof r["syncedResourceVersion"] === "string" ? { syncedResourceVersion: r["syncedResourceVersion"] } : {}),
+    conditions,
+    ...(typeof bindingName === "string" && bindingName ? { binding: { name: bindingName } } : {}),
+  };
+}
+
+export function statusEqual(a: ExternalSecretStatus | undefined, b: ExternalSecretStatus): boolean {
+  if (!a) return false;
+  const norm = (s: ExternalSecretStatus) =>
+    JSON.stringify([
+      s.refreshTime ?? "",
+      s.syncedResourceVersion ?? "",
+      s.binding?.name ?? "",
+      s.conditions.map((c) => [c.type, c.status, c.reason ?? "", c.message ?? "", c.lastTransitionTime ?? ""]),
+    ]);
+  return norm(a) === norm(b);
+}

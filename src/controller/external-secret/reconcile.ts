@@ -1,0 +1,406 @@
+// The ExternalSecret reconciler: read the object, its store and target Secret; decide (plan.ts);
+// fetch from the provider; write the Secret and the status, each only when changed. A provider
+// failure never deletes or blanks the Secret: the status says why and the key backs off.
+import { SpecError } from "../../api/eso-fields.ts";
+import {
+  parseExternalSecretSpec,
+  resolveTemplateFrom,
+  type DataFromItem,
+  type ExternalSecretSpec,
+  type StoreRef,
+} from "../../api/external-secret.ts";
+import { resources } from "../../api/resources.ts";
+import { isConflict, type KubeObject, type KubePort } from "../../kube/port.ts";
+import { ProviderError, SecretNotFound, type SecretsClient } from "../../providers/provider.ts";
+import { EsoTemplateError, renderEsoTemplate } from "../../template/eso.ts";
+import { jitterInterval } from "../backoff.ts";
+import type { ReconcileContext, Reconciler } from "../controller.ts";
+import { formatKey, type ObjectKey } from "../object-key.ts";
+import type { ProcessResult } from "../queue.ts";
+import type { ProviderClientCache } from "../secret-store/client-cache.ts";
+import { storeKey, type StoreDirectory } from "../secret-store/stores.ts";
+import { recordEvent } from "./events.ts";
+import { convertKeys, decodeValue, decodeValues, rewriteKeys, KeyRewriteError, DecodingError } from "./keys.ts";
+import {
+  desiredSecret,
+  needsRefresh,
+  nextStatus,
+  parseStatus,
+  statusEqual,
+  stringRecord,
+  syncVersionOf,
+  targetState,
+  type EsMeta,
+  type Outcome,
+} from "./plan.ts";
+
+export interface ExternalSecretReconcilerOptions {
+  kube: KubePort;
+  stores: StoreDirectory;
+  clients: ProviderClientCache;
+  now?: () => Date;
+  random?: () => number;
+  /** ± fraction applied to refresh intervals so objects created together do not refresh together. */
+  refreshJitter?: number;
+}
+
+/** An error the reconcile already reported in status; rethrown so the queue backs off if retryable. */
+class ReportedError extends Error {
+  override readonly name = "ReportedError";
+  readonly reason: string;
+  readonly retryable: boolean;
+  constructor(reason: string, message: string, retryable: boolean) {
+    super(message);
+    this.reason = reason;
+    this.retryable = retryable;
+  }
+}
+
+export class ExternalSecretReconciler implements Reconciler {
+  readonly name = "externalsecret";
+  readonly resource = resources.externalSecret;
+  readonly secondary;
+  /** Which ExternalSecrets use which store, so a store change re-queues them. */
+  private readonly byStore = new Map<string, Set<string>>();
+  private readonly options: ExternalSecretReconcilerOptions;
+  private readonly now: () => Date;
+  private readonly random: () => number;
+
+  constructor(options: ExternalSecretReconcilerOptions) {
+    this.options = options;
+    this.now = options.now ?? (() => new Date());
+    this.random = options.random ?? Math.random;
+    this.secondary = [
+      {
+        // Managed Secrets: a deleted or edited target is restored.
+        resource: resources.secret,
+        selector: { labelSelector: "reconcile.external-secrets.io/managed=true" },
+        keysFor: (obj: KubeObject) =>
+          (obj.metadata?.ownerReferences ?? [])
+            .filter((r) => r.kind === "ExternalSecret")
+            .map((r) => `${obj.metadata?.namespace ?? ""}/${r.name}`),
+      },
+    ];
+  }
+
+  /** ExternalSecret keys that referenced a store at their last reconcile. */
+  dependentsOf(key: string): string[] {
+    return [...(this.byStore.get(key) ?? [])];
+  }
+
+  async reconcile(key: ObjectKey, ctx: ReconcileContext): Promise<ProcessResult | void> {
+    const { kube } = this.options;
+    const es = ctx.cached(key) ?? (await kube.get(resources.externalSecret, key.namespace, key.name));
+    const esKey = formatKey(key);
+    if (!es || es.metadata?.deletionTimestamp) {
+      for (const set of this.byStore.values()) set.delete(esKey);
+      return;
+    }
+    const meta: EsMeta = {
+      name: key.name,
+      namespace: key.namespace ?? "",
+      uid: es.metadata?.uid ?? "",
+      generation: es.metadata?.generation ?? 0,
+      labels: es.metadata?.labels ?? {},
+      annotations: es.metadata?.annotations ?? {},
+    };
+    const previous = parseStatus(es["status"]);
+    const syncVersion = syncVersionOf(meta);
+    const now = this.now();
+    const finish = async (outcome: Outcome): Promise<void> => {
+      const status = nextStatus({ previous, outcome, syncVersion, now });
+      if (statusEqual(previous, status)) return;
+      await this.writeStatus(es, status);
+      const was = previous?.conditions.find((c) => c.type === "Ready");
+      const ready = status.conditions.find((c) => c.type === "Ready");
+      if (outcome.kind === "error" && (was?.reason !== ready?.reason || was?.message !== ready?.message)) {
+        await recordEvent(kube, ctx.log, es, { type: "Warning", reason: "UpdateFailed", note: ready?.message ?? "" });
+      }
+    };
+
+    let spec: ExternalSecretSpec;
+    try {
+      spec = parseExternalSecretSpec(es["spec"]);
+    } catch (err) {
+      if (!(err instanceof SpecError)) throw err;
+      await finish({ kind: "error", reason: "InvalidSpec", message: err.message });
+      return;
+    }
+
+    // Stores: the ExternalSecret's own and any sourceRef overrides.
+    const refs = storeRefsOf(spec);
+    for (const set of this.byStore.values()) set.delete(esKey);
+    for (const ref of refs) {
+      const k = storeKey(ref.kind, ref.name, meta.namespace);
+      let set = this.byStore.get(k);
+      if (!set) this.byStore.set(k, (set = new Set()));
+      set.add(esKey);
+    }
+    const clients = new Map<string, SecretsClient>();
+    for (const ref of refs) {
+      const found = await this.options.stores.lookup(ref, meta.namespace);
+      if (found.kind === "notOurs") return; // another controller class (e.g. ESO) owns it
+      if (found.kind === "missing") {
+        await finish({ kind: "error", reason: "StoreNotFound", message: found.message });
+        throw new ReportedError("StoreNotFound", found.message, true);
+      }
+      try {
+        clients.set(refKey(ref), await this.options.clients.client(found.store, meta.namespace));
+      } catch (err) {
+        await this.fail(finish, err, "could not get provider client");
+      }
+    }
+
+    const targetName = spec.target.name ?? meta.name;
+    const target = spec.target.creationPolicy === "None" ? undefined : await kube.get(resources.secret, meta.namespace, targetName);
+    const decision = needsRefresh({ spec, status: previous, syncVersion, target: targetState(target), now });
+    if (!decision.refresh) {
+      return decision.nextInMs === undefined ? undefined : { requeueAfterMs: this.jitter(decision.nextInMs) };
+    }
+    ctx.log.debug({ why: decision.why }, "refreshing");
+
+    // Fetch.
+    let fetched: { data: Record<string, Uint8Array>; missing: string[]; found: number };
+    try {
+      fetched = await this.fetch(spec, clients);
+    } catch (err) {
+      return await this.fail(finish, err, "could not get secret data from provider");
+    }
+
+    // Deletion policy when the provider no longer has the secrets.
+    const requested = spec.data.length + spec.dataFrom.length;
+    if (fetched.missing.length > 0) {
+      const policy = spec.target.deletionPolicy;
+      if (policy === "Retain") {
+        return await this.fail(finish, new SecretNotFound(`secret ${fetched.missing.join(", ")} not found in provider`), "could not get secret data from provider");
+      }
+      if (policy === "Delete" && fetched.missing.length === requested && Object.keys(fetched.data).length === 0) {
+        if (target && spec.target.creationPolicy === "Owner") {
+          await kube.delete(resources.secret, meta.namespace, targetName);
+          await recordEvent(kube, ctx.log, es, { type: "Normal", reason: "Deleted", note: "secret deleted due to DeletionPolicy" });
+        }
+        await finish({ kind: "deleted" });
+        return this.requeue(spec);
+      }
+    }
+
+    // Template.
+    const stringData: Record<string, string> = {};
+    for (const [k, v] of Object.entries(fetched.data)) stringData[k] = Buffer.from(v).toString("utf8");
+    let rendered = { data: base64Map(fetched.data), labels: {} as Record<string, string>, annotations: {} as Record<string, string>, type: undefined as string | undefined };
+    const template = spec.target.template;
+    if (template) {
+      try {
+        const lookups = new Map<string, Record<string, string>>();
+        await this.prefetchTemplateSources(template.templateFrom, meta.namespace, lookups);
+        const out = renderEsoTemplate({
+          template: { ...template, templateFrom: resolveTemplateFrom(template.templateFrom, (kind, name) => lookups.get(`${kind}/${name}`) ?? {}) },
+          data: stringData,
+          options: { now: () => now },
+        });
+        const data: Record<string, string> = {};
+        for (const [k, v] of Object.entries(out.data)) data[k] = Buffer.from(v, "utf8").toString("base64");
+        rendered = { data, labels: out.labels, annotations: out.annotations, type: template.type };
+      } catch (err) {
+        if (err instanceof EsoTemplateError || err instanceof TemplateSourceError) {
+          await finish({ kind: "error", reason: "TemplateFailed", message: err.message });
+          return;
+        }
+        throw err;
+      }
+    }
+
+    // Write the target.
+    if (spec.target.creationPolicy !== "None") {
+      if (spec.target.creationPolicy === "Merge" && !target) {
+        return await this.fail(finish, new ReportedError("TargetMissing", `secret ${targetName} does not exist and creationPolicy is Merge`, true), "could not update secret");
+      }
+      if (target?.["immutable"] === true && JSON.stringify(sorted(stringRecord(target["data"]))) !== JSON.stringify(sorted(spec.target.creationPolicy === "Merge" ? { ...stringRecord(target["data"]), ...rendered.data } : rendered.data))) {
+        return await this.fail(finish, new ReportedError("TargetImmutable", `secret ${targetName} is immutable; delete it so it can be recreated`, false), "could not update secret");
+      }
+      const desired = desiredSecret({
+        es: meta,
+        spec,
+        rendered: { data: rendered.data, labels: rendered.labels, annotations: rendered.annotations, ...(rendered.type ? { type: rendered.type } : {}) },
+        existing: target,
+        templateHasMetadata: template?.metadata !== undefined,
+      });
+      if (desired) {
+        try {
+          if (target) await kube.replace(resources.secret, desired);
+          else await kube.create(resources.secret, desired);
+        } catch (err) {
+          if (isConflict(err)) throw err; // retried with backoff; the next attempt re-reads
+          return await this.fail(finish, err, "could not update secret");
+        }
+        await recordEvent(kube, ctx.log, es, { type: "Normal", reason: target ? "Updated" : "Created", note: target ? "secret updated" : "secret created" });
+      }
+    }
+    await finish({ kind: "synced", targetName });
+    return this.requeue(spec);
+  }
+
+  private requeue(spec: ExternalSecretSpec): ProcessResult | undefined {
+    if (spec.refreshPolicy !== "Periodic" || spec.refreshIntervalMs <= 0) return undefined;
+    return { requeueAfterMs: this.jitter(spec.refreshIntervalMs) };
+  }
+
+  private jitter(ms: number): number {
+    return Math.max(1000, jitterInterval(ms, this.options.refreshJitter ?? 0.1, this.random()));
+  }
+
+  /** Reports an error in status (never touching the Secret) and rethrows it for backoff. */
+  private async fail(finish: (o: Outcome) => Promise<void>, err: unknown, context: string): Promise<never> {
+    const reason = reasonOf(err);
+    const message = `${context}: ${err instanceof Error ? err.message : String(err)}`;
+    await finish({ kind: "error", reason, message });
+    throw new ReportedError(reason, message, retryableOf(err));
+  }
+
+  private async fetch(spec: ExternalSecretSpec, clients: Map<string, SecretsClient>): Promise<{ data: Record<string, Uint8Array>; missing: string[]; found: number }> {
+    const clientFor = (ref: StoreRef | undefined): SecretsClient => {
+      const c = clients.get(refKey(ref ?? spec.storeRef));
+      if (!c) throw new SpecError("no store for this entry");
+      return c;
+    };
+    const missing: string[] = [];
+    const tolerate = spec.target.deletionPolicy !== "Retain";
+    const guard = async <T>(what: string, p: Promise<T>): Promise<T | undefined> => {
+      try {
+        return await p;
+      } catch (err) {
+        if (err instanceof SecretNotFound && tolerate) {
+          missing.push(what);
+          return undefined;
+        }
+        if (err instanceof SecretNotFound) missing.push(what);
+        throw err;
+      }
+    };
+    // All reads start together, so the AWS client coalesces them into batch calls.
+    const dataFromResults = spec.dataFrom.map((item) => guard(describe(item), this.fetchDataFrom(item, clientFor(item.storeRef))));
+    const dataResults = spec.data.map((item) =>
+      guard(item.remoteRef.key, clientFor(item.storeRef).getSecret({
+        key: item.remoteRef.key,
+        ...(item.remoteRef.property ? { property: item.remoteRef.property } : {}),
+        ...(item.remoteRef.version ? { version: item.remoteRef.version } : {}),
+        metadataPolicy: item.remoteRef.metadataPolicy,
+      })),
+    );
+    const [fromSettled, dataSettled] = await Promise.all([Promise.allSettled(dataFromResults), Promise.allSettled(dataResults)]);
+    const failure = [...fromSettled, ...dataSettled].find((s) => s.status === "rejected");
+    if (failure) throw failure.reason;
+    const out: Record<string, Uint8Array> = {};
+    // dataFrom first, in order; data[] wins over dataFrom for the same key (as ESO).
+    for (const r of fromSettled) if (r.status === "fulfilled" && r.value) Object.assign(out, r.value);
+    spec.data.forEach((item, i) => {
+      const r = dataSettled[i];
+      if (r?.status === "fulfilled" && r.value) out[item.secretKey] = decodeValue(r.value, item.remoteRef.decodingStrategy, item.secretKey);
+    });
+    return { data: out, missing, found: fromSettled.length + dataSettled.length - missing.length };
+  }
+
+  private async fetchDataFrom(item: DataFromItem, client: SecretsClient): Promise<Record<string, Uint8Array>> {
+    let map: Record<string, Uint8Array>;
+    let strategy;
+    if ("extract" in item) {
+      const r = item.extract;
+      map = await client.getSecretMap({
+        key: r.key,
+        ...(r.property ? { property: r.property } : {}),
+        ...(r.version ? { version: r.version } : {}),
+        metadataPolicy: r.metadataPolicy,
+      });
+      strategy = r;
+    } else {
+      const f = item.find;
+      map = await client.findSecrets({
+        ...(f.path ? { path: f.path } : {}),
+        ...(f.nameRegexp ? { nameRegexp: f.nameRegexp } : {}),
+        ...(f.tags ? { tags: f.tags } : {}),
+      });
+      strategy = f;
+    }
+    // As ESO: rewrite first; keys are converted only when no rewrite is given, then must be valid.
+    map = item.rewrite.length > 0 ? rewriteKeys(map, item.rewrite) : convertKeys(map, strategy.conversionStrategy);
+    const bad = Object.keys(map).find((k) => !/^[-._a-zA-Z0-9]+$/.test(k));
+    if (bad !== undefined) throw new KeyRewriteError(`invalid secret key ${JSON.stringify(bad)}: keys may hold only letters, digits, '-', '_' and '.'`);
+    return decodeValues(map, strategy.decodingStrategy);
+  }
+
+  private async prefetchTemplateSources(
+    from: readonly { configMap?: { name: string }; secret?: { name: string } }[],
+    namespace: string,
+    into: Map<string, Record<string, string>>,
+  ): Promise<void> {
+    for (const f of from) {
+      if (f.configMap) {
+        const cm = await this.options.kube.get(resources.configMap, namespace, f.configMap.name);
+        if (!cm) throw new TemplateSourceError(`ConfigMap ${f.configMap.name} for templateFrom not found`);
+        into.set(`configMap/${f.configMap.name}`, stringRecord(cm["data"]));
+      }
+      if (f.secret) {
+        const s = await this.options.kube.get(resources.secret, namespace, f.secret.name);
+        if (!s) throw new TemplateSourceError(`Secret ${f.secret.name} for templateFrom not found`);
+        const decoded: Record<string, string> = {};
+        for (const [k, v] of Object.entries(stringRecord(s["data"]))) decoded[k] = Buffer.from(v, "base64").toString("utf8");
+        into.set(`secret/${f.secret.name}`, decoded);
+      }
+    }
+  }
+
+  private async writeStatus(es: KubeObject, status: object): Promise<void> {
+    const { kube } = this.options;
+    try {
+      await kube.replaceStatus(resources.externalSecret, { ...es, status });
+    } catch (err) {
+      if (!isConflict(err)) throw err;
+      // The object moved on (e.g. an annotation changed): the watch event re-queues it.
+    }
+  }
+}
+
+class TemplateSourceError extends Error {
+  override readonly name = "TemplateSourceError";
+}
+
+function storeRefsOf(spec: ExternalSecretSpec): StoreRef[] {
+  const refs = new Map<string, StoreRef>();
+  const add = (r: StoreRef | undefined) => {
+    if (r) refs.set(refKey(r), r);
+  };
+  if (spec.data.some((d) => !d.storeRef) || spec.dataFrom.some((d) => !d.storeRef)) add(spec.storeRef);
+  for (const d of spec.data) add(d.storeRef);
+  for (const d of spec.dataFrom) add(d.storeRef);
+  return [...refs.values()];
+}
+
+function refKey(ref: StoreRef | undefined): string {
+  return ref ? `${ref.kind}/${ref.name}` : "";
+}
+
+function describe(item: DataFromItem): string {
+  return "extract" in item ? item.extract.key : `find ${JSON.stringify(item.find)}`;
+}
+
+function base64Map(data: Readonly<Record<string, Uint8Array>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(data)) out[k] = Buffer.from(v).toString("base64");
+  return out;
+}
+
+function sorted(r: Record<string, string>): [string, string][] {
+  return Object.entries(r).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+function reasonOf(err: unknown): string {
+  if (err instanceof ProviderError || err instanceof ReportedError || err instanceof KeyRewriteError || err instanceof DecodingError) return err.reason;
+  if (err instanceof SpecError) return "InvalidSpec";
+  return "InternalError";
+}
+
+function retryableOf(err: unknown): boolean {
+  if (err instanceof ProviderError || err instanceof ReportedError) return err.retryable;
+  if (err instanceof KeyRewriteError || err instanceof DecodingError || err instanceof SpecError) return false;
+  return true;
+}

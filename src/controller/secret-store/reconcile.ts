@@ -1,0 +1,118 @@
+// SecretStore / ClusterSecretStore status: the spec parses, the provider is one sealbridge serves, and
+// the credentials work (one cheap provider call through the same cached client ExternalSecrets use).
+// ESO's reasons: Valid, InvalidStoreConfiguration, InvalidProviderConfig, ValidationFailed.
+import { SpecError } from "../../api/eso-fields.ts";
+import type { StoreKind } from "../../api/external-secret.ts";
+import { resources } from "../../api/resources.ts";
+import { isConflict, type KubePort } from "../../kube/port.ts";
+import { ProviderError } from "../../providers/provider.ts";
+import type { ReconcileContext, Reconciler } from "../controller.ts";
+import type { ObjectKey } from "../object-key.ts";
+import type { ProcessResult } from "../queue.ts";
+import { unsupportedMessage, type ProviderClientCache } from "./client-cache.ts";
+import { isOurStore, toStoreRecord } from "./stores.ts";
+
+interface StoreCondition {
+  type: "Ready";
+  status: "True" | "False";
+  reason: string;
+  message: string;
+  lastTransitionTime: string;
+}
+
+export interface StoreVerdict {
+  status: "True" | "False";
+  reason: "Valid" | "InvalidStoreConfiguration" | "InvalidProviderConfig" | "ValidationFailed";
+  message: string;
+}
+
+/** The store's next status; lastTransitionTime kept while Ready's status is unchanged. Pure. */
+export function nextStoreStatus(previous: unknown, verdict: StoreVerdict, now: Date): { conditions: StoreCondition[]; capabilities: string } {
+  const prior = Array.isArray((previous as { conditions?: unknown } | undefined)?.conditions)
+    ? ((previous as { conditions: StoreCondition[] }).conditions.find((c) => c.type === "Ready"))
+    : undefined;
+  const at = now.toISOString().replace(/\.\d{3}Z$/, "Z");
+  return {
+    conditions: [{ type: "Ready", ...verdict, lastTransitionTime: prior?.status === verdict.status ? prior.lastTransitionTime : at }],
+    capabilities: "ReadOnly",
+  };
+}
+
+export class SecretStoreReconciler implements Reconciler {
+  readonly name: string;
+  readonly resource;
+  private readonly kind: StoreKind;
+  private readonly kube: KubePort;
+  private readonly clients: ProviderClientCache;
+  private readonly controllerClass: string;
+  private readonly now: () => Date;
+
+  constructor(options: { kind: StoreKind; kube: KubePort; clients: ProviderClientCache; controllerClass: string; now?: () => Date }) {
+    this.kind = options.kind;
+    this.name = options.kind.toLowerCase();
+    this.resource = options.kind === "SecretStore" ? resources.secretStore : resources.clusterSecretStore;
+    this.kube = options.kube;
+    this.clients = options.clients;
+    this.controllerClass = options.controllerClass;
+    this.now = options.now ?? (() => new Date());
+  }
+
+  async reconcile(key: ObjectKey, ctx: ReconcileContext): Promise<ProcessResult | void> {
+    const obj = ctx.cached(key) ?? (await this.kube.get(this.resource, key.namespace, key.name));
+    if (!obj) return;
+    const store = toStoreRecord(this.kind, obj);
+    if (!store || !isOurStore(store, this.controllerClass)) return;
+    let verdict: StoreVerdict;
+    let retry: ProviderError | undefined;
+    if (store.spec instanceof SpecError) {
+      verdict = { status: "False", reason: "InvalidStoreConfiguration", message: store.spec.message };
+    } else if (store.spec.provider.kind === "unsupported") {
+      verdict = { status: "False", reason: "InvalidProviderConfig", message: unsupportedMessage(store.spec.provider.what) };
+    } else {
+      try {
+        // A ClusterSecretStore whose credentials are namespace-relative cannot be checked on its own.
+        const client = await this.clients.client(store, store.namespace);
+        await client.validate();
+        verdict = { status: "True", reason: "Valid", message: "store validated" };
+      } catch (err) {
+        if (!(err instanceof ProviderError)) throw err;
+        const referent = err.reason === "InvalidProviderConfig" && /needs a namespace/.test(err.message);
+        verdict = referent
+          ? { status: "True", reason: "Valid", message: "store validated (credentials resolved per ExternalSecret namespace)" }
+          : {
+              status: "False",
+              reason: err.reason === "InvalidProviderConfig" ? "InvalidProviderConfig" : "ValidationFailed",
+              message: `${err.reason}: ${err.message}`,
+            };
+        if (!referent && err.retryable) retry = err;
+      }
+    }
+    const status = nextStoreStatus(obj["status"], verdict, this.now());
+    if (canonical(status) !== canonical(normalise(obj["status"]))) {
+      try {
+        await this.kube.replaceStatus(this.resource, { ...obj, status });
+      } catch (err) {
+        if (!isConflict(err)) throw err;
+      }
+    }
+    if (retry) throw retry;
+    const refresh = store.spec instanceof SpecError ? 0 : store.spec.refreshIntervalMs;
+    return refresh > 0 ? { requeueAfterMs: refresh } : undefined;
+  }
+}
+
+/** JSON with sorted keys: the API server returns custom-resource fields in its own order. */
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(",")}]`;
+  if (typeof v === "object" && v !== null) {
+    const r = v as Record<string, unknown>;
+    return `{${Object.keys(r).filter((k) => r[k] !== undefined).sort().map((k) => `${JSON.stringify(k)}:${canonical(r[k])}`).join(",")}}`;
+  }
+  return JSON.stringify(v) ?? "null";
+}
+
+function normalise(status: unknown): unknown {
+  if (typeof status !== "object" || status === null) return undefined;
+  const s = status as { conditions?: unknown; capabilities?: unknown };
+  return { conditions: s.conditions, capabilities: s.capabilities };
+}

@@ -1,0 +1,225 @@
+// The AWS Secrets Manager provider: ESO's semantics for key/version/property/metadata/find over the
+// narrow SecretsManagerPort. Current-version reads are coalesced into BatchGetSecretValue calls.
+import { fromTemporaryCredentials, fromWebToken } from "@aws-sdk/credential-providers";
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@aws-sdk/types";
+import { RE2JS } from "re2js";
+import type { AwsProviderSpec } from "../../api/secret-store.ts";
+import { escapeGjsonKey, gjsonGet, jsonObjectMembers } from "../gjson.ts";
+import {
+  InvalidProviderConfig,
+  InvalidSecretValue,
+  PropertyNotFound,
+  SecretNotFound,
+  utf8,
+  type CredentialSource,
+  type FindRef,
+  type RemoteRef,
+  type SecretsClient,
+} from "../provider.ts";
+import { Coalescer } from "./coalescer.ts";
+import type { SecretValue, SecretsManagerPort } from "./port.ts";
+import { SdkSecretsManagerPort } from "./sdk-port.ts";
+
+/** ESO reads the role of a web-identity service account from this annotation (as EKS IRSA does). */
+export const ROLE_ARN_ANNOTATION = "eks.amazonaws.com/role-arn";
+const BATCH_MAX = 20; // BatchGetSecretValue accepts at most 20 ids with SecretIdList
+
+export interface AwsClientOptions {
+  /** Endpoint overrides (ESO reads AWS_SECRETSMANAGER_ENDPOINT / AWS_STS_ENDPOINT). */
+  secretsManagerEndpoint?: string;
+  stsEndpoint?: string;
+  /** How long single reads wait to be coalesced into one batch call. */
+  batchWindowMs?: number;
+  onApiCall?: (operation: string) => void;
+  /** Called each time credentials are actually obtained (an STS call for roles and web identity). */
+  onCredentialFetch?: (kind: string) => void;
+}
+
+export interface AwsClientInput {
+  spec: AwsProviderSpec;
+  credentials: CredentialSource;
+  options: AwsClientOptions;
+}
+
+/** Builds the SDK credential provider for the store's auth, with STS role chaining. */
+export async function awsCredentials(input: AwsClientInput): Promise<AwsCredentialIdentityProvider | undefined> {
+  const { spec, credentials, options } = input;
+  const sts = { region: spec.region, ...(options.stsEndpoint ? { endpoint: options.stsEndpoint } : {}) };
+  const count = (kind: string, provider: AwsCredentialIdentityProvider): AwsCredentialIdentityProvider => async (props) => {
+    options.onCredentialFetch?.(kind);
+    return await provider(props);
+  };
+  let base: AwsCredentialIdentityProvider | undefined;
+  switch (spec.auth.kind) {
+    case "secretRef": {
+      const auth = spec.auth;
+      const identity: AwsCredentialIdentity = {
+        accessKeyId: (await credentials.secretValue(auth.accessKeyId)).trim(),
+        secretAccessKey: (await credentials.secretValue(auth.secretAccessKey)).trim(),
+        ...(auth.sessionToken ? { sessionToken: (await credentials.secretValue(auth.sessionToken)).trim() } : {}),
+      };
+      base = () => Promise.resolve(identity);
+      break;
+    }
+    case "jwt": {
+      const sa = spec.auth.serviceAccountRef;
+      const ref = { name: sa.name, namespace: sa.namespace };
+      const annotations = await credentials.serviceAccountAnnotations(ref);
+      const roleArn = annotations[ROLE_ARN_ANNOTATION];
+      if (!roleArn) throw new InvalidProviderConfig(`service account ${sa.name} has no ${ROLE_ARN_ANNOTATION} annotation: an IAM role must be associated with it`);
+      const audiences = sa.audiences ?? ["sts.amazonaws.com"];
+      // A fresh projected token for every credential refresh; the SDK memoises the result.
+      base = count("AssumeRoleWithWebIdentity", async (props) => {
+        const token = await credentials.serviceAccountToken({ ...ref, audiences, expirationSeconds: 3600 });
+        return await fromWebToken({ roleArn, webIdentityToken: token, roleSessionName: "sealbridge", clientConfig: sts })(props);
+      });
+      break;
+    }
+    case "default":
+      base = undefined; // the SDK's default chain (env, profile, IMDS, IRSA)
+      break;
+  }
+  for (const role of [...(spec.role ? [spec.role] : []), ...spec.additionalRoles]) {
+    const master = base;
+    base = count("AssumeRole", fromTemporaryCredentials({
+      params: { RoleArn: role, RoleSessionName: "sealbridge", ...(spec.externalId ? { ExternalId: spec.externalId } : {}) },
+      ...(master ? { masterCredentials: master } : {}),
+      clientConfig: sts,
+    }));
+  }
+  return base;
+}
+
+export async function createAwsClient(input: AwsClientInput): Promise<SecretsClient> {
+  const credentials = await awsCredentials(input);
+  const port = new SdkSecretsManagerPort({
+    region: input.spec.region,
+    ...(input.options.secretsManagerEndpoint ? { endpoint: input.options.secretsManagerEndpoint } : {}),
+    ...(credentials ? { credentials } : {}),
+    ...(input.options.onApiCall ? { onApiCall: input.options.onApiCall } : {}),
+  });
+  return new AwsSecretsManagerClient(port, { prefix: input.spec.prefix ?? "", batchWindowMs: input.options.batchWindowMs ?? 20 });
+}
+
+export class AwsSecretsManagerClient implements SecretsClient {
+  private readonly port: SecretsManagerPort;
+  private readonly prefix: string;
+  private readonly current: Coalescer<string, SecretValue>;
+
+  constructor(port: SecretsManagerPort, options: { prefix: string; batchWindowMs: number }) {
+    this.port = port;
+    this.prefix = options.prefix;
+    this.current = new Coalescer<string, SecretValue>({
+      windowMs: options.batchWindowMs,
+      maxBatch: BATCH_MAX,
+      loadBatch: (ids) => this.loadBatch(ids),
+      missing: (id) => new SecretNotFound(`${id}: not returned by BatchGetSecretValue`),
+    });
+  }
+
+  async getSecret(ref: RemoteRef): Promise<Uint8Array> {
+    const key = this.prefix + ref.key;
+    if (ref.metadataPolicy === "Fetch") {
+      const tags = await this.port.describeSecretTags(key);
+      if (!ref.property) return utf8(JSON.stringify(tags));
+      const tag = tags[ref.property];
+      if (tag === undefined) throw new PropertyNotFound(`tag ${ref.property} does not exist in secret ${ref.key}`);
+      return utf8(tag);
+    }
+    const value = await this.read(key, ref.version);
+    if (!ref.property) {
+      if (value.secretString !== undefined) return utf8(value.secretString);
+      if (value.secretBinary !== undefined) return value.secretBinary;
+      throw new InvalidSecretValue(`invalid secret received: no secret string nor binary for key ${ref.key}`);
+    }
+    const payload = value.secretString ?? (value.secretBinary ? Buffer.from(value.secretBinary).toString("utf8") : "");
+    // As ESO: a key that literally contains dots wins over the nested path it would spell.
+    if (ref.property.includes(".")) {
+      const literal = gjsonGet(payload, escapeGjsonKey(ref.property));
+      if (literal.exists) return utf8(literal.text);
+    }
+    const found = gjsonGet(payload, ref.property);
+    if (!found.exists) throw new PropertyNotFound(`key ${ref.property} does not exist in secret ${ref.key}`);
+    return utf8(found.text);
+  }
+
+  async getSecretMap(ref: RemoteRef): Promise<Record<string, Uint8Array>> {
+    const raw = Buffer.from(await this.getSecret(ref)).toString("utf8");
+    const members = jsonObjectMembers(raw);
+    if (!members) throw new InvalidSecretValue(`unable to unmarshal secret ${ref.key}: not a JSON object`);
+    const out: Record<string, Uint8Array> = {};
+    for (const [k, v] of members) out[k] = utf8(v.text);
+    return out;
+  }
+
+  async findSecrets(find: FindRef): Promise<Record<string, Uint8Array>> {
+    const filters: { key: "name" | "tag-key" | "tag-value"; values: string[] }[] = [];
+    const path = find.path === undefined ? undefined : this.prefix + find.path;
+    if (path) filters.push({ key: "name", values: [path] });
+    for (const [k, v] of Object.entries(find.tags ?? {})) {
+      filters.push({ key: "tag-key", values: [k] }, { key: "tag-value", values: [v] });
+    }
+    const nameRe = find.nameRegexp === undefined ? undefined : RE2JS.compile(find.nameRegexp);
+    const names: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = await this.port.listSecrets(filters, token);
+      for (const s of page.secrets) {
+        if (path && !s.name.startsWith(path)) continue;
+        // The API's tag filters match any tag; ESO requires every tag to match exactly.
+        if (find.tags && !Object.entries(find.tags).every(([k, v]) => s.tags[k] === v)) continue;
+        if (nameRe && !nameRe.matcher(s.name).find()) continue;
+        names.push(s.name);
+      }
+      token = page.nextToken;
+    } while (token);
+    const values = await Promise.all(names.map((n) => this.current.load(n)));
+    const out: Record<string, Uint8Array> = {};
+    names.forEach((name, i) => {
+      const v = values[i];
+      if (v?.secretString !== undefined) out[name.slice(this.prefix.length)] = utf8(v.secretString);
+      else if (v?.secretBinary !== undefined) out[name.slice(this.prefix.length)] = v.secretBinary;
+    });
+    return out;
+  }
+
+  async validate(): Promise<void> {
+    await this.port.checkCredentials();
+  }
+
+  close(): void {
+    this.port.close();
+  }
+
+  private read(key: string, version: string | undefined): Promise<SecretValue> {
+    if (version === undefined || version === "AWSCURRENT") return this.current.load(key);
+    if (version.startsWith("uuid/")) return this.port.getSecretValue({ secretId: key, versionId: version.slice("uuid/".length) });
+    return this.port.getSecretValue({ secretId: key, versionStage: version });
+  }
+
+  private async loadBatch(ids: readonly string[]): Promise<Map<string, SecretValue | Error>> {
+    if (ids.length === 1) {
+      // One id gains nothing from the batch API; GetSecretValue needs fewer permissions.
+      const [id] = ids;
+      if (id === undefined) return new Map();
+      try {
+        return new Map([[id, await this.port.getSecretValue({ secretId: id })]]);
+      } catch (err) {
+        return new Map([[id, err instanceof Error ? err : new Error(String(err))]]);
+      }
+    }
+    const result = await this.port.batchGetSecretValue(ids);
+    const out = new Map<string, SecretValue | Error>();
+    const byName = new Map<string, SecretValue>();
+    for (const v of result.values) {
+      byName.set(v.name, v);
+      byName.set(v.arn, v);
+    }
+    for (const e of result.errors) out.set(e.secretId, e.error);
+    for (const id of ids) {
+      const v = byName.get(id);
+      if (v) out.set(id, v);
+    }
+    return out;
+  }
+}
