@@ -277,7 +277,7 @@ export function parseSealedSecret(value: unknown, where = "SealedSecret"): Seale
 }
 
 /** The scope of a SealedSecret: read from its own metadata.annotations, as the controller does. */
-export function sealedSecretScope(sealed: SealedSecret): SealingScope {
+export function sealedSecretScope(sealed: Pick<SealedSecret, "metadata">): SealingScope {
   return scopeFromAnnotations(sealed.metadata.annotations);
 }
 

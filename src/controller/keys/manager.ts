@@ -26,6 +26,8 @@ export interface KeyFormat<R extends AnyKeyring> {
   label: string;
   empty: R;
   build(secrets: readonly KubeObject[]): R;
+  /** Async work build() relies on (e.g. deriving public keys), run before each build. */
+  prepare?(secrets: readonly KubeObject[]): Promise<void>;
   /** A new key Secret's type and data, and fields safe to log (never the key). */
   mint(now: Date): Promise<{ type: string; data: Record<string, string>; log: Record<string, unknown> }>;
 }
@@ -168,6 +170,7 @@ export class KeyManager<R extends AnyKeyring = Keyring> {
 
   private async refresh(): Promise<void> {
     if (this.stopped) return;
+    await this.format.prepare?.(this.secrets());
     this.load();
     const requests = this.secrets().filter((s) => s.metadata?.annotations?.[ROTATE_NOW_ANNOTATION] !== undefined && !this.handled.has(requestId(s)));
     const decision = renewalDecision({

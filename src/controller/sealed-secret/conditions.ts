@@ -1,6 +1,12 @@
 // The SealedSecret `Synced` condition and its machine-readable reasons, computed purely.
 import type { SealedSecret, SealedSecretCondition, SealedSecretStatus } from "../../api/sealed-secret.ts";
 
+/**
+ * A SealedSecret or a kind with the same shape and status (AgeSecret; a SopsSecret's view), so the
+ * plan, status and events below serve all of them.
+ */
+export type SealedLike = Omit<SealedSecret, "apiVersion" | "kind"> & { apiVersion: string; kind: string };
+
 export const SYNCED = "Synced";
 
 export type SyncedReason =
@@ -15,7 +21,18 @@ export type SyncedReason =
   | "DeprecatedDataField"
   | "SecretNotOwned"
   | "SecretImmutable"
-  | "ApplyFailed";
+  | "ApplyFailed"
+  // SopsSecret (issue 5): the MAC could not be checked (only a re-serialised form), and SOPS failures.
+  | "MacNotChecked"
+  | "SopsMacMismatch"
+  | "SopsNoMatchingIdentity"
+  | "SopsMetadataMissing"
+  | "SopsNoAgeRecipients"
+  | "SopsMalformedDocument"
+  | "SopsMalformedValue"
+  | "SopsUnsupported"
+  | "DocumentTooLarge"
+  | "IdentitySecretProblem";
 
 export interface SyncedState {
   status: "True" | "False";
@@ -27,7 +44,7 @@ export interface SyncedState {
  * The status to write, or undefined when the current one already says the same (no write churn:
  * timestamps only move when status, reason, message or observedGeneration change).
  */
-export function nextStatus(sealed: SealedSecret, state: SyncedState, now: Date): SealedSecretStatus | undefined {
+export function nextStatus(sealed: SealedLike, state: SyncedState, now: Date): SealedSecretStatus | undefined {
   const current = sealed.status;
   const prior = current?.conditions?.find((c) => c.type === SYNCED);
   const generation = sealed.metadata.generation;
@@ -54,6 +71,6 @@ export function nextStatus(sealed: SealedSecret, state: SyncedState, now: Date):
   };
 }
 
-export function priorSynced(sealed: SealedSecret): SealedSecretCondition | undefined {
+export function priorSynced(sealed: SealedLike): SealedSecretCondition | undefined {
   return sealed.status?.conditions?.find((c) => c.type === SYNCED);
 }

@@ -2,14 +2,14 @@
 // + keyring → the Secret to write (if any), the next status (if changed) and the events to record.
 // No kube, no clock, no crypto here beyond hashing; reconcile.ts does the I/O.
 import { createHash } from "node:crypto";
-import { SEALED_WITH_CERT_ANNOTATION, sealedSecretScope, sealedWithCertificates, type SealedSecret } from "../../api/sealed-secret.ts";
+import { SEALED_WITH_CERT_ANNOTATION, sealedSecretScope, sealedWithCertificates } from "../../api/sealed-secret.ts";
 import { SEALING_SCOPES, scopeLabelText, withScopeAnnotations, type SealingScope } from "../../crypto/scope.ts";
 import type { KubeObject, OwnerReference } from "../../kube/port.ts";
 import { TemplateError } from "../../template/errors.ts";
 import { renderSealedSecretTemplate } from "../../template/sealed-secrets.ts";
 import type { Keyring } from "../keys/keyring.ts";
 import type { OpenedValue } from "../keys/rsa-protocol.ts";
-import { nextStatus, priorSynced, type SyncedReason, type SyncedState } from "./conditions.ts";
+import { nextStatus, priorSynced, type SealedLike, type SyncedReason, type SyncedState } from "./conditions.ts";
 import type { SealedSecretStatus } from "../../api/sealed-secret.ts";
 
 export const MANAGED_ANNOTATION = "sealedsecrets.bitnami.com/managed";
@@ -71,7 +71,7 @@ export function keyringView(keyring: Keyring): KeyringView {
 // Labels to try
 
 /** The object's own scope label first, then the other scopes' labels (for diagnosis only). */
-export function labelsToTry(sealed: SealedSecret): ScopeLabel[] {
+export function labelsToTry(sealed: SealedLike): ScopeLabel[] {
   const own = sealedSecretScope(sealed);
   const ns = sealed.metadata.namespace ?? "";
   const name = sealed.metadata.name ?? "";
@@ -91,7 +91,7 @@ function sortedEntries(map: Readonly<Record<string, string>> | undefined): [stri
 }
 
 /** Hash of everything the target Secret is computed from, given the keys that open it. */
-export function sourceHash(sealed: SealedSecret, keys: readonly string[]): string {
+export function sourceHash(sealed: SealedLike, keys: readonly string[]): string {
   const t = sealed.spec.template ?? {};
   return sha256({
     v: 1,
@@ -133,7 +133,7 @@ export function contentHash(secret: KubeObject): string {
 // ---------------------------------------------------------------------------------------------
 // Ownership
 
-export function isControlledBy(secret: KubeObject, sealed: SealedSecret): boolean {
+export function isControlledBy(secret: KubeObject, sealed: SealedLike): boolean {
   const uid = sealed.metadata.uid;
   return (secret.metadata?.ownerReferences ?? []).some((r) => r.controller === true && uid !== undefined && r.uid === uid);
 }
@@ -143,7 +143,7 @@ function annotated(secret: KubeObject, annotation: string): boolean {
 }
 
 /** Sealed Secrets' rule: an existing Secret is ours if we control it or it is annotated managed or patch. */
-export function mayWrite(secret: KubeObject, sealed: SealedSecret): boolean {
+export function mayWrite(secret: KubeObject, sealed: SealedLike): boolean {
   return isControlledBy(secret, sealed) || annotated(secret, MANAGED_ANNOTATION) || annotated(secret, PATCH_ANNOTATION);
 }
 
@@ -151,7 +151,7 @@ export function mayWrite(secret: KubeObject, sealed: SealedSecret): boolean {
  * The fast path: the existing Secret records that it was produced from this exact input with keys
  * we still hold, and has not been edited since. Returns those keys, or undefined.
  */
-export function currentKeys(sealed: SealedSecret, secret: KubeObject | undefined, held: ReadonlySet<string>): string[] | undefined {
+export function currentKeys(sealed: SealedLike, secret: KubeObject | undefined, held: ReadonlySet<string>): string[] | undefined {
   const annotations = secret?.metadata?.annotations;
   if (!secret || !annotations) return undefined;
   const recorded = annotations[SOURCE_HASH_ANNOTATION];
@@ -173,7 +173,7 @@ function heldList(keyring: KeyringView): string {
 }
 
 /** One reason and an actionable message for values that did not open. Never quotes a value. */
-export function diagnose(sealed: SealedSecret, failed: readonly Extract<OpenedValue, { ok: false }>[], labels: readonly ScopeLabel[], keyring: KeyringView): SyncedState {
+export function diagnose(sealed: SealedLike, failed: readonly Extract<OpenedValue, { ok: false }>[], labels: readonly ScopeLabel[], keyring: KeyringView): SyncedState {
   const names = (vs: readonly { name: string }[]) => vs.map((v) => v.name).sort().join(", ");
   if (keyring.keys.length === 0) {
     const problems = keyring.problems.map((p) => `${p.name}: ${p.reason}`).join("; ");
@@ -252,12 +252,12 @@ function b64(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64");
 }
 
-function ownerReference(sealed: SealedSecret): OwnerReference {
+function ownerReference(sealed: SealedLike): OwnerReference {
   return { apiVersion: sealed.apiVersion, kind: sealed.kind, name: sealed.metadata.name ?? "", uid: sealed.metadata.uid ?? "", controller: true };
 }
 
 /** The Secret as Sealed Secrets' Unseal builds it, before it meets an existing Secret. */
-function newSecret(sealed: SealedSecret, data: Record<string, string>): KubeObject {
+function newSecret(sealed: SealedLike, data: Record<string, string>): KubeObject {
   const t = sealed.spec.template ?? {};
   const skipOwners = t.metadata?.annotations?.[SKIP_OWNER_REFERENCES_ANNOTATION] === "true";
   const annotations: Record<string, string> = { ...t.metadata?.annotations };
@@ -307,7 +307,7 @@ function setOwners(meta: NonNullable<KubeObject["metadata"]>, owners: OwnerRefer
   else delete meta.ownerReferences;
 }
 
-function stamp(secret: KubeObject, sealed: SealedSecret, keys: readonly string[]): KubeObject {
+function stamp(secret: KubeObject, sealed: SealedLike, keys: readonly string[]): KubeObject {
   const meta = (secret.metadata ??= {});
   const annotations = { ...meta.annotations };
   for (const a of OUR_ANNOTATIONS) delete annotations[a];
@@ -322,7 +322,7 @@ function stamp(secret: KubeObject, sealed: SealedSecret, keys: readonly string[]
 // The plan
 
 export interface PlanInput {
-  sealed: SealedSecret;
+  sealed: SealedLike;
   secret: KubeObject | undefined;
   outcome: UnsealOutcome;
   keyring: KeyringView;
@@ -348,7 +348,7 @@ function finish(input: PlanInput, state: SyncedState, keys: readonly string[], w
   const events: EventSpec[] = [...extra];
   const prior = priorSynced(input.sealed);
   const changed = prior?.status !== state.status || prior.reason !== state.reason || (prior.message ?? "") !== state.message;
-  if (write) events.push({ type: "Normal", reason: "Unsealed", message: "SealedSecret unsealed successfully" });
+  if (write) events.push({ type: "Normal", reason: "Unsealed", message: `${input.sealed.kind} unsealed successfully` });
   if (changed && state.status === "False") {
     const eventReason = state.reason === "SecretNotOwned" || state.reason === "ApplyFailed" || state.reason === "SecretImmutable" ? "ErrUpdateFailed" : "ErrUnsealFailed";
     events.push({ type: "Warning", reason: eventReason, message: `${state.reason}: ${state.message}` });
@@ -375,7 +375,7 @@ export function plan(input: PlanInput): Plan {
     return finish(input, {
       status: "False",
       reason: "SecretNotOwned",
-      message: `Resource "${sealed.metadata.name ?? ""}" already exists and is not managed by SealedSecret; annotate it ${MANAGED_ANNOTATION}: "true" to let the controller take it over`,
+      message: `Resource "${sealed.metadata.name ?? ""}" already exists and is not managed by ${sealed.kind}; annotate it ${MANAGED_ANNOTATION}: "true" to let the controller take it over`,
     }, [], undefined);
   }
   if (outcome.kind === "current") return finish(input, okState(outcome.keys, keyring), outcome.keys, undefined);
@@ -407,7 +407,7 @@ export function plan(input: PlanInput): Plan {
     return finish(input, {
       status: "False",
       reason: "SecretImmutable",
-      message: `Secret "${sealed.metadata.name ?? ""}" is immutable and differs from the SealedSecret; delete it to let the controller recreate it`,
+      message: `Secret "${sealed.metadata.name ?? ""}" is immutable and differs from the ${sealed.kind}; delete it to let the controller recreate it`,
     }, [], undefined);
   }
   return finish(input, state, keys, secret ? { kind: "replace", secret: desired } : { kind: "create", secret: desired });
