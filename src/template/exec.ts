@@ -8,7 +8,7 @@ import { formatValue } from "./printf.ts";
 import { goQuote } from "./strconv.ts";
 import { formatTime } from "./time.ts";
 import {
-  GoTime, Int64, type Value, intValue, isIntLike, isMap, isSlice, isTrue, mapElemType, sliceElemType, sortedKeys, typeName,
+  GoStruct, GoTime, Int64, type Value, intValue, isIntLike, isMap, isSlice, isTrue, mapElemType, sliceElemType, sortedKeys, typeName,
 } from "./values.ts";
 
 export type MissingKey = "default" | "zero" | "error";
@@ -406,6 +406,17 @@ export class Executor {
       if (method) return { v: this.evalCall(dot, method, false, node, fieldName, args, final, rv), iface: false };
     }
     const hasArgs = args.length > 1 || final !== SENTINEL_MISSING;
+    if (rv instanceof GoStruct) {
+      const method = rv.methods.get(fieldName);
+      if (method) {
+        const asFunction: TemplateFunction = { params: method.params, call: (argv) => method.call(argv) };
+        return { v: this.evalCall(dot, asFunction, false, node, fieldName, args, final, rv), iface: false };
+      }
+      if (rv.fields.has(fieldName)) {
+        if (hasArgs) this.errorf(`${fieldName} has arguments but cannot be invoked as function`);
+        return { v: rv.fields.get(fieldName), iface: false };
+      }
+    }
     if (isMap(rv)) {
       if (hasArgs) this.errorf(`${fieldName} is not a method but has arguments`);
       const elem = mapElemType(rv);
@@ -526,6 +537,11 @@ export class Executor {
         if (n.kind === "number" && n.isInt) return typ === "int" ? n.int : new Int64(n.int);
         this.errorf(`expected integer; found ${nodeString(n)}`);
         break;
+      case "uint32":
+        // reflect's SetUint keeps the low 32 bits.
+        if (n.kind === "number" && n.isUint) return BigInt.asUintN(32, n.int);
+        this.errorf(`expected unsigned integer; found ${nodeString(n)}`);
+        break;
       case "any":
       case "value":
       case undefined:
@@ -584,6 +600,12 @@ function assignable(v: Value, typ: ParamType): boolean {
       return isMap(v) && mapElemType(v) === undefined;
     case "slice":
       return isSlice(v) && sliceElemType(v) === undefined;
+    case "time":
+      return v instanceof GoTime;
+    case "certificate":
+      return v instanceof GoStruct && v.type === "sprig.certificate";
+    case "uint32":
+      return false;
     default:
       return true;
   }

@@ -4,9 +4,9 @@ import type { Value } from "./values.ts";
 /**
  * Go parameter types the executor checks arguments against:
  * any = interface{}, value = reflect.Value (accepts missing values), map = map[string]interface{},
- * slice = []interface{}.
+ * slice = []interface{}, time = time.Time, certificate = Sprig's certificate struct.
  */
-export type ParamType = "any" | "value" | "string" | "int" | "int64" | "float64" | "bool" | "map" | "slice";
+export type ParamType = "any" | "value" | "string" | "int" | "int64" | "uint32" | "float64" | "bool" | "map" | "slice" | "time" | "certificate";
 
 export interface CallContext {
   /** Current time (injected so rendering is reproducible). */
@@ -32,10 +32,13 @@ export const GO_TYPE_NAMES: Record<ParamType, string> = {
   string: "string",
   int: "int",
   int64: "int64",
+  uint32: "uint32",
   float64: "float64",
   bool: "bool",
   map: "map[string]interface {}",
   slice: "[]interface {}",
+  time: "time.Time",
+  certificate: "sprig.certificate",
 };
 
 /** Shorthand for declaring a function. */

@@ -1,6 +1,6 @@
 // encoding/json Marshal/Unmarshal as Go does them for template values (sorted map keys,
 // HTML-safe escaping, Go's float formatting).
-import { GoTime, Int64, type Value, fromPlain, isMap, isNilSlice, isSlice, sortedKeys } from "./values.ts";
+import { GoStruct, GoTime, Int64, type Value, fromPlain, isMap, isNilSlice, isSlice, sortedKeys } from "./values.ts";
 import { formatFloat } from "./strconv.ts";
 import { formatTime } from "./time.ts";
 
@@ -48,6 +48,12 @@ export function marshal(v: Value, opts: { escapeHTML: boolean; indent?: string }
   if (v instanceof Int64) return v.value.toString();
   if (typeof v === "number") return jsonFloat(v);
   if (v instanceof GoTime) return quoteJson(formatTime(v, "2006-01-02T15:04:05.999999999Z07:00"), opts.escapeHTML);
+  if (v instanceof GoStruct) {
+    if (v.json !== undefined) return marshal(v.json(), opts, depth + 1);
+    if (v.fields.size === 0) return "{}";
+    const sep = ind === undefined ? ":" : ": ";
+    return "{" + [...v.fields].map(([k, x]) => nl(depth + 1) + quoteJson(k, opts.escapeHTML) + sep + marshal(x, opts, depth + 1)).join(",") + nl(depth) + "}";
+  }
   if (v instanceof Uint8Array) return '"' + Buffer.from(v).toString("base64") + '"';
   if (isNilSlice(v)) return "null";
   if (isSlice(v)) {

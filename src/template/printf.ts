@@ -1,6 +1,6 @@
 // Go's fmt verbs (Sprintf, Sprint, Sprintln) over template values.
 import { formatFloat, goQuote, goQuoteRune } from "./strconv.ts";
-import { GoTime, Int64, type Value, isSlice, sortedKeys, typeName } from "./values.ts";
+import { GoStruct, GoTime, Int64, type Value, isSlice, sortedKeys, typeName } from "./values.ts";
 import { formatTime } from "./time.ts";
 
 interface Flags {
@@ -199,6 +199,14 @@ export function formatValue(v: Value, verb: string, f: Flags = NO_FLAGS): string
   if (v instanceof GoTime) {
     if (verb === "v" || verb === "s") return pad(formatTime(v, "2006-01-02 15:04:05.999999999 -0700 MST"), f);
     return badVerb(verb, v);
+  }
+  if (v instanceof GoStruct) {
+    if (v.stringer !== undefined && (verb === "v" || verb === "s" || verb === "q")) {
+      const str = v.stringer();
+      return verb === "q" ? pad(goQuote(str), f) : pad(truncate(str, f), f);
+    }
+    const body = "{" + [...v.fields.values()].map((e) => formatElem(e, verb, f)).join(" ") + "}";
+    return v.isPointer ? "&" + body : body;
   }
   if (v instanceof Uint8Array) {
     if (verb === "s") return pad(truncate(Buffer.from(v).toString("utf8"), f), f);

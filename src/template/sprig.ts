@@ -11,8 +11,11 @@ import { marshal, unmarshal } from "./json.ts";
 import { formatValue, sprintf } from "./printf.ts";
 import { goQuote } from "./strconv.ts";
 import { formatTime, inZone, unixTime } from "./time.ts";
+import * as decimal from "./decimal.ts";
+import { DurationError, SECOND, formatDuration, parseDuration, roundDuration } from "./duration.ts";
+import { TimeParseError, parseTime } from "./time-parse.ts";
 import {
-  GoTime, Int64, type GoMap, type Value, intValue, nilSlice, isIntLike, isMap, isSlice, kindName, sliceElemType, typeName, typedSlice,
+  GoStruct, GoTime, Int64, type GoMap, type Value, intValue, nilSlice, isIntLike, isMap, isSlice, kindName, sliceElemType, typeName, typedSlice,
 } from "./values.ts";
 import type { TemplateProfile } from "./template.ts";
 
@@ -31,7 +34,7 @@ export function empty(v: Value): boolean {
   if (typeof v === "boolean") return !v;
   if (typeof v === "number") return v === 0;
   if (isIntLike(v)) return intValue(v) === 0n;
-  if (v instanceof GoTime) return false;
+  if (v instanceof GoTime || v instanceof GoStruct) return false;
   if (v instanceof Uint8Array || isSlice(v)) return v.length === 0;
   return v.size === 0;
 }
@@ -74,11 +77,40 @@ function toFloat64(v: Value): number {
   if (isIntLike(v)) return Number(intValue(v));
   if (typeof v === "number") return v;
   if (typeof v === "boolean") return v ? 1 : 0;
-  if (typeof v === "string") {
-    const n = Number(v);
-    return v.trim() !== "" && Number.isFinite(n) ? n : 0;
-  }
+  if (typeof v === "string") return parseGoFloat(v) ?? 0;
   return 0;
+}
+
+/** strconv.ParseFloat(s, 64) for decimal input; undefined where Go reports an error. */
+function parseGoFloat(s: string): number | undefined {
+  const m = /^([+-]?)(inf|infinity|nan)$/i.exec(s);
+  if (m) return m[2]?.toLowerCase() === "nan" ? NaN : m[1] === "-" ? -Infinity : Infinity;
+  // Underscores only between digits (Go's underscoreOK).
+  if (/_/.test(s) && /(^|[^0-9a-fA-F])_|_($|[^0-9a-fA-F])/.test(s)) return undefined;
+  const t = s.replaceAll("_", "");
+  const hex = /^([+-]?)0[xX]([0-9a-fA-F]*)(?:\.([0-9a-fA-F]*))?[pP]([+-]?\d+)$/.exec(t);
+  if (hex) {
+    const int = hex[2] ?? "";
+    const frac = hex[3] ?? "";
+    if (int + frac === "") return undefined;
+    const n = Number(BigInt("0x" + int + frac)) * 2 ** (Number(hex[4]) - 4 * frac.length);
+    return Number.isFinite(n) ? (hex[1] === "-" ? -n : n) : undefined;
+  }
+  if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(t)) return undefined;
+  const n = Number(t);
+  return Number.isFinite(n) ? n : undefined;
+}
+
+/** Sprig's execDecimalOp: each operand through decimal.NewFromFloat, the result back to float64. */
+function decimalOp(first: Value, rest: Value[], op: (a: decimal.Decimal, b: decimal.Decimal) => decimal.Decimal): number {
+  try {
+    let acc = decimal.fromFloat(toFloat64(first));
+    for (const x of rest) acc = op(acc, decimal.fromFloat(toFloat64(x)));
+    return decimal.toFloat(acc);
+  } catch (e) {
+    if (e instanceof decimal.DecimalError) throw new FuncError(e.message);
+    throw e;
+  }
 }
 
 const GO_SPACE = /^[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+|[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+$/g;
@@ -260,6 +292,8 @@ export function sprigFunctions(profile: TemplateProfile): Map<string, TemplateFu
       if (n < 4 || x.length <= n) return x;
       return x.slice(0, n - 3) + "...";
     })],
+    ["abbrevboth", fn(["int", "int", "string"], ([l, r, str]) => abbrevBoth(Number(l), Number(r), str as string))],
+    ["shuffle", fn(["string"], ([x], ctx) => shuffle(x as string, ctx))],
     ["initials", s((x) => x.split(/\s+/u).filter(Boolean).map((w) => [...w][0] ?? "").join(""))],
     ["randAlphaNum", fn(["int"], ([c], ctx) => randString(c as bigint, CHARSETS.alnum, ctx))],
     ["randAlpha", fn(["int"], ([c], ctx) => randString(c as bigint, CHARSETS.alpha, ctx))],
@@ -346,6 +380,13 @@ export function sprigFunctions(profile: TemplateProfile): Map<string, TemplateFu
     ["max", fn(["any"], ([a, ...rest]) => new Int64(rest.reduce<bigint>((acc, b) => (toInt64(b) > acc ? toInt64(b) : acc), toInt64(a))), "any")],
     ["biggest", fn(["any"], ([a, ...rest]) => new Int64(rest.reduce<bigint>((acc, b) => (toInt64(b) > acc ? toInt64(b) : acc), toInt64(a))), "any")],
     ["min", fn(["any"], ([a, ...rest]) => new Int64(rest.reduce<bigint>((acc, b) => (toInt64(b) < acc ? toInt64(b) : acc), toInt64(a))), "any")],
+    ["add1f", fn(["any"], ([i]) => decimalOp(i ?? null, [1n], decimal.add))],
+    ["addf", fn([], (xs) => decimalOp(0, xs, decimal.add), "any")],
+    ["subf", fn(["any"], ([a, ...xs]) => decimalOp(a ?? null, xs, decimal.sub), "any")],
+    ["mulf", fn(["any"], ([a, ...xs]) => decimalOp(a ?? null, xs, decimal.mul), "any")],
+    ["divf", fn(["any"], ([a, ...xs]) => decimalOp(a ?? null, xs, decimal.div), "any")],
+    ["toDecimal", fn(["any"], ([v]) => new Int64(parseOctal(formatValue(v ?? null, "v"))))],
+    ["randInt", fn(["int", "int"], ([lo, hi], ctx) => randIntn(Number(hi) - Number(lo), ctx) + BigInt(lo as bigint))],
     ["maxf", fn(["any"], ([a, ...rest]) => rest.reduce<number>((acc, b) => Math.max(acc, toFloat64(b)), toFloat64(a)), "any")],
     ["minf", fn(["any"], ([a, ...rest]) => rest.reduce<number>((acc, b) => Math.min(acc, toFloat64(b)), toFloat64(a)), "any")],
     ["ceil", fn(["any"], ([a]) => Math.ceil(toFloat64(a)))],
@@ -471,6 +512,16 @@ export function sprigFunctions(profile: TemplateProfile): Map<string, TemplateFu
       for (const src of srcs) if (isMap(src)) mergeInto(d, src, true);
       return d;
     }, "map")],
+    ["mustMerge", fn(["map"], ([dst, ...srcs]) => {
+      const d = (dst as GoMap | null) ?? new Map<string, Value>();
+      for (const src of srcs) if (isMap(src)) mergeInto(d, src, false);
+      return d;
+    }, "map")],
+    ["mustMergeOverwrite", fn(["map"], ([dst, ...srcs]) => {
+      const d = (dst as GoMap | null) ?? new Map<string, Value>();
+      for (const src of srcs) if (isMap(src)) mergeInto(d, src, true);
+      return d;
+    }, "map")],
     ["values", fn(["map"], ([d]) => [...((d as GoMap | null)?.values() ?? [])])],
     ["append", fn(["any", "any"], ([l, v]) => [...requireList("push", l), v ?? null])],
     ["push", fn(["any", "any"], ([l, v]) => [...requireList("push", l), v ?? null])],
@@ -504,14 +555,8 @@ export function sprigFunctions(profile: TemplateProfile): Map<string, TemplateFu
     ["dig", fn([], (args) => dig(args), "any")],
     ["slice", fn(["any"], ([l, ...ix]) => sprigSlice(l, ix), "any")],
     ["mustSlice", fn(["any"], ([l, ...ix]) => sprigSlice(l, ix), "any")],
-    ["chunk", fn(["int", "any"], ([n, l]) => {
-      const size = Number(n);
-      const xs = requireList("chunk", l);
-      if (size <= 0) throw new FuncError("size must be positive");
-      const out: Value[] = [];
-      for (let i = 0; i < xs.length; i += size) out.push(xs.slice(i, i + size));
-      return out;
-    })],
+    ["chunk", fn(["int", "any"], ([n, l]) => chunk(Number(n), l ?? null))],
+    ["mustChunk", fn(["int", "any"], ([n, l]) => chunk(Number(n), l ?? null))],
     // crypto
     ["bcrypt", fn(["string"], ([x], ctx) => bcryptHash(x as string, ctx))],
     ["htpasswd", profile === "eso"
@@ -533,7 +578,22 @@ export function sprigFunctions(profile: TemplateProfile): Map<string, TemplateFu
     ["htmlDate", fn(["any"], ([d], ctx) => formatTime(inZone(toTime(d ?? null, ctx), "Local"), "2006-01-02"))],
     ["htmlDateInZone", fn(["any", "string"], ([d, z], ctx) => formatTime(inZone(toTime(d ?? null, ctx), z as string), "2006-01-02"))],
     ["unixEpoch", fn([], ([t]) => String(Math.floor((t as GoTime).ms / 1000)), undefined)],
-    ["toDate", fn(["string", "string"], ([layout, v]) => parseDate(layout as string, v as string))],
+    ["toDate", fn(["string", "string"], ([layout, v]) => {
+      try {
+        return parseTime(layout as string, v as string);
+      } catch (e) {
+        if (e instanceof TimeParseError) return ZERO_TIME;
+        throw e;
+      }
+    })],
+    ["mustToDate", fn(["string", "string"], ([layout, v]) => goTimeCall(() => parseTime(layout as string, v as string)))],
+    ["dateModify", fn(["string", "time"], ([d, t]) => dateModify(d as string, t as GoTime, false))],
+    ["date_modify", fn(["string", "time"], ([d, t]) => dateModify(d as string, t as GoTime, false))],
+    ["mustDateModify", fn(["string", "time"], ([d, t]) => dateModify(d as string, t as GoTime, true))],
+    ["must_date_modify", fn(["string", "time"], ([d, t]) => dateModify(d as string, t as GoTime, true))],
+    ["ago", fn(["any"], ([d], ctx) => formatDuration(roundDuration(nowNanos(ctx) - timeNanos(agoTime(d ?? null, ctx)), SECOND)))],
+    ["duration", fn(["any"], ([v]) => formatDuration(BigInt.asIntN(64, durationSeconds(v ?? null) * SECOND)))],
+    ["durationRound", fn(["any"], ([v], ctx) => durationRound(v ?? null, ctx))],
     // flow control
     ["fail", fn(["string"], ([msg]) => {
       throw new FuncError(msg as string);
@@ -698,9 +758,142 @@ function wrap(s: string, width: number, sep: string): string {
   return lines.join(sep);
 }
 
-function parseDate(layout: string, v: string): GoTime {
-  if (layout === "2006-01-02" && /^\d{4}-\d{2}-\d{2}$/.test(v)) return new GoTime(Date.parse(v + "T00:00:00Z"));
-  const ms = Date.parse(v);
-  if (Number.isNaN(ms)) throw new FuncError(`parsing time ${goQuote(v)} as ${goQuote(layout)}: cannot parse`);
-  return new GoTime(ms);
+/** time.Time{}: January 1, year 1, 00:00:00 UTC. */
+const ZERO_TIME = new GoTime(-62135596800000, 0, 0, "UTC");
+
+function goTimeCall(f: () => GoTime): GoTime {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof TimeParseError || e instanceof DurationError) throw new FuncError(e.message);
+    throw e;
+  }
+}
+
+const timeNanos = (t: GoTime): bigint => BigInt(t.ms) * 1_000_000n + BigInt(t.nanos);
+const nowNanos = (ctx: CallContext): bigint => BigInt(ctx.now().getTime()) * 1_000_000n;
+
+function addNanos(t: GoTime, d: bigint): GoTime {
+  const total = timeNanos(t) + d;
+  const ms = total / 1_000_000n - (total % 1_000_000n < 0n ? 1n : 0n);
+  return new GoTime(Number(ms), Number(total - ms * 1_000_000n), t.offset, t.zone);
+}
+
+function dateModify(d: string, t: GoTime, must: boolean): GoTime {
+  try {
+    return addNanos(t, parseDuration(d));
+  } catch (e) {
+    if (!(e instanceof DurationError)) throw e;
+    if (must) throw new FuncError(e.message);
+    return t;
+  }
+}
+
+/** dateAgo's argument: time.Time, int64 or int seconds; anything else is now. */
+function agoTime(v: Value, ctx: CallContext): GoTime {
+  if (v instanceof GoTime) return v;
+  if (isIntLike(v)) return unixTime(Number(intValue(v)));
+  return new GoTime(ctx.now().getTime());
+}
+
+/** Sprig's duration: a string (strconv.ParseInt, clamped on overflow) or an int64; anything else is 0. */
+function durationSeconds(v: Value): bigint {
+  if (v instanceof Int64) return v.value;
+  if (typeof v !== "string" || !/^[+-]?\d+$/.test(v)) return 0n;
+  const n = BigInt(v);
+  const max = (1n << 63n) - 1n;
+  return n > max ? max : n < -max - 1n ? -max - 1n : n;
+}
+
+function durationRound(v: Value, ctx: CallContext): string {
+  let d = 0n;
+  if (typeof v === "string") {
+    try {
+      d = parseDuration(v);
+    } catch {
+      d = 0n;
+    }
+  } else if (v instanceof Int64) d = v.value;
+  else if (v instanceof GoTime) d = nowNanos(ctx) - timeNanos(v);
+  const u = d < 0n ? -d : d;
+  const hour = 3600n * SECOND;
+  const units: [bigint, string][] = [[hour * 24n * 365n, "y"], [hour * 24n * 30n, "mo"], [hour * 24n, "d"], [hour, "h"], [60n * SECOND, "m"], [SECOND, "s"]];
+  for (const [size, suffix] of units) if (u > size) return String(u / size) + suffix;
+  return "0s";
+}
+
+/** strconv.ParseInt(s, 8, 64); 0 on any error. */
+function parseOctal(s: string): bigint {
+  if (!/^[+-]?[0-7]+$/.test(s)) return 0n;
+  const neg = s.startsWith("-");
+  const n = BigInt("0o" + s.replace(/^[+-]/, ""));
+  const v = neg ? -n : n;
+  return v > (1n << 63n) - 1n || v < -(1n << 63n) ? 0n : v;
+}
+
+/** math/rand.Intn: uniform in [0, n); panics for n <= 0. */
+function randIntn(n: number, ctx: CallContext): bigint {
+  if (n <= 0) throw new FuncError("invalid argument to Intn");
+  const bound = BigInt(n);
+  const limit = (1n << 64n) - ((1n << 64n) % bound);
+  for (;;) {
+    const x = Buffer.from(ctx.randomBytes(8)).readBigUInt64BE();
+    if (x < limit) return x % bound;
+  }
+}
+
+/** xstrings.Shuffle: a Fisher–Yates shuffle of the runes. */
+function shuffle(str: string, ctx: CallContext): string {
+  const runes = [...Buffer.from(goStringToBytes(str)).toString("utf8")];
+  for (let i = runes.length - 1; i > 0; i--) {
+    const j = Number(randIntn(i + 1, ctx));
+    [runes[i], runes[j]] = [runes[j] ?? "", runes[i] ?? ""];
+  }
+  return runes.join("");
+}
+
+/** goutils.AbbreviateFull behind sprig's abbrevboth; lengths in bytes like Go. */
+function abbrevBoth(left: number, right: number, s: string): string {
+  if (right < 4 || (left > 0 && right < 7)) return s;
+  const b = Buffer.from(goStringToBytes(s));
+  const cut = (from: number, to: number): string => bytesToGoString(b.subarray(from, to));
+  if (b.length === 0) return "";
+  if (b.length <= right) return s;
+  let offset = Math.min(left, b.length);
+  if (b.length - offset < right - 3) offset = b.length - (right - 3);
+  if (offset <= 4) return cut(0, right - 3) + "...";
+  if (offset + right - 3 < b.length) {
+    // Abbreviate(str[offset:], right-3)
+    const restLen = b.length - offset;
+    const w = right - 3;
+    if (w < 4) return "";
+    if (restLen <= w) return "..." + cut(offset, b.length);
+    return "..." + cut(offset, offset + w - 3) + "...";
+  }
+  return "..." + cut(b.length - (right - 3), b.length);
+}
+
+/** sprig mustChunk: slices of size elements, the last one shorter. */
+function chunk(size: number, l: Value): Value {
+  if (l === null || l === undefined) throw new FuncError("runtime error: invalid memory address or nil pointer dereference");
+  if (!isSlice(l) && !(l instanceof Uint8Array)) throw new FuncError(`Cannot chunk type ${kindName(l)}`);
+  const xs: Value[] = l instanceof Uint8Array ? [...l].map((x) => BigInt(x)) : l;
+  const count = Math.floor((xs.length - 1) / size) + 1;
+  if (!Number.isFinite(count) || count < 0) throw new FuncError("runtime error: makeslice: len out of range");
+  const out: Value[] = [];
+  for (let i = 0; i < count; i++) {
+    let len = size;
+    if (i === count - 1) {
+      len = Math.floor(xs.length % size);
+      if (len === 0) len = size;
+    }
+    const part: Value[] = [];
+    for (let j = 0; j < len; j++) {
+      const ix = i * size + j;
+      if (ix >= xs.length) throw new FuncError(`reflect: slice index out of range`);
+      part.push(xs[ix] ?? null);
+    }
+    out.push(part);
+  }
+  return out;
 }

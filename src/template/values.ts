@@ -10,6 +10,8 @@
 //   GoMap (Map)        map[string]interface{} or, when tagged, map[string]string
 //   GoTime             time.Time
 //   Uint8Array         []byte
+//   GoStruct           a Go struct or pointer to one that a function returned (sprig's certificate,
+//                      *semver.Version): exported fields, methods, and how fmt and encoding/json show it
 //
 // Maps are JS Maps, never plain objects, so no key can reach a prototype.
 
@@ -36,6 +38,47 @@ export class GoTime {
   }
 }
 
+/** How a struct-valued result behaves in templates. */
+export interface GoStructInit {
+  /** reflect.Type.String(), e.g. "sprig.certificate" or "*semver.Version". */
+  type: string;
+  /** Exported fields in declaration order. */
+  fields?: ReadonlyArray<readonly [string, Value]>;
+  /** Methods callable from templates; the receiver comes first in their arguments. */
+  methods?: ReadonlyMap<string, StructMethod>;
+  /** fmt's %v/%s when the type is a fmt.Stringer. */
+  stringer?: () => string;
+  /** encoding/json output when the type has MarshalJSON. */
+  json?: () => Value;
+}
+
+/** A method: parameter types as for template functions. */
+export interface StructMethod {
+  params: readonly ("string" | "int" | "any")[];
+  call(args: Value[]): Value;
+}
+
+export class GoStruct {
+  readonly type: string;
+  readonly fields: ReadonlyMap<string, Value>;
+  readonly methods: ReadonlyMap<string, StructMethod>;
+  readonly stringer: (() => string) | undefined;
+  readonly json: (() => Value) | undefined;
+  /** Backing data for functions that take this struct back (e.g. the parsed version). */
+  readonly native: unknown;
+  constructor(init: GoStructInit, native?: unknown) {
+    this.type = init.type;
+    this.fields = new Map(init.fields ?? []);
+    this.methods = init.methods ?? new Map();
+    this.stringer = init.stringer;
+    this.json = init.json;
+    this.native = native;
+  }
+  get isPointer(): boolean {
+    return this.type.startsWith("*");
+  }
+}
+
 export type Value =
   | undefined
   | null
@@ -45,6 +88,7 @@ export type Value =
   | number
   | Int64
   | GoTime
+  | GoStruct
   | Uint8Array
   | GoSlice
   | GoMap;
@@ -110,6 +154,7 @@ export function typeName(v: Value): string {
   }
   if (v instanceof Int64) return "int64";
   if (v instanceof GoTime) return "time.Time";
+  if (v instanceof GoStruct) return v.type;
   if (v instanceof Uint8Array) return "[]uint8";
   if (Array.isArray(v)) return `[]${sliceElem.get(v) ?? "interface {}"}`;
   return `map[string]${mapElem.get(v) ?? "interface {}"}`;
@@ -131,6 +176,7 @@ export function kindName(v: Value): string {
   }
   if (v instanceof Int64) return "int64";
   if (v instanceof GoTime) return "struct";
+  if (v instanceof GoStruct) return v.isPointer ? "ptr" : "struct";
   if (v instanceof Uint8Array || Array.isArray(v)) return "slice";
   return "map";
 }
@@ -157,7 +203,7 @@ export function isTrue(v: Value): boolean {
       return v !== 0;
   }
   if (v instanceof Int64) return v.value !== 0n;
-  if (v instanceof GoTime) return true;
+  if (v instanceof GoTime || v instanceof GoStruct) return true;
   if (v instanceof Uint8Array) return v.length > 0;
   if (Array.isArray(v)) return v.length > 0;
   return v.size > 0;

@@ -12,6 +12,7 @@ import { type Value, fromPlain, stringMap } from "../../src/template/values.ts";
 import { esoCryptoCases } from "./eso-crypto-cases.ts";
 import { type OracleCase, counterStream, runOracle } from "./gorender.ts";
 import { regexCases } from "./regex-cases.ts";
+import { sprigFunctionCases } from "./sprig-functions-cases.ts";
 
 const CORPUS = join(dirname(fileURLToPath(import.meta.url)), "corpus");
 
@@ -20,7 +21,7 @@ function loadCorpus(): OracleCase[] {
     .filter((f) => f.endsWith(".json"))
     .sort()
     .flatMap((f) => JSON.parse(readFileSync(join(CORPUS, f), "utf8")) as OracleCase[])
-    .concat(esoCryptoCases(), regexCases());
+    .concat(esoCryptoCases(), regexCases(), sprigFunctionCases());
 }
 
 function toData(c: OracleCase): Value {
