@@ -15,6 +15,8 @@ export interface CallContext {
   randomBytes(n: number): Uint8Array;
   /** Fails the call when a function would build a value larger than the output limit. */
   checkSize(n: number): void;
+  /** Fails the call when the execution already spent its budget of costly crypto operations. */
+  chargeCrypto(): void;
 }
 
 export interface TemplateFunction {

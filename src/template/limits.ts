@@ -12,6 +12,8 @@ export interface TemplateLimits {
   maxExpressionDepth: number;
   /** Maximum template source length, in characters. */
   maxTemplateBytes: number;
+  /** Maximum costly crypto operations (key generation, scrypt) in one execution. */
+  maxCryptoOperations: number;
 }
 
 export const DEFAULT_LIMITS: TemplateLimits = {
@@ -20,4 +22,5 @@ export const DEFAULT_LIMITS: TemplateLimits = {
   maxTemplateDepth: 1000,
   maxExpressionDepth: 1000,
   maxTemplateBytes: 1024 * 1024,
+  maxCryptoOperations: 16,
 };

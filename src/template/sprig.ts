@@ -12,6 +12,7 @@ import { formatValue, sprintf } from "./printf.ts";
 import { goQuote } from "./strconv.ts";
 import { formatTime, inZone, unixTime } from "./time.ts";
 import * as decimal from "./decimal.ts";
+import { sprigCryptoFunctions } from "./sprig-crypto.ts";
 import { DurationError, SECOND, formatDuration, parseDuration, roundDuration } from "./duration.ts";
 import { TimeParseError, parseTime } from "./time-parse.ts";
 import {
@@ -627,6 +628,7 @@ export function sprigFunctions(profile: TemplateProfile): Map<string, TemplateFu
     return String(Math.floor(t.ms / 1000));
   }));
   table.delete("printf");
+  for (const [name, f] of sprigCryptoFunctions()) table.set(name, f);
   return table;
 }
 

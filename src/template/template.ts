@@ -93,11 +93,17 @@ export function execute(t: ParsedTemplate, data: Value): string {
   const limits = { ...DEFAULT_LIMITS, ...t.options.limits };
   const clock = t.options.now ?? (() => new Date());
   const rnd = t.options.randomBytes ?? ((n: number) => new Uint8Array(randomBytes(n)));
+  let cryptoOperations = 0;
   const ctx: CallContext = {
     now: clock,
     randomBytes: rnd,
     checkSize(n) {
       if (n > limits.maxOutputBytes) throw new TemplateError({ phase: "limit", name: t.name, line: 0, column: 0, message: `template: ${t.name}: value of ${n} bytes exceeds the limit of ${limits.maxOutputBytes} bytes` });
+    },
+    chargeCrypto() {
+      if (++cryptoOperations > limits.maxCryptoOperations) {
+        throw new TemplateError({ phase: "limit", name: t.name, line: 0, column: 0, message: `template: ${t.name}: more than ${limits.maxCryptoOperations} key generations or password derivations` });
+      }
     },
   };
   const missingKey: MissingKey = t.options.missingKey ?? (t.options.profile === "eso" ? "error" : "default");
