@@ -11,8 +11,8 @@ export function quietLogger() {
   return createLogger({ level: process.env["TEST_LOG_LEVEL"] ?? "silent", destination: new Writable({ write: (_c, _e, cb) => cb() }) });
 }
 
-export async function startEsoController(kube: KubePort, factories: ProviderFactories, controllerClass = "default"): Promise<ExternalSecretsControllers> {
-  const controllers = new ExternalSecretsControllers({ kube, log: quietLogger(), factories, controllerClass, workers: 8, credentialRecheckMs: 500 });
+export async function startEsoController(kube: KubePort, factories: ProviderFactories, controllerClass = "default", workers = 8): Promise<ExternalSecretsControllers> {
+  const controllers = new ExternalSecretsControllers({ kube, log: quietLogger(), factories, controllerClass, workers, credentialRecheckMs: 500 });
   await controllers.start();
   return controllers;
 }
