@@ -10,12 +10,14 @@ import type { KubePort } from "./kube/port.ts";
 import type { Logger } from "./log.ts";
 import { startApiServer, startMetricsServer, type Listening } from "./server/http.ts";
 import { sealedSecretMetrics } from "./server/metrics.ts";
-import { SealingApi } from "./server/sealing-api.ts";
+import { SealingApi, type ApiAnswer } from "./server/sealing-api.ts";
 
 export type SealedSecretsConfig = Pick<ControllerConfig, "keyNamespace" | "listenAddr" | "metricsAddr" | "workers" | "keyPrefix" | "keyBits" | "keyRenewPeriodMs"> & {
   /** Reconcile SealedSecrets in this namespace only (all when omitted). */
   watchNamespace?: string;
   rsaThreads?: number;
+  /** Served on the same API as /v1/cert.pem when the age controllers run (see age-secrets.ts). */
+  ageRecipients?: (query: URLSearchParams) => Promise<ApiAnswer>;
 };
 
 export interface SealedSecretsRuntime {
@@ -61,7 +63,13 @@ export async function startSealedSecrets(kube: KubePort, log: Logger, config: Se
     cleanups.push(() => pool.close());
     await keys.start();
     cleanups.push(() => keys.stop());
-    const api = await startApiServer({ api: new SealingApi({ keyring: () => keys.keyring, pool }), log, addr: config.listenAddr, ready: () => synced });
+    const api = await startApiServer({
+      api: new SealingApi({ keyring: () => keys.keyring, pool }),
+      log,
+      addr: config.listenAddr,
+      ready: () => synced,
+      ...(config.ageRecipients ? { ageRecipients: config.ageRecipients } : {}),
+    });
     cleanups.push(() => api.close());
     const metrics = await startMetricsServer({
       registry: sealedSecretMetrics({ stats, keyring: () => keys.keyring, pool, minted: () => keys.minted }),

@@ -127,6 +127,11 @@ export const ageSecretCrd: CrdSpec = {
   printerColumns: syncedColumns,
 };
 
+/**
+ * A SOPS document (encrypted with `sops --age`) that becomes a Secret; see src/api/sops-secret.ts.
+ * Either spec.document holds the file as committed (its MAC is verified), or the SopsSecret itself is
+ * the SOPS file (top-level `sops` metadata, encrypted spec.data / spec.stringData; MAC not checkable).
+ */
 export const sopsSecretCrd: CrdSpec = {
   group: "sealbridge.dev",
   version: "v1alpha1",
@@ -142,16 +147,19 @@ export const sopsSecretCrd: CrdSpec = {
       spec: {
         type: "object",
         properties: {
-          // The SOPS-encrypted document exactly as committed, so its MAC can be verified.
-          document: { type: "string" },
-          format: { type: "string", enum: ["yaml", "json", "dotenv"] },
+          document: { type: "string", description: "The SOPS-encrypted file exactly as committed (YAML, JSON or dotenv)." },
+          format: { type: "string", enum: ["yaml", "json", "dotenv"], description: "Format of spec.document; detected when omitted." },
           identitySecretRefs: {
             type: "array",
+            description: "Secrets in this namespace whose age.key and *.agekey entries hold age identities.",
             items: { type: "object", required: ["name"], properties: { name: { type: "string" } } },
           },
+          data: { type: "object", "x-kubernetes-preserve-unknown-fields": true, description: "Structured form: base64 values encrypted in place by sops." },
+          stringData: { type: "object", "x-kubernetes-preserve-unknown-fields": true, description: "Structured form: values encrypted in place by sops." },
           template: secretTemplate,
         },
       },
+      sops: { type: "object", "x-kubernetes-preserve-unknown-fields": true, description: "SOPS metadata when the SopsSecret itself is the encrypted file." },
       status: sealedStatus,
     },
   },

@@ -72,6 +72,8 @@ export interface ApiServerOptions {
   addr: string;
   /** Readiness: false until the controller has synced. */
   ready?: () => boolean;
+  /** GET /v1/age-recipients (server/age-recipients.ts), when the age controllers run. */
+  ageRecipients?: (query: URLSearchParams) => Promise<ApiAnswer>;
 }
 
 export function startApiServer(options: ApiServerOptions): Promise<Listening> {
@@ -85,6 +87,9 @@ export function startApiServer(options: ApiServerOptions): Promise<Listening> {
         return { status: ok ? 200 : 503, contentType: "text/plain; charset=utf-8", body: ok ? "ok\n" : "not ready\n" };
       }
       if (path === "/v1/cert.pem" && (req.method === "GET" || req.method === "HEAD")) return api.certificate();
+      if (path === "/v1/age-recipients" && req.method === "GET" && options.ageRecipients) {
+        return options.ageRecipients(new URL(req.url ?? "/", "http://localhost").searchParams);
+      }
       if ((path === "/v1/verify" || path === "/v1/rotate") && req.method === "POST") {
         const body = await readBody(req);
         if (body === undefined) return { status: 413, contentType: "text/plain; charset=utf-8", body: "request body too large\n" };

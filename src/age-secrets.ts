@@ -1,0 +1,73 @@
+// The age features assembled over a kube port: age sealing keys (the RSA keys' lifecycle, age
+// format), the AgeSecret and SopsSecret controllers, and the /v1/age-recipients answer that the
+// SealedSecret API server serves. main.ts and the tests start it from here.
+import type { ControllerConfig } from "./config.ts";
+import { Controller } from "./controller/controller.ts";
+import { AgeSecretReconciler } from "./controller/age-secret/reconcile.ts";
+import { ageKeyFormat, DEFAULT_AGE_KEY_PREFIX, type AgeKeyring } from "./controller/keys/age-keyring.ts";
+import { KeyManager } from "./controller/keys/manager.ts";
+import { SealedSecretStats } from "./controller/sealed-secret/stats.ts";
+import { SopsSecretReconciler } from "./controller/sops-secret/reconcile.ts";
+import type { AgeKeyKind } from "./crypto/age.ts";
+import type { KubePort } from "./kube/port.ts";
+import type { Logger } from "./log.ts";
+import { ageRecipientsAnswer } from "./server/age-recipients.ts";
+import type { ApiAnswer } from "./server/sealing-api.ts";
+
+export type AgeSecretsConfig = Pick<ControllerConfig, "keyNamespace" | "workers" | "keyRenewPeriodMs"> & {
+  ageSecrets: boolean;
+  sopsSecrets: boolean;
+  /** Kind of newly minted age keys (existing keys of either kind keep working). */
+  ageKeyType?: AgeKeyKind;
+  ageKeyPrefix?: string;
+  watchNamespace?: string;
+};
+
+export interface AgeSecretsRuntime {
+  keys: KeyManager<AgeKeyring>;
+  stats: { age: SealedSecretStats; sops: SealedSecretStats };
+  controllers: Controller[];
+  ageRecipients(query: URLSearchParams): Promise<ApiAnswer>;
+  stop(): Promise<void>;
+}
+
+export async function startAgeSecrets(kube: KubePort, log: Logger, config: AgeSecretsConfig): Promise<AgeSecretsRuntime> {
+  const keys = new KeyManager<AgeKeyring>({
+    kube,
+    log,
+    namespace: config.keyNamespace,
+    prefix: config.ageKeyPrefix ?? DEFAULT_AGE_KEY_PREFIX,
+    renewPeriodMs: config.keyRenewPeriodMs,
+    format: ageKeyFormat(config.ageKeyType ?? "x25519"),
+  });
+  const stats = { age: new SealedSecretStats(), sops: new SealedSecretStats() };
+  const ns = config.watchNamespace ? { namespace: config.watchNamespace } : {};
+  const controllers: Controller[] = [];
+  if (config.ageSecrets) {
+    const reconciler = new AgeSecretReconciler({ kube, keyring: () => keys.keyring, stats: stats.age, ...ns });
+    controllers.push(new Controller({ kube, log, reconciler, workers: config.workers }));
+  }
+  if (config.sopsSecrets) {
+    const reconciler = new SopsSecretReconciler({ kube, keyring: () => keys.keyring, stats: stats.sops, ...ns });
+    controllers.push(new Controller({ kube, log, reconciler, workers: config.workers }));
+  }
+  let started = false;
+  const stop = async () => {
+    for (const c of controllers) await c.stop().catch(() => undefined);
+    await keys.stop().catch(() => undefined);
+  };
+  try {
+    keys.onChange(() => {
+      // A new, restored or compromised key changes what opens: look at everything again.
+      if (started) for (const c of controllers) c.enqueueAll();
+    });
+    await keys.start();
+    for (const c of controllers) await c.start();
+    started = true;
+    log.info({ keyNamespace: config.keyNamespace, controllers: controllers.length, ageKeys: keys.keyring.keys.length }, "age controllers ready");
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { keys, stats, controllers, ageRecipients: (query) => ageRecipientsAnswer(keys.keyring, query), stop };
+}

@@ -1,0 +1,109 @@
+// The AgeSecret reconciler's I/O: read the AgeSecret and its Secret, open the values with the age
+// keys only when the Secret does not already record this exact input, plan (pure), then apply.
+import { AGE_SECRET_API_VERSION, AGE_SECRET_KIND, parseAgeSecret, type AgeSecret } from "../../api/age-secret.ts";
+import { resources } from "../../api/resources.ts";
+import { ManifestError } from "../../api/sealed-secret.ts";
+import type { KubeObject, KubePort } from "../../kube/port.ts";
+import { applyPlan } from "../apply-plan.ts";
+import type { Reconciler, ReconcileContext, SecondaryWatch } from "../controller.ts";
+import type { AgeKeyring } from "../keys/age-keyring.ts";
+import { formatKey, type ObjectKey } from "../object-key.ts";
+import { MANAGED_ANNOTATION, PATCH_ANNOTATION, SOURCE_HASH_ANNOTATION, currentKeys, failurePlan, labelsToTry, type UnsealOutcome } from "../sealed-secret/plan.ts";
+import type { SealedSecretStats } from "../sealed-secret/stats.ts";
+import { heldScopeRecipients, openAgeValues, type HeldRecipient } from "./open.ts";
+import { ageKeyringView, planAge } from "./plan.ts";
+
+export interface AgeSecretReconcilerOptions {
+  kube: KubePort;
+  keyring: () => AgeKeyring;
+  stats: SealedSecretStats;
+  /** Only this namespace (tests); all namespaces when omitted. */
+  namespace?: string;
+  now?: () => Date;
+}
+
+/** Which objects of `kind` a Secret belongs to: its controller owner, or the same name if we may write it. */
+export function ownersOf(kind: string, group: string): (secret: KubeObject) => string[] {
+  return (secret) => {
+    const ns = secret.metadata?.namespace;
+    if (!ns) return [];
+    const owner = secret.metadata?.ownerReferences?.find((r) => r.controller === true && r.kind === kind && r.apiVersion.startsWith(`${group}/`));
+    if (owner) return [`${ns}/${owner.name}`];
+    const a = secret.metadata?.annotations ?? {};
+    if (a[SOURCE_HASH_ANNOTATION] !== undefined || a[MANAGED_ANNOTATION] === "true" || a[PATCH_ANNOTATION] === "true") {
+      const name = secret.metadata?.name;
+      return name ? [`${ns}/${name}`] : [];
+    }
+    return [];
+  };
+}
+
+export class AgeSecretReconciler implements Reconciler {
+  readonly name = "agesecret";
+  readonly resource = resources.ageSecret;
+  readonly selector;
+  readonly secondary: readonly SecondaryWatch[];
+  private readonly options: AgeSecretReconcilerOptions;
+  private readonly now: () => Date;
+
+  constructor(options: AgeSecretReconcilerOptions) {
+    this.options = options;
+    this.now = options.now ?? (() => new Date());
+    this.selector = options.namespace ? { namespace: options.namespace } : {};
+    this.secondary = [{ resource: resources.secret, selector: this.selector, keysFor: ownersOf(AGE_SECRET_KIND, "sealbridge.dev") }];
+  }
+
+  async reconcile(key: ObjectKey, ctx: ReconcileContext): Promise<void> {
+    const { kube, stats } = this.options;
+    stats.reconciles++;
+    const raw = ctx.cached(key) ?? (await kube.get(this.resource, key.namespace, key.name));
+    if (!raw || raw.metadata?.deletionTimestamp) {
+      stats.current.delete(formatKey(key));
+      return;
+    }
+    const keyring = this.options.keyring();
+    const view = ageKeyringView(keyring);
+    const common = { kube, log: ctx.log, resource: this.resource, raw, keyring: view, stats, statsKey: formatKey(key), action: "Unseal" };
+    let age: AgeSecret;
+    try {
+      age = parseAgeSecret(raw, `AgeSecret ${formatKey(key)}`);
+    } catch (err) {
+      if (!(err instanceof ManifestError)) throw err;
+      const sealed = unparsed(raw);
+      const now = this.now();
+      await applyPlan({ ...common, sealed, plan: failurePlan({ sealed, keyring: view, now }, "InvalidManifest", err.message), now });
+      return;
+    }
+    const secret = await kube.get(resources.secret, key.namespace, key.name);
+    const known = currentKeys(age, secret, new Set(view.keys.map((k) => k.fingerprint)));
+    let outcome: UnsealOutcome;
+    let held: HeldRecipient[] = [];
+    if (known !== undefined) {
+      stats.skippedDecrypt++;
+      outcome = { kind: "current", keys: known };
+    } else {
+      const labels = labelsToTry(age);
+      const values = Object.entries(age.spec.encryptedData);
+      const opened =
+        keyring.keys.length === 0
+          ? values.map(([name]) => ({ name, ok: false as const, reason: "NoPrivateKeys", message: "no age key loaded" }))
+          : await openAgeValues({ values, keys: keyring.keys, labels });
+      outcome = { kind: "opened", labels, values: opened };
+      if (opened.some((v) => !v.ok) && keyring.keys.length > 0) held = await heldScopeRecipients(keyring.keys, labels);
+    }
+    const now = this.now();
+    await applyPlan({ ...common, sealed: age, plan: planAge({ age, secret, outcome, keyring: view, held, now }), now });
+  }
+}
+
+/** A stand-in for an AgeSecret that did not parse, enough to write its status. */
+function unparsed(raw: KubeObject): AgeSecret {
+  const status = raw["status"] as AgeSecret["status"] | undefined;
+  return {
+    apiVersion: AGE_SECRET_API_VERSION,
+    kind: AGE_SECRET_KIND,
+    metadata: { ...(raw.metadata ?? {}) },
+    spec: { encryptedData: {} },
+    ...(status && typeof status === "object" ? { status } : {}),
+  };
+}

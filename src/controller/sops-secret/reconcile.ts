@@ -1,0 +1,196 @@
+// The SopsSecret reconciler's I/O: gather identities (the controller's age keys, derived for the
+// object's scope, and the referenced identity Secrets), decrypt the document, plan (pure), apply.
+// Decrypting a SOPS document costs one age unwrap and some AES, so there is no hash-skip path; the
+// plan still writes nothing when the Secret is already right.
+import { identityToRecipient } from "age-encryption";
+import { ManifestError } from "../../api/sealed-secret.ts";
+import { resources } from "../../api/resources.ts";
+import { SOPS_SECRET_API_VERSION, SOPS_SECRET_KIND, parseSopsSecret, secretDataFromSops, type SopsSecret } from "../../api/sops-secret.ts";
+import { ageRecipientFingerprint, parseAgeIdentityFile } from "../../crypto/age.ts";
+import { deriveScopeIdentityForLabel } from "../../crypto/age-scope.ts";
+import { isCryptoError } from "../../crypto/errors.ts";
+import { scopeFromAnnotations } from "../../crypto/scope.ts";
+import { decryptSops, decryptSopsObject, parseSopsDocument, parseSopsObject, type DecryptedSops } from "../../crypto/sops.ts";
+import type { KubeObject, KubePort } from "../../kube/port.ts";
+import { applyPlan } from "../apply-plan.ts";
+import { ownersOf } from "../age-secret/reconcile.ts";
+import { heldScopeRecipients } from "../age-secret/open.ts";
+import type { Reconciler, ReconcileContext, SecondaryWatch } from "../controller.ts";
+import type { AgeKeyring } from "../keys/age-keyring.ts";
+import { formatKey, type ObjectKey } from "../object-key.ts";
+import type { SyncedReason } from "../sealed-secret/conditions.ts";
+import { failurePlan, labelsToTry, type KeyringView } from "../sealed-secret/plan.ts";
+import type { SealedSecretStats } from "../sealed-secret/stats.ts";
+import { planSops, sopsView, type SopsResult } from "./plan.ts";
+
+export interface SopsSecretReconcilerOptions {
+  kube: KubePort;
+  /** The controller's age keys (their identities for the object's scope are tried first). */
+  keyring: () => AgeKeyring;
+  stats: SealedSecretStats;
+  namespace?: string;
+  now?: () => Date;
+}
+
+const SOPS_REASONS = new Set<SyncedReason>([
+  "SopsMacMismatch",
+  "SopsNoMatchingIdentity",
+  "SopsMetadataMissing",
+  "SopsNoAgeRecipients",
+  "SopsMalformedDocument",
+  "SopsMalformedValue",
+  "SopsUnsupported",
+  "DocumentTooLarge",
+]);
+
+interface Identity {
+  identity: string;
+  /** Where it comes from, for the keyring view: "age key <name>" or "Secret <name> <entry>". */
+  source: string;
+  compromised: boolean;
+}
+
+export class SopsSecretReconciler implements Reconciler {
+  readonly name = "sopssecret";
+  readonly resource = resources.sopsSecret;
+  readonly selector;
+  readonly secondary: readonly SecondaryWatch[];
+  private readonly options: SopsSecretReconcilerOptions;
+  private readonly now: () => Date;
+  /** identity Secret (ns/name) → SopsSecrets (ns/name) that reference it, learnt while reconciling. */
+  private readonly referrers = new Map<string, Set<string>>();
+  private readonly recipients = new Map<string, string>();
+
+  constructor(options: SopsSecretReconcilerOptions) {
+    this.options = options;
+    this.now = options.now ?? (() => new Date());
+    this.selector = options.namespace ? { namespace: options.namespace } : {};
+    const owners = ownersOf(SOPS_SECRET_KIND, "sealbridge.dev");
+    this.secondary = [
+      {
+        resource: resources.secret,
+        selector: this.selector,
+        keysFor: (secret: KubeObject) => {
+          const key = `${secret.metadata?.namespace ?? ""}/${secret.metadata?.name ?? ""}`;
+          return [...owners(secret), ...(this.referrers.get(key) ?? [])];
+        },
+      },
+    ];
+  }
+
+  private async fingerprint(identity: string): Promise<string> {
+    let recipient = this.recipients.get(identity);
+    if (recipient === undefined) {
+      recipient = await identityToRecipient(identity);
+      this.recipients.set(identity, recipient);
+    }
+    return ageRecipientFingerprint(recipient);
+  }
+
+  /** The referenced identity Secrets' `age.key` / `*.agekey` entries; every unusable one is a problem. */
+  private async userIdentities(sops: SopsSecret, key: ObjectKey): Promise<{ identities: Identity[]; problems: string[] }> {
+    const identities: Identity[] = [];
+    const problems: string[] = [];
+    const self = formatKey(key);
+    for (const set of this.referrers.values()) set.delete(self);
+    for (const ref of sops.spec.identitySecretRefs) {
+      const refKey = `${key.namespace}/${ref.name}`;
+      let set = this.referrers.get(refKey);
+      if (!set) this.referrers.set(refKey, (set = new Set()));
+      set.add(self);
+      const secret = await this.options.kube.get(resources.secret, key.namespace, ref.name);
+      if (!secret) {
+        problems.push(`Secret ${ref.name} not found`);
+        continue;
+      }
+      const data = (secret["data"] ?? {}) as Record<string, unknown>;
+      const entries = Object.keys(data).filter((k) => k === "age.key" || k.endsWith(".agekey")).sort();
+      if (entries.length === 0) problems.push(`Secret ${ref.name} has no age.key or *.agekey entry`);
+      for (const entry of entries) {
+        const raw = data[entry];
+        const parsed = parseAgeIdentityFile(typeof raw === "string" ? Buffer.from(raw, "base64").toString("utf8") : "");
+        for (const p of parsed.problems) problems.push(`Secret ${ref.name} entry ${entry}: ${p}`);
+        for (const identity of parsed.identities) identities.push({ identity, source: `Secret ${ref.name} ${entry}`, compromised: false });
+      }
+    }
+    return { identities, problems };
+  }
+
+  async reconcile(key: ObjectKey, ctx: ReconcileContext): Promise<void> {
+    const { kube, stats } = this.options;
+    stats.reconciles++;
+    const raw = ctx.cached(key) ?? (await kube.get(this.resource, key.namespace, key.name));
+    if (!raw || raw.metadata?.deletionTimestamp) {
+      stats.current.delete(formatKey(key));
+      for (const set of this.referrers.values()) set.delete(formatKey(key));
+      return;
+    }
+    const common = { kube, log: ctx.log, resource: this.resource, raw, stats, statsKey: formatKey(key), action: "Decrypt" };
+    let sops: SopsSecret;
+    try {
+      sops = parseSopsSecret(raw, `SopsSecret ${formatKey(key)}`);
+    } catch (err) {
+      if (!(err instanceof ManifestError)) throw err;
+      const stub: SopsSecret = { apiVersion: SOPS_SECRET_API_VERSION, kind: SOPS_SECRET_KIND, metadata: { ...(raw.metadata ?? {}) }, spec: { identitySecretRefs: [], document: "" } };
+      const view = sopsView(stub);
+      const now = this.now();
+      const empty: KeyringView = { keys: [], problems: [] };
+      await applyPlan({ ...common, sealed: view, keyring: empty, plan: failurePlan({ sealed: view, keyring: empty, now }, "InvalidManifest", err.message), now });
+      return;
+    }
+    // The controller's keys, derived for this object's own scope, then the user's identities.
+    const ageKeys = this.options.keyring().keys;
+    const labels = labelsToTry(sopsView(sops));
+    const ownLabel = labels[0]?.label ?? "";
+    const controller: Identity[] = ageKeys.map((k) => ({ identity: deriveScopeIdentityForLabel(k.identity, ownLabel), source: `age key ${k.name}`, compromised: k.compromised }));
+    const user = await this.userIdentities(sops, key);
+    const all = [...controller, ...user.identities];
+    const keyring: KeyringView = {
+      keys: await Promise.all(all.map(async (i) => ({ fingerprint: await this.fingerprint(i.identity), name: i.source, compromised: i.compromised }))),
+      problems: [],
+    };
+    let result: SopsResult;
+    try {
+      const decrypted: DecryptedSops =
+        sops.spec.document !== undefined
+          ? await decryptSops({ document: sops.spec.document, ...(sops.spec.format ? { format: sops.spec.format } : {}), identities: all.map((i) => i.identity) })
+          : await decryptSopsObject(sops.encryptedObject ?? {}, all.map((i) => i.identity));
+      const { data, type } = secretDataFromSops(decrypted.branches, sops.spec.document === undefined);
+      result = {
+        ok: true,
+        data,
+        ...(type !== undefined ? { type } : {}),
+        mac: decrypted.mac,
+        identityFingerprint: keyring.keys[decrypted.identityIndex]?.fingerprint ?? "",
+      };
+    } catch (err) {
+      if (!isCryptoError(err)) throw err;
+      const reason: SyncedReason = SOPS_REASONS.has(err.reason as SyncedReason) ? (err.reason as SyncedReason) : "SopsMalformedDocument";
+      result = { ok: false, reason, message: err.message };
+      if (err.reason === "SopsNoMatchingIdentity" && ageKeys.length > 0) {
+        const scope = await this.scopeHint(sops, labels, ageKeys);
+        if (scope !== undefined) result = { ok: false, reason: "ScopeMismatch", message: `${scope}; ${err.message}` };
+      }
+    }
+    const secret = await kube.get(resources.secret, key.namespace, key.name);
+    const now = this.now();
+    const p = planSops({ sops, secret, result, identityProblems: user.problems, keyring, now });
+    await applyPlan({ ...common, sealed: sopsView(sops, result.ok ? result.type : undefined), keyring, plan: p, now });
+  }
+
+  /** When the file is encrypted to this controller's recipient for another scope, say which. */
+  private async scopeHint(sops: SopsSecret, labels: ReturnType<typeof labelsToTry>, keys: AgeKeyring["keys"]): Promise<string | undefined> {
+    let fileRecipients: string[];
+    try {
+      const parsed = sops.spec.document !== undefined ? parseSopsDocument(sops.spec.document, sops.spec.format) : parseSopsObject(sops.encryptedObject ?? {});
+      fileRecipients = parsed.metadata.age.map((a) => ageRecipientFingerprint(a.recipient));
+    } catch {
+      return undefined;
+    }
+    const held = await heldScopeRecipients(keys, labels);
+    const own = scopeFromAnnotations(sops.metadata.annotations);
+    const match = held.find((h) => h.scope !== own && fileRecipients.includes(h.fingerprint));
+    if (match === undefined) return undefined;
+    return `the file is encrypted to this controller's ${match.scope} recipient (age key ${match.keyName}), but the SopsSecret's scope is ${own}: set the scope annotation or re-encrypt to the ${own} recipient`;
+  }
+}
