@@ -372,7 +372,7 @@ export class Executor {
     this.at(chain);
     if (chain.node.kind === "nil") this.errorf(`indirection through explicit nil in ${nodeString(chain)}`);
     const pipe = this.evalArg(dot, undefined, chain.node);
-    return this.evalFieldChain(dot, { v: pipe, iface: false }, chain, chain.field, args, final);
+    return this.evalFieldChain(dot, { v: pipe, iface: false }, chain, chain.field, args, final, true);
   }
 
   private evalVariableNode(dot: Ref, variable: Extract<Node, { kind: "variable" }>, args: Node[], final: Final): Ref {
@@ -385,8 +385,9 @@ export class Executor {
     return this.evalFieldChain(dot, { v: value, iface: false }, variable, variable.ident.slice(1), args, final);
   }
 
-  private evalFieldChain(dot: Ref, receiver: Ref, node: Node, ident: string[], args: Node[], final: Final): Ref {
-    this.at(node);
+  private evalFieldChain(dot: Ref, receiver: Ref, node: Node, ident: string[], args: Node[], final: Final, keepPosition = false): Ref {
+    // After a chain's pipeline Go's errors still point at the last node it evaluated.
+    if (!keepPosition) this.at(node);
     const n = ident.length;
     let r = receiver;
     for (let i = 0; i < n - 1; i++) r = this.evalField(dot, ident[i] ?? "", node, [], SENTINEL_MISSING, r);

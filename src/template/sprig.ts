@@ -13,6 +13,7 @@ import { goQuote } from "./strconv.ts";
 import { formatTime, inZone, unixTime } from "./time.ts";
 import * as decimal from "./decimal.ts";
 import { sprigCryptoFunctions } from "./sprig-crypto.ts";
+import { semverCompare, semverValue } from "./semver.ts";
 import { DurationError, SECOND, formatDuration, parseDuration, roundDuration } from "./duration.ts";
 import { TimeParseError, parseTime } from "./time-parse.ts";
 import {
@@ -595,6 +596,9 @@ export function sprigFunctions(profile: TemplateProfile): Map<string, TemplateFu
     ["ago", fn(["any"], ([d], ctx) => formatDuration(roundDuration(nowNanos(ctx) - timeNanos(agoTime(d ?? null, ctx)), SECOND)))],
     ["duration", fn(["any"], ([v]) => formatDuration(BigInt.asIntN(64, durationSeconds(v ?? null) * SECOND)))],
     ["durationRound", fn(["any"], ([v], ctx) => durationRound(v ?? null, ctx))],
+    // semver
+    ["semver", s(semverValue)],
+    ["semverCompare", s2(semverCompare)],
     // flow control
     ["fail", fn(["string"], ([msg]) => {
       throw new FuncError(msg as string);

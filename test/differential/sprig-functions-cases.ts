@@ -119,6 +119,24 @@ export function sprigFunctionCases(): OracleCase[] {
     ["buildCustomCert-no-pem", `{{ buildCustomCert (b64enc "hello") (b64enc "x") }}`],
     ["buildCustomCert-roundtrip", `{{ $ca := genCAWithKey "ca" 1 (genPrivateKey "ecdsa") }}{{ $c := buildCustomCert ($ca.Cert | b64enc) ($ca.Key | b64enc) }}{{ eq $c.Cert $ca.Cert }} {{ eq $c.Key $ca.Key }}`],
     ["buildCustomCert-bad-key", `{{ $ca := genCAWithKey "ca" 1 (genPrivateKey "ecdsa") }}{{ buildCustomCert ($ca.Cert | b64enc) (b64enc "junk") }}`],
+    // semver
+    ["semver-print", `{{ semver "1.2.3" }} {{ semver "v1.2" }} {{ semver "1.2.3-beta.1+build.5" }} {{ semver "2" | toJson }} {{ typeOf (semver "1.0.0") }} {{ kindOf (semver "1.0.0") }}`],
+    ["semver-methods", `{{ $v := semver "v1.2.3-rc.1+meta" }}{{ $v.Major }} {{ $v.Minor }} {{ $v.Patch }} {{ $v.Prerelease }} {{ $v.Metadata }} {{ $v.Original }} {{ $v.String }} {{ $v.IncPatch }} {{ $v.IncMinor }} {{ $v.IncMajor }} {{ ($v.SetPrerelease "alpha").Original }} {{ $v.SetMetadata "m2" }}`],
+    ["semver-compare-methods", `{{ $a := semver "1.2.3" }}{{ $b := semver "1.10.0" }}{{ $a.Compare $b }} {{ $b.Compare $a }} {{ $a.LessThan $b }} {{ $a.GreaterThan $b }} {{ $a.Equal (semver "1.2.3+x") }} {{ $a.LessThanEqual $a }} {{ $a.GreaterThanEqual $b }} {{ eq ($a.Major) 1 }}`],
+    ["semver-prerelease-order", `{{ range list "1.0.0-alpha" "1.0.0-alpha.1" "1.0.0-alpha.beta" "1.0.0-beta" "1.0.0-beta.2" "1.0.0-beta.11" "1.0.0-rc.1" "1.0.0" }}{{ (semver "1.0.0-alpha.1").Compare (semver .) }} {{ end }}`],
+    ["semver-invalid", `{{ semver "1.2.3.4" }}`],
+    ["semver-empty", `{{ semver "" }}`],
+    ["semver-leading-zero-pre", `{{ semver "1.2.3-01" }}`],
+    ["semver-bad-meta", `{{ semver "1.2.3+a..b" }}`],
+    ["semver-overflow", `{{ semver "99999999999999999999.0.0" }}`],
+    ["semver-set-pre-bad", `{{ (semver "1.0.0").SetPrerelease "0a.01" }}`],
+    ["semver-inc-no-original", `{{ $v := (semver "1.0.0").IncPatch }}{{ $v.Original }}`],
+    ["semverCompare", `{{ semverCompare "^1.2.0" "1.5.3" }} {{ semverCompare "^1.2.0" "2.0.0" }} {{ semverCompare "~1.2.0" "1.2.9" }} {{ semverCompare "~1.2.0" "1.3.0" }} {{ semverCompare ">=1.2.3, <2" "1.9.9" }} {{ semverCompare ">= 1.2.3 < 2" "2.0.0" }} {{ semverCompare "1.2.x" "1.2.7" }} {{ semverCompare "*" "0.0.1" }} {{ semverCompare "" "5.0.0" }} {{ semverCompare "1.2 - 1.4.5" "1.4.5" }} {{ semverCompare "1.2 - 1.4.5" "1.4.6" }} {{ semverCompare "!=1.2.3" "1.2.3" }} {{ semverCompare "!=1.2.x" "1.2.9" }} {{ semverCompare "<1.2.3 || >2" "2.1.0" }}`],
+    ["semverCompare-prerelease", `{{ semverCompare ">=1.0.0" "1.1.0-rc.1" }} {{ semverCompare ">=1.0.0-0" "1.1.0-rc.1" }} {{ semverCompare "^0.2.3" "0.2.9" }} {{ semverCompare "^0.2.3" "0.3.0" }} {{ semverCompare "^0.0.3" "0.0.3" }} {{ semverCompare "^0.0.3" "0.0.4" }} {{ semverCompare "^0.x" "0.9.0" }} {{ semverCompare ">1.2.x" "1.3.0" }} {{ semverCompare ">1.x" "1.9.0" }} {{ semverCompare "<=1.2.x" "1.2.99" }} {{ semverCompare "=>1.0" "1.0.0" }} {{ semverCompare "~>2.1" "2.1.4" }} {{ semverCompare "~0" "0.5.0" }} {{ semverCompare "v1.2.3" "1.2.3" }} {{ semverCompare "=1.2.3+meta" "1.2.3" }}`],
+    ["semverCompare-bad-constraint", `{{ semverCompare "abc" "1.0.0" }}`],
+    ["semverCompare-bad-version", `{{ semverCompare ">1" "1.0.0.0" }}`],
+    ["semverCompare-bad-or", `{{ semverCompare ">1 ||" "1.0.0" }}`],
+    ["semverCompare-x-in-pre", `{{ semverCompare "1.x-beta" "1.2.0-beta" }} {{ semverCompare "1.2.3-beta.x" "1.2.3-beta.x" }}`],
   ];
   for (const [id, tpl] of T) add(id, tpl, { f: 2.5, n: 3 });
   return out;
