@@ -249,7 +249,7 @@ function withVersion(v: Version, pointer: boolean): GoStruct {
       return withVersion({ ...next, original: vPrefix(x) + versionString(next) }, false);
     })],
     ["SetPrerelease", method(["string"], (x, [p]) => {
-      const pre = String(p);
+      const pre = typeof p === "string" ? p : "";
       try {
         if (pre.length > 0) validatePrerelease(pre);
       } catch (e) {
@@ -259,7 +259,7 @@ function withVersion(v: Version, pointer: boolean): GoStruct {
       return withVersion({ ...next, original: vPrefix(x) + versionString(next) }, false);
     })],
     ["SetMetadata", method(["string"], (x, [m]) => {
-      const metadata = String(m);
+      const metadata = typeof m === "string" ? m : "";
       if (metadata.length > 0 && !metadata.split(".").every((p) => ALLOWED.test(p))) throw new FuncError("Invalid Metadata string");
       const next = { ...x, metadata };
       return withVersion({ ...next, original: vPrefix(x) + versionString(next) }, false);
