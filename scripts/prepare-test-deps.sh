@@ -20,3 +20,4 @@ fi
 timed bash scripts/build-tools.sh kubeseal
 timed bash scripts/build-tools.sh sops
 timed bash scripts/install-age.sh
+timed bash scripts/setup-moto.sh
