@@ -1,6 +1,7 @@
 // The SealedSecret API (bitnami.com/v1alpha1), as Sealed Secrets defines it, and its parsing:
 // unknown in, typed value out, with errors that name the field.
 import { scopeFromAnnotations, type SealingScope } from "../crypto/scope.ts";
+import type { ObjectMeta, OwnerReference } from "./meta.ts";
 
 export const SEALED_SECRET_API_VERSION = "bitnami.com/v1alpha1";
 export const SEALED_SECRET_KIND = "SealedSecret";
@@ -12,33 +13,7 @@ export const SEALED_SECRET_KIND = "SealedSecret";
  */
 export const SEALED_WITH_CERT_ANNOTATION = "sealbridge.dev/sealed-with-cert-sha256";
 
-export interface OwnerReference {
-  apiVersion: string;
-  kind: string;
-  name: string;
-  uid: string;
-  controller?: boolean;
-  blockOwnerDeletion?: boolean;
-}
-
-export interface ObjectMeta {
-  name?: string;
-  generateName?: string;
-  namespace?: string;
-  selfLink?: string;
-  uid?: string;
-  resourceVersion?: string;
-  generation?: number;
-  creationTimestamp?: string;
-  deletionTimestamp?: string;
-  deletionGracePeriodSeconds?: number;
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
-  ownerReferences?: OwnerReference[];
-  finalizers?: string[];
-  /** Kept as given: sealbridge never interprets it. */
-  managedFields?: unknown[];
-}
+export type { ObjectMeta, OwnerReference } from "./meta.ts";
 
 export interface SecretTemplate {
   metadata?: ObjectMeta;
