@@ -1,12 +1,12 @@
 // The AgeSecret decision, pure. It is the SealedSecret plan (same Secret, hashes, status, events,
 // ownership rules), with age's own diagnosis of values that do not open.
 import { SEALED_FOR_AGE_RECIPIENTS_ANNOTATION, sealedForAgeRecipients, type AgeSecret } from "../../api/age-secret.ts";
-import { withScopeAnnotations, type SealingScope } from "../../crypto/scope.ts";
+import { scopeLabelText, withScopeAnnotations, type SealingScope } from "../../crypto/scope.ts";
 import type { KubeObject } from "../../kube/port.ts";
 import type { AgeKeyring } from "../keys/age-keyring.ts";
 import type { OpenedValue } from "../keys/rsa-protocol.ts";
 import type { SyncedState } from "../sealed-secret/conditions.ts";
-import { failurePlan, mayWrite, plan, type KeyringView, type Plan, type ScopeLabel, type UnsealOutcome } from "../sealed-secret/plan.ts";
+import { failurePlan, labelsToTry, mayWrite, plan, type KeyringView, type Plan, type ScopeLabel, type UnsealOutcome } from "../sealed-secret/plan.ts";
 import type { HeldRecipient } from "./open.ts";
 
 export function ageKeyringView(keyring: AgeKeyring): KeyringView {
@@ -14,6 +14,23 @@ export function ageKeyringView(keyring: AgeKeyring): KeyringView {
     keys: keyring.keys.map((k) => ({ fingerprint: k.fingerprint, name: k.name, compromised: k.compromised })),
     problems: keyring.problems.map((p) => ({ name: p.name, reason: p.reason })),
   };
+}
+
+/**
+ * The object's own scope label first, then its other scopes, then the labels of the name and
+ * namespace its template was sealed for (`seal --age` writes them there): an AgeSecret copied to
+ * another namespace is then diagnosed as sealed for the original one. For diagnosis only.
+ */
+export function ageLabelsToTry(age: AgeSecret): ScopeLabel[] {
+  const labels = labelsToTry(age);
+  const t = age.spec.template?.metadata;
+  const ns = t?.namespace ?? "";
+  const name = t?.name ?? "";
+  const extra: ScopeLabel[] = [];
+  if (ns !== "" && name !== "") extra.push({ scope: "strict", label: scopeLabelText("strict", ns, name) });
+  if (ns !== "") extra.push({ scope: "namespace-wide", label: scopeLabelText("namespace-wide", ns, name) });
+  for (const l of extra) if (!labels.some((x) => x.scope === l.scope && x.label === l.label)) labels.push(l);
+  return labels;
 }
 
 /** Reasons of values that are not age files sealbridge can open, whatever the key. */
@@ -66,7 +83,10 @@ export function diagnoseAge(
   if (scoped.length > 0 && own !== undefined) {
     const hints = scoped.map((v) => {
       const other = labels[v.openedWithLabel ?? 0];
-      return `${v.name} was sealed with scope ${other?.scope ?? "?"} (label "${other?.label ?? ""}")${other ? annotationFix(other.scope) : ""}`;
+      if (other === undefined) return `${v.name} was sealed for another scope`;
+      const sameObject = other.label === scopeLabelText(other.scope, age.metadata.namespace ?? "", age.metadata.name ?? "");
+      const fix = sameObject ? annotationFix(other.scope) : " (sealed for another name or namespace: the AgeSecret was copied; re-seal it for this one)";
+      return `${v.name} was sealed with scope ${other.scope} (label "${other.label}")${fix}`;
     });
     return {
       status: "False",

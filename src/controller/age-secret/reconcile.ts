@@ -8,10 +8,10 @@ import { applyPlan } from "../apply-plan.ts";
 import type { Reconciler, ReconcileContext, SecondaryWatch } from "../controller.ts";
 import type { AgeKeyring } from "../keys/age-keyring.ts";
 import { formatKey, type ObjectKey } from "../object-key.ts";
-import { MANAGED_ANNOTATION, PATCH_ANNOTATION, SOURCE_HASH_ANNOTATION, currentKeys, failurePlan, labelsToTry, type UnsealOutcome } from "../sealed-secret/plan.ts";
+import { MANAGED_ANNOTATION, PATCH_ANNOTATION, SOURCE_HASH_ANNOTATION, currentKeys, failurePlan, type UnsealOutcome } from "../sealed-secret/plan.ts";
 import type { SealedSecretStats } from "../sealed-secret/stats.ts";
 import { heldScopeRecipients, openAgeValues, type HeldRecipient } from "./open.ts";
-import { ageKeyringView, planAge } from "./plan.ts";
+import { ageKeyringView, ageLabelsToTry, planAge } from "./plan.ts";
 
 export interface AgeSecretReconcilerOptions {
   kube: KubePort;
@@ -82,7 +82,7 @@ export class AgeSecretReconciler implements Reconciler {
       stats.skippedDecrypt++;
       outcome = { kind: "current", keys: known };
     } else {
-      const labels = labelsToTry(age);
+      const labels = ageLabelsToTry(age);
       const values = Object.entries(age.spec.encryptedData);
       const opened =
         keyring.keys.length === 0
