@@ -14,6 +14,7 @@ import { formatTime, inZone, unixTime } from "./time.ts";
 import * as decimal from "./decimal.ts";
 import { sprigCryptoFunctions } from "./sprig-crypto.ts";
 import { semverCompare, semverValue } from "./semver.ts";
+import { UrlError, goField, parseUrl, urlString } from "./url.ts";
 import { DurationError, SECOND, formatDuration, parseDuration, roundDuration } from "./duration.ts";
 import { TimeParseError, parseTime } from "./time-parse.ts";
 import {
@@ -596,6 +597,9 @@ export function sprigFunctions(profile: TemplateProfile): Map<string, TemplateFu
     ["ago", fn(["any"], ([d], ctx) => formatDuration(roundDuration(nowNanos(ctx) - timeNanos(agoTime(d ?? null, ctx)), SECOND)))],
     ["duration", fn(["any"], ([v]) => formatDuration(BigInt.asIntN(64, durationSeconds(v ?? null) * SECOND)))],
     ["durationRound", fn(["any"], ([v], ctx) => durationRound(v ?? null, ctx))],
+    // URLs
+    ["urlParse", s(urlParse)],
+    ["urlJoin", fn(["map"], ([d]) => urlJoin((d as GoMap | null) ?? new Map<string, Value>()))],
     // semver
     ["semver", s(semverValue)],
     ["semverCompare", s2(semverCompare)],
@@ -902,4 +906,44 @@ function chunk(size: number, l: Value): Value {
     out.push(part);
   }
   return out;
+}
+
+function urlParse(v: string): GoMap {
+  let u;
+  try {
+    u = parseUrl(v);
+  } catch (e) {
+    if (e instanceof UrlError) throw new FuncError(`unable to parse url: ${e.message}`);
+    throw e;
+  }
+  let host = u.host;
+  const colon = host.lastIndexOf(":");
+  if (colon !== -1 && /^:[0-9]*$/.test(host.slice(colon))) host = host.slice(0, colon);
+  if (host.startsWith("[") && host.endsWith("]")) host = host.slice(1, -1);
+  const userinfo = u.user === undefined ? "" : goField(urlString({ scheme: "", opaque: "", user: u.user, host: "", path: "", rawQuery: "", forceQuery: false, fragment: "" }).slice(2, -1));
+  return new Map<string, Value>([
+    ["scheme", goField(u.scheme)], ["host", goField(u.host)], ["hostname", goField(host)], ["path", goField(u.path)],
+    ["query", goField(u.rawQuery)], ["opaque", goField(u.opaque)], ["fragment", goField(u.fragment)], ["userinfo", userinfo],
+  ]);
+}
+
+function urlJoin(d: GoMap): string {
+  const get = (key: string): string => {
+    if (!d.has(key)) return "";
+    const v = d.get(key);
+    if (v === null || v === undefined) throw new FuncError("runtime error: invalid memory address or nil pointer dereference");
+    if (typeof v !== "string") throw new FuncError(`unable to parse ${key} key, must be of type string, but ${kindName(v)} found`);
+    return v;
+  };
+  const u = { scheme: get("scheme"), host: get("host"), path: get("path"), rawQuery: get("query"), opaque: get("opaque"), fragment: get("fragment"), forceQuery: false, user: undefined as ReturnType<typeof parseUrl>["user"] };
+  const userinfo = get("userinfo");
+  if (userinfo !== "") {
+    try {
+      u.user = parseUrl(`proto://${userinfo}@host`).user;
+    } catch (e) {
+      if (e instanceof UrlError) throw new FuncError(`unable to parse userinfo in dict: ${e.message}`);
+      throw e;
+    }
+  }
+  return urlString(u);
 }

@@ -137,6 +137,22 @@ export function sprigFunctionCases(): OracleCase[] {
     ["semverCompare-bad-version", `{{ semverCompare ">1" "1.0.0.0" }}`],
     ["semverCompare-bad-or", `{{ semverCompare ">1 ||" "1.0.0" }}`],
     ["semverCompare-x-in-pre", `{{ semverCompare "1.x-beta" "1.2.0-beta" }} {{ semverCompare "1.2.3-beta.x" "1.2.3-beta.x" }}`],
+    // URLs
+    ["urlParse", `{{ urlParse "https://user:p%40ss@example.com:8443/a%20b/c?x=1&y=%20#frag%21" | toJson }}`],
+    ["urlParse-forms", `{{ range list "mailto:joe@example.com" "/just/path" "rel/path?q" "//host/p" "http://[::1]:80/" "HTTP://Example.COM" "*" "" "http://host?" "file:///etc/x" "http://a@b@c/" "x:y" }}{{ urlParse . | toJson }}
+{{ end }}`],
+    ["urlParse-bad-escape", `{{ urlParse "http://h/%zz" }}`],
+    ["urlParse-bad-port", `{{ urlParse "http://h:8x/" }}`],
+    ["urlParse-colon-first-segment", `{{ urlParse ":foo" }}`],
+    ["urlParse-colon-rel", `{{ urlParse "a:b/c" | toJson }} {{ urlParse "./a:b" | toJson }}`],
+    ["urlParse-ctl", `{{ urlParse "http://h/\x01" }}`],
+    ["urlParse-bad-host-char", `{{ urlParse "http://ho st/" }}`],
+    ["urlParse-bad-userinfo", `{{ urlParse "http://us er@h/" }}`],
+    ["urlParse-missing-bracket", `{{ urlParse "http://[::1/" }}`],
+    ["urlJoin", `{{ urlJoin (dict "scheme" "https" "host" "example.com:8443" "path" "/a b/ü" "query" "x=1" "fragment" "f g" "userinfo" "me:p@ss") }}|{{ urlJoin (dict "scheme" "mailto" "opaque" "joe@example.com") }}|{{ urlJoin (dict "path" "a:b") }}|{{ urlJoin (dict "host" "h" "path" "rel") }}|{{ urlJoin dict }}|{{ urlJoin (dict "scheme" "http" "userinfo" "u") }}`],
+    ["urlJoin-roundtrip", `{{ urlParse "https://u:p@h.example:1/x/y?q=1#f" | urlJoin }}`],
+    ["urlJoin-not-string", `{{ urlJoin (dict "host" 1) }}`],
+    ["urlJoin-bad-userinfo", `{{ urlJoin (dict "userinfo" "a b") }}`],
   ];
   for (const [id, tpl] of T) add(id, tpl, { f: 2.5, n: 3 });
   return out;
