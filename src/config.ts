@@ -15,6 +15,8 @@ export interface ControllerConfig {
   keyPrefix: string;
   /** RSA modulus size of generated sealing keys. */
   keyBits: number;
+  /** Kind of newly minted age sealing keys: X25519 or post-quantum ML-KEM-768+X25519. */
+  ageKeyType: "x25519" | "pq";
   /** A new sealing key every this many milliseconds; 0 disables renewal. */
   keyRenewPeriodMs: number;
   logLevel: string;
@@ -41,6 +43,7 @@ export const CONTROLLER_USAGE = `Usage: npm start -- [flags]   (or: node src/mai
   --key-renew-period DUR     new sealing key this often, Go duration (default 720h; 0 disables)
   --key-prefix PREFIX        sealing key Secret name prefix (default sealed-secrets-key)
   --key-bits N               RSA size of new sealing keys: 2048, 3072 or 4096 (default 4096)
+  --age-key-type TYPE        new age sealing keys: x25519 or pq (ML-KEM-768+X25519; default x25519)
   --log-level LEVEL          trace|debug|info|warn|error (default info)
   --workers N                concurrent reconciles per kind (default 4)
   --leader-elect             run reconcilers only while holding a coordination.k8s.io Lease (HA)
@@ -71,6 +74,7 @@ export function parseControllerArgs(argv: readonly string[], env: NodeJS.Process
         "key-renew-period": { type: "string" },
         "key-prefix": { type: "string" },
         "key-bits": { type: "string" },
+        "age-key-type": { type: "string" },
         "log-level": { type: "string" },
         workers: { type: "string" },
         "leader-elect": { type: "boolean" },
@@ -100,6 +104,8 @@ export function parseControllerArgs(argv: readonly string[], env: NodeJS.Process
   const keyBits = Number(v["key-bits"] ?? "4096");
   if (![2048, 3072, 4096].includes(keyBits)) throw new ConfigError(`--key-bits must be 2048, 3072 or 4096, got "${v["key-bits"]}"`);
   const keyRenewPeriodMs = parseDurationFlag("--key-renew-period", v["key-renew-period"] ?? "720h");
+  const ageKeyType = v["age-key-type"] ?? "x25519";
+  if (ageKeyType !== "x25519" && ageKeyType !== "pq") throw new ConfigError(`--age-key-type must be x25519 or pq, got "${ageKeyType}"`);
   return {
     ...(v.kubeconfig ? { kubeconfig: v.kubeconfig } : {}),
     ...(v.context ? { context: v.context } : {}),
@@ -109,6 +115,7 @@ export function parseControllerArgs(argv: readonly string[], env: NodeJS.Process
     metricsAddr: v["metrics-addr"] ?? ":8081",
     keyPrefix: v["key-prefix"] ?? "sealed-secrets-key",
     keyBits,
+    ageKeyType,
     keyRenewPeriodMs,
     logLevel: level,
     workers,

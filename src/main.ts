@@ -3,10 +3,8 @@
 // control plane when none is configured, and prints `KUBECONFIG=<path>` once it is ready.
 import { KubeConfig } from "@kubernetes/client-node";
 import { CONTROLLER_USAGE, ConfigError, parseControllerArgs, type ControllerConfig } from "./config.ts";
-import { resources } from "./api/resources.ts";
-import { Controller } from "./controller/controller.ts";
+import type { Controller } from "./controller/controller.ts";
 import { defaultTimings, LeaderElector } from "./controller/leader-election.ts";
-import { observingReconciler } from "./controller/observer.ts";
 import { ExternalSecretsControllers } from "./controller/external-secret/controllers.ts";
 import { createAwsClient } from "./providers/aws/secrets-manager.ts";
 import { createVaultClient } from "./providers/vault/kv.ts";
@@ -16,6 +14,7 @@ import { installCrds } from "./kube/install-crds.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { startControlPlane, type ControlPlane } from "./sandbox/control-plane.ts";
 import { startSealedSecrets, type SealedSecretsRuntime } from "./sealed-secrets.ts";
+import { startAgeSecrets, type AgeSecretsRuntime } from "./age-secrets.ts";
 
 interface Running {
   stop(): Promise<void>;
@@ -48,26 +47,36 @@ async function start(config: ControllerConfig, log: Logger): Promise<Running> {
   const { kc, kubeconfigPath, sandbox } = await connect(config, log);
   const controllers: Controller[] = [];
   let sealed: SealedSecretsRuntime | undefined;
+  let age: AgeSecretsRuntime | undefined;
   let externalSecrets: ExternalSecretsControllers | undefined;
   let stop = async () => {
     await Promise.all(controllers.map((c) => c.stop()));
     await externalSecrets?.stop();
     await sealed?.stop();
+    await age?.stop();
     await sandbox?.stop();
   };
   try {
     const kube = new ClientNodeKube(kc);
     if (sandbox) await installCrds(kube);
-    const kinds = [
-      config.enable.ageSecrets ? resources.ageSecret : undefined,
-      config.enable.sopsSecrets ? resources.sopsSecret : undefined,
-    ].filter((r) => r !== undefined);
-    for (const resource of kinds) {
-      controllers.push(new Controller({ kube, log, reconciler: observingReconciler(resource), workers: config.workers }));
-    }
     const startControllers = async () => {
       // SealedSecrets: keys (minting only in the leader), RSA pool, reconciler, HTTP API, metrics.
-      if (config.enable.sealedSecrets) sealed = await startSealedSecrets(kube, log, config);
+      // AgeSecrets and SopsSecrets: age keys (same lifecycle as the RSA keys), both reconcilers;
+      // their /v1/age-recipients is served by the SealedSecret API server.
+      if (config.enable.ageSecrets || config.enable.sopsSecrets) {
+        age = await startAgeSecrets(kube, log, {
+          keyNamespace: config.keyNamespace,
+          workers: config.workers,
+          keyRenewPeriodMs: config.keyRenewPeriodMs,
+          ageKeyType: config.ageKeyType,
+          ageSecrets: config.enable.ageSecrets,
+          sopsSecrets: config.enable.sopsSecrets,
+        });
+      }
+      const ageRuntime = age;
+      if (config.enable.sealedSecrets) {
+        sealed = await startSealedSecrets(kube, log, { ...config, ...(ageRuntime ? { ageRecipients: (q: URLSearchParams) => ageRuntime.ageRecipients(q) } : {}) });
+      }
       if (config.enable.externalSecrets) {
         externalSecrets = new ExternalSecretsControllers({
           kube,
