@@ -13,17 +13,21 @@ log() { echo "[build-tools${tool:+ $tool}] $*" >&2; }
 #   how = install: `go install pkg@version` (the module has no local replace directives)
 #   how = wrapper: a throwaway module that requires pkg@version and copies its non-local replace
 #         lines; `pins` (module=version ...) replace the sibling modules the tool's own go.mod takes
-#         from local folders (./sdk, ./api) with the published version cut from the same code line.
-# NOT WORKING YET: Vault v1.21.4 fails to compile against vault/sdk v0.21.0 (its required version,
-# ActivationFunc signature changed) and against v0.20.0 (too old: TryRecordObservationWithRequest,
-# RestorePolicy). Its own ./sdk sits between the two and is not published. Next to try: vault v1.21.0
-# (released with sdk v0.20.0), or an older line whose required sdk matches its code.
+#         from local folders (./sdk, ./api) with a published version. When a function
+#         `patch_<tool>_<version>` (dots as _) exists, the tool's module source is copied next to the
+#         wrapper, that patch is applied (the build fails loudly if it does not apply cleanly), and
+#         the wrapper replaces the module with the patched copy.
+# Vault: v1.21.4's go.mod requires vault/sdk v0.21.0 but builds against its in-tree ./sdk (a
+# release-branch commit that is not published; the proxy has no pseudo-versions of it, and no sdk
+# v0.20.x/v0.21.x patch release). Against sdk v0.20.0 it is too old (no
+# TryRecordObservationWithRequest, RestorePolicy); against v0.21.0, three call sites differ, fixed by
+# patch_vault_v1_21_4 below. The result is the real Vault v1.21.4 server from its Go module.
 # OpenBao cannot be used here: the Go module proxy answers 403 for github.com/openbao/openbao/v2 at
 # every version, branch and commit (only api/v2 is served), so the Vault API in tests is HashiCorp Vault.
 declare -A TOOLS=(
   [sops]="github.com/getsops/sops/v3/cmd/sops|v3.13.3|sops"
   [kubeseal]="github.com/bitnami-labs/sealed-secrets/cmd/kubeseal|v0.36.6|kubeseal|install|"
-  [vault]="github.com/hashicorp/vault|v1.21.4|vault|wrapper|github.com/hashicorp/vault/sdk=v0.20.0"
+  [vault]="github.com/hashicorp/vault|v1.21.4|vault|wrapper|github.com/hashicorp/vault/sdk=v0.21.0"
 )
 
 if [[ -z "$tool" || -z "${TOOLS[$tool]:-}" ]]; then
@@ -55,10 +59,65 @@ if [[ -x "$BIN/$binary" ]]; then
   exit 0
 fi
 
+# Vault v1.21.4 against the published vault/sdk v0.21.0 (its required version; the in-tree ./sdk it
+# was released with is not published). sdk v0.21.0 gave framework.Backend.ActivationFunc a third
+# argument (the feature name) and keeps keysutil.LockManager.RestorePolicy returning only an error,
+# while v1.21.4's code has the older callback and a RestorePolicy that also returns the restored key
+# name. The patch adapts those three call sites and nothing else:
+#   vault/identity_store.go: wrap activateDeduplication(ctx, req) in the 3-argument callback;
+#   vault/logical_system_activation_flags.go: call ActivationFunc(ctx, nil, "") (the name is unused);
+#   builtin/logical/transit/path_restore.go: RestorePolicy returns err only; the restore observation
+#     records the requested key name (empty when restoring under the backup's own name).
+# None of it is on the paths the tests use (KV, token, AppRole, kubernetes and JWT auth).
+patch_vault_v1_21_4() {
+  cat <<'PATCH'
+--- a/vault/identity_store.go
++++ b/vault/identity_store.go
+@@ -116,7 +116,7 @@
+ 		Paths:          iStore.paths(),
+ 		Invalidate:     iStore.Invalidate,
+ 		InitializeFunc: iStore.initialize,
+-		ActivationFunc: iStore.activateDeduplication,
++		ActivationFunc: func(ctx context.Context, req *logical.Request, _ string) error { return iStore.activateDeduplication(ctx, req) },
+ 		PathsSpecial: &logical.Paths{
+ 			Unauthenticated: append([]string{
+ 				"oidc/.well-known/*",
+--- a/vault/logical_system_activation_flags.go
++++ b/vault/logical_system_activation_flags.go
+@@ -164,7 +164,7 @@
+ 		return nil
+ 	}
+ 
+-	if err := b.idStoreBackend.ActivationFunc(ctx, nil); err != nil {
++	if err := b.idStoreBackend.ActivationFunc(ctx, nil, ""); err != nil {
+ 		b.logger.Error("activation flag error", "error", err)
+ 	}
+ 
+--- a/builtin/logical/transit/path_restore.go
++++ b/builtin/logical/transit/path_restore.go
+@@ -61,7 +61,8 @@
+ 		return nil, ErrInvalidKeyName
+ 	}
+ 
+-	restoredKeyName, err := b.lm.RestorePolicy(ctx, req.Storage, keyName, backupB64, force)
++	err := b.lm.RestorePolicy(ctx, req.Storage, keyName, backupB64, force)
++	restoredKeyName := keyName
+ 	if err != nil {
+ 		return nil, err
+ 	}
+PATCH
+}
+
 # A module whose go.mod replaces siblings with local folders cannot be `go install`ed: build it from
-# a wrapper module that keeps its other replace lines and pins those siblings (see the table).
+# a wrapper module that keeps its other replace lines and pins those siblings (see the table), and
+# replaces the module itself with a patched copy when a patch function exists for this version.
 build_wrapper() {
-  local pkg="$1" version="$2" out="$3" wrap="$CACHE/tools/.$tool-$version.module" modfile pin
+  local pkg="$1" version="$2" out="$3" wrap="$CACHE/tools/.$tool-$version.module" modfile pin dir
+  local patchfn="patch_${tool}_$(echo "$version" | tr '.-' '__')" recipe
+  declare -F "$patchfn" >/dev/null || patchfn=""
+  # Rebuild the wrapper from scratch whenever its recipe (table entry or patch) changes.
+  recipe=$({ echo "${TOOLS[$tool]} $version"; if [[ -n "$patchfn" ]]; then "$patchfn"; fi; } | sha256sum | cut -c1-16)
+  if [[ -d "$wrap" && "$(cat "$wrap/.recipe" 2>/dev/null)" != "$recipe" ]]; then rm -rf "$wrap"; fi
   mkdir -p "$wrap"
   (
     cd "$wrap"
@@ -71,9 +130,27 @@ build_wrapper() {
         grep -E '^replace .* => [^.][^ ]* v[0-9]' "$modfile" || true
         for pin in $pins; do echo "replace ${pin%%=*} => ${pin%%=*} ${pin#*=}"; done
       } >> go.mod
-      log "downloading modules (go get $pkg@$version)"
+      log "downloading modules (go get $pkg@$version; about 10 minutes for Vault on a cold module cache)"
       go get "$pkg@$version" >&2
     fi
+    if [[ -n "$patchfn" && ! -f src/.patched ]]; then
+      log "patching a copy of $pkg@$version ($patchfn)"
+      dir=$(go mod download -json "$pkg@$version" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p')
+      rm -rf src
+      cp -r "$dir" src
+      chmod -R u+w src
+      "$patchfn" > src.patch
+      if ! patch -d src -p1 --forward --batch --dry-run < src.patch >/dev/null; then
+        patch -d src -p1 --forward --batch --dry-run < src.patch >&2 || true
+        log "the patch in $patchfn no longer applies to $pkg@$version: update it (see the notes above it)"
+        exit 4
+      fi
+      patch -d src -p1 --forward --batch < src.patch >&2
+      go mod edit -replace "$pkg=./src"
+      touch src/.patched
+    fi
+    echo "$recipe" > .recipe
+    log "go build $pkg (a cold build cache takes a long time: see the timing notes in the script's log)"
     CGO_ENABLED=0 GOFLAGS=-buildvcs=false go build -trimpath -ldflags "-s -w" -o "$out" "$pkg" >&2
   )
 }
