@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { networkInterfaces, tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import { after, before, describe, it } from "node:test";
@@ -131,7 +131,8 @@ before(async () => {
   sealed = await startSealedSecrets(cluster.kube, log, {
     keyNamespace: keyNs,
     watchNamespace: nsA,
-    listenAddr: "127.0.0.1:0",
+    // All interfaces: the API server's service proxy reaches it at this host's address.
+    listenAddr: "0.0.0.0:0",
     metricsAddr: "127.0.0.1:0",
     workers: 2,
     keyPrefix: "sealed-secrets-key",
@@ -193,6 +194,57 @@ describe("AgeSecret", () => {
     await cluster.kube.create(resources.ageSecret, parse(out) as KubeObject);
     await waitFor(resources.ageSecret, nsA, "api", "Unsealed");
     assert.deepEqual(secretData(await cluster.kube.get(resources.secret, nsA, "api")), { token: "t0k3n" });
+  });
+
+  it("seal --age asks the controller for the scope recipient through the API server's service proxy", async () => {
+    // As in the SealedSecret test: a Pod with this host's IP, a selector-less Service and its Endpoints,
+    // because the sandbox has no kubelet and the proxy only forwards to Pod IPs.
+    const hostIp = Object.values(networkInterfaces()).flat().find((a) => a && a.family === "IPv4" && !a.internal)?.address;
+    assert.ok(hostIp, "a non-loopback IPv4 address");
+    const core = (kind: string, plural: string) => ({ group: "", version: "v1", kind, plural, namespaced: true });
+    const pod = await cluster.kube.create(core("Pod", "pods"), {
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: { name: "sealed-secrets-controller-0", namespace: keyNs },
+      spec: { automountServiceAccountToken: false, containers: [{ name: "controller", image: "sealbridge:test" }] },
+    });
+    await cluster.kube.replaceStatus(core("Pod", "pods"), { ...pod, status: { phase: "Running", podIP: hostIp, podIPs: [{ ip: hostIp }] } });
+    await cluster.kube.create(core("Service", "services"), {
+      apiVersion: "v1",
+      kind: "Service",
+      metadata: { name: "sealed-secrets-controller", namespace: keyNs },
+      spec: { ports: [{ name: "http", port: 8080, targetPort: sealed.api.port }] },
+    });
+    await cluster.kube.create(core("Endpoints", "endpoints"), {
+      apiVersion: "v1",
+      kind: "Endpoints",
+      metadata: { name: "sealed-secrets-controller", namespace: keyNs },
+      subsets: [{ addresses: [{ ip: hostIp, targetRef: { kind: "Pod", name: "sealed-secrets-controller-0", namespace: keyNs } }], ports: [{ name: "http", port: sealed.api.port }] }],
+    });
+    const cli = async (args: string[], stdin = ""): Promise<{ code: number; stdout: string; stderr: string }> => {
+      let stdout = "";
+      let stderr = "";
+      const code = await run(["seal", ...args, "--kubeconfig", cluster.kubeconfigPath, "--controller-namespace", keyNs], {
+        readStdin: () => Promise.resolve(Buffer.from(stdin)),
+        stdout: (c) => (stdout += typeof c === "string" ? c : Buffer.from(c).toString()),
+        stderr: (c) => (stderr += c),
+        env: {},
+        cwd: dir,
+      });
+      return { code, stdout, stderr };
+    };
+    const fetched = await eventually("--fetch-cert --age through the proxy", async () => {
+      const r = await cli(["--age", "--fetch-cert", "--scope", "namespace-wide", "-n", nsA]);
+      if (r.code !== 0) throw new Error(r.stderr);
+      return r;
+    });
+    assert.equal(fetched.stdout, (await recipientsFor("namespace-wide", nsA, "")).body);
+    const input = `apiVersion: v1\nkind: Secret\nmetadata:\n  name: viacli\n  namespace: ${nsA}\nstringData:\n  key: from-cli\n`;
+    const out = await cli(["--age", "-o", "yaml"], input);
+    assert.equal(out.code, 0, out.stderr);
+    await cluster.kube.create(resources.ageSecret, parse(out.stdout) as KubeObject);
+    await waitFor(resources.ageSecret, nsA, "viacli", "Unsealed");
+    assert.deepEqual(secretData(await cluster.kube.get(resources.secret, nsA, "viacli")), { key: "from-cli" });
   });
 
   it("an AgeSecret copied to another namespace fails with ScopeMismatch and leaves no Secret", async () => {
