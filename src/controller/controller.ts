@@ -99,6 +99,11 @@ export class Controller {
     }
   }
 
+  /** The primary objects in the informer cache, optionally of one namespace. */
+  cachedObjects(namespace?: string): readonly KubeObject[] {
+    return this.primary?.list(namespace) ?? [];
+  }
+
   async stop(): Promise<void> {
     await Promise.all(this.informers.map((informer) => informer.stop()));
     await this.queue.stop();

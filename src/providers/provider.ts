@@ -20,8 +20,18 @@ export interface FindRef {
   tags?: Readonly<Record<string, string>>;
 }
 
+/** How a provider batches reads, so the controller can read many ExternalSecrets' values at once. */
+export interface ReadBatching {
+  /** Most distinct ids one batch call reads. */
+  maxBatch: number;
+  /** The id a read is batched under (reads with the same id are one read), or undefined if not batched. */
+  batchKey(ref: RemoteRef): string | undefined;
+}
+
 /** One secret provider client, bound to one store configuration and its credentials. */
 export interface SecretsClient {
+  /** Present when concurrent getSecret/getSecretMap calls are coalesced into batch calls. */
+  readonly readBatching?: ReadBatching;
   /** The value of one secret (or of one property of it). */
   getSecret(ref: RemoteRef): Promise<Uint8Array>;
   /** The key/value pairs of one secret whose value is a JSON object. */

@@ -20,6 +20,8 @@ export interface ExternalSecretsOptions {
   random?: () => number;
   /** How often cached clients re-check their credential Secrets (ms). */
   credentialRecheckMs?: number;
+  /** Called when a refresh wave starts (benchmarks, metrics). */
+  onWave?: (info: { members: number; ids: number; batches: number }) => void;
 }
 
 export class ExternalSecretsControllers {
@@ -43,6 +45,9 @@ export class ExternalSecretsControllers {
       clients: this.clients,
       ...(options.now ? { now: options.now } : {}),
       ...(options.random ? { random: options.random } : {}),
+      ...(options.onWave ? { onWave: options.onWave } : {}),
+      cachedExternalSecrets: (namespace) => this.externalSecrets.cachedObjects(namespace),
+      enqueue: (key) => this.externalSecrets.queue.add(key, "periodic"),
     });
     this.externalSecrets = new Controller({ kube, log, reconciler: this.reconciler, workers: options.workers });
     this.storeControllers = (["SecretStore", "ClusterSecretStore"] as const).map(

@@ -58,6 +58,8 @@ export function needsRefresh(input: {
   syncVersion: string;
   target: TargetState;
   now: Date;
+  /** When a periodic refresh after `refreshTime` is due (jitter, slots); default: refreshTime + interval. */
+  dueAt?: (refreshTime: number, intervalMs: number) => number;
 }): RefreshDecision {
   const { spec, status, syncVersion, target, now } = input;
   const refreshTime = status?.refreshTime ? Date.parse(status.refreshTime) : NaN;
@@ -69,7 +71,7 @@ export function needsRefresh(input: {
   if (managesTarget && target.exists && !target.intact) return { refresh: true, why: "target Secret changed" };
   if (spec.refreshPolicy === "CreatedOnce" || spec.refreshPolicy === "OnChange") return { refresh: false, nextInMs: undefined };
   if (spec.refreshIntervalMs <= 0) return { refresh: false, nextInMs: undefined };
-  const due = refreshTime + spec.refreshIntervalMs;
+  const due = input.dueAt ? input.dueAt(refreshTime, spec.refreshIntervalMs) : refreshTime + spec.refreshIntervalMs;
   if (now.getTime() >= due) return { refresh: true, why: "refresh interval elapsed" };
   return { refresh: false, nextInMs: due - now.getTime() };
 }
@@ -190,9 +192,10 @@ export function targetState(secret: KubeObject | undefined): TargetState {
   return { exists: true, intact: recorded === undefined || recorded === dataHash(stringRecord(secret["data"])) };
 }
 
+/** `readAt`: when the provider values were read, if before `now` (a refresh wave read them ahead). */
 export type Outcome =
-  | { kind: "synced"; targetName: string }
-  | { kind: "deleted" }
+  | { kind: "synced"; targetName: string; readAt?: Date }
+  | { kind: "deleted"; readAt?: Date }
   | { kind: "error"; reason: string; message: string };
 
 export const READY_REASONS = {
@@ -227,8 +230,10 @@ export function nextStatus(input: {
       conditions: [...others, condition],
     };
   }
+  // refreshTime says when the values were read, so a value read ahead never looks newer than it is.
+  const readAt = outcome.readAt && outcome.readAt.getTime() < now.getTime() ? outcome.readAt : now;
   return {
-    refreshTime: at,
+    refreshTime: readAt.toISOString().replace(/\.\d{3}Z$/, "Z"),
     syncedResourceVersion: syncVersion,
     ...(outcome.kind === "synced" ? { binding: { name: outcome.targetName } } : {}),
     conditions: [...others, condition],

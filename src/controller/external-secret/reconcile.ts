@@ -13,13 +13,14 @@ import { resources } from "../../api/resources.ts";
 import { isConflict, type KubeObject, type KubePort } from "../../kube/port.ts";
 import { ProviderError, SecretNotFound, type SecretsClient } from "../../providers/provider.ts";
 import { EsoTemplateError, renderEsoTemplate } from "../../template/eso.ts";
-import { jitterInterval } from "../backoff.ts";
 import type { ReconcileContext, Reconciler } from "../controller.ts";
 import { formatKey, type ObjectKey } from "../object-key.ts";
 import type { ProcessResult } from "../queue.ts";
 import type { ProviderClientCache } from "../secret-store/client-cache.ts";
 import { storeKey, type StoreDirectory } from "../secret-store/stores.ts";
 import { recordEvent } from "./events.ts";
+import { mainStoreOf, refreshDueAt, waveCandidateOf, waveHorizonMs, type WaveCandidate } from "./refresh-wave.ts";
+import { RefreshWaves, type Prefetched } from "./refresh-waves.ts";
 import { convertKeys, decodeValue, decodeValues, rewriteKeys, KeyRewriteError, DecodingError } from "./keys.ts";
 import {
   desiredSecret,
@@ -39,10 +40,21 @@ export interface ExternalSecretReconcilerOptions {
   stores: StoreDirectory;
   clients: ProviderClientCache;
   now?: () => Date;
+  /** Unused since refresh jitter became a stable draw per object (refresh-wave.ts); kept for callers. */
   random?: () => number;
-  /** ± fraction applied to refresh intervals so objects created together do not refresh together. */
+  /** Fraction of the interval added (per object, stably) so objects created together do not refresh together. */
   refreshJitter?: number;
+  /**
+   * The ExternalSecrets in the informer cache of a namespace, and a way to queue one: with both, a
+   * refresh on a batching store (AWS) reads every due ExternalSecret of that store in one wave.
+   */
+  cachedExternalSecrets?: (namespace: string) => readonly KubeObject[];
+  enqueue?: (key: string) => void;
+  onWave?: (info: { members: number; ids: number; batches: number }) => void;
 }
+
+/** Requeue delays below this are rounded up (status times have one-second resolution). */
+const MIN_REQUEUE_MS = 250;
 
 /** An error the reconcile already reported in status; rethrown so the queue backs off if retryable. */
 class ReportedError extends Error {
@@ -64,12 +76,19 @@ export class ExternalSecretReconciler implements Reconciler {
   private readonly byStore = new Map<string, Set<string>>();
   private readonly options: ExternalSecretReconcilerOptions;
   private readonly now: () => Date;
-  private readonly random: () => number;
+  private readonly waves: RefreshWaves | undefined;
+  /** Parsed specs of cached objects (an informer replaces the object when it changes). */
+  private readonly specs = new WeakMap<KubeObject, ExternalSecretSpec | null>();
+  /** Our own last refresh per uid: the informer's copy of a status lags the write a little. */
+  private readonly lastRefresh = new Map<string, { syncVersion: string; refreshTime: string }>();
 
   constructor(options: ExternalSecretReconcilerOptions) {
     this.options = options;
     this.now = options.now ?? (() => new Date());
-    this.random = options.random ?? Math.random;
+    const enqueue = options.enqueue;
+    this.waves = options.cachedExternalSecrets && enqueue
+      ? new RefreshWaves({ now: () => this.now().getTime(), enqueue, ...(options.onWave ? { onWave: options.onWave } : {}) })
+      : undefined;
     this.secondary = [
       {
         // Managed Secrets: a deleted or edited target is restored.
@@ -94,6 +113,7 @@ export class ExternalSecretReconciler implements Reconciler {
     const esKey = formatKey(key);
     if (!es || es.metadata?.deletionTimestamp) {
       for (const set of this.byStore.values()) set.delete(esKey);
+      if (es?.metadata?.uid) this.lastRefresh.delete(es.metadata.uid);
       return;
     }
     const meta: EsMeta = {
@@ -109,6 +129,7 @@ export class ExternalSecretReconciler implements Reconciler {
     const now = this.now();
     const finish = async (outcome: Outcome): Promise<void> => {
       const status = nextStatus({ previous, outcome, syncVersion, now });
+      if (outcome.kind !== "error" && status.refreshTime) this.lastRefresh.set(meta.uid, { syncVersion, refreshTime: status.refreshTime });
       if (statusEqual(previous, status)) return;
       await this.writeStatus(es, status);
       const was = previous?.conditions.find((c) => c.type === "Ready");
@@ -151,13 +172,25 @@ export class ExternalSecretReconciler implements Reconciler {
       }
     }
 
+    // Before any Kubernetes call: if this refresh is due, read it together with every other due
+    // ExternalSecret of the same (batching) store, so their reads fill batch calls.
+    const mainRef = mainStoreOf(spec);
+    const mainClient = mainRef ? clients.get(refKey(mainRef)) : undefined;
+    const mainStoreKey = mainRef ? storeKey(mainRef.kind, mainRef.name, meta.namespace) : "";
+    const dueAt = (refreshTime: number, intervalMs: number) => refreshDueAt({ refreshTime, intervalMs, uid: meta.uid, storeKey: mainStoreKey, jitter: this.jitterFraction });
+    if (mainRef && mainClient) this.startWave(es, spec, mainRef, mainStoreKey, mainClient, now);
+
     const targetName = spec.target.name ?? meta.name;
     const target = spec.target.creationPolicy === "None" ? undefined : await kube.get(resources.secret, meta.namespace, targetName);
-    const decision = needsRefresh({ spec, status: previous, syncVersion, target: targetState(target), now });
-    if (!decision.refresh) {
-      return decision.nextInMs === undefined ? undefined : { requeueAfterMs: this.jitter(decision.nextInMs) };
+    const decision = needsRefresh({ spec, status: previous, syncVersion, target: targetState(target), now, dueAt });
+    // A wave may have read this one a little ahead of its due time: it refreshes now with those reads.
+    const prefetched: Prefetched | undefined = mainClient ? this.waves?.take(mainClient, meta.uid, syncVersion) : undefined;
+    if (!decision.refresh && !prefetched) {
+      return decision.nextInMs === undefined ? undefined : { requeueAfterMs: Math.max(MIN_REQUEUE_MS, decision.nextInMs) };
     }
-    ctx.log.debug({ why: decision.why }, "refreshing");
+    ctx.log.debug({ why: decision.refresh ? decision.why : "read ahead in a refresh wave", wave: prefetched !== undefined }, "refreshing");
+    if (prefetched && mainRef) clients.set(refKey(mainRef), prefetched.client);
+    const readAt = prefetched?.readAt;
 
     // Fetch.
     let fetched: { data: Record<string, Uint8Array>; missing: string[]; found: number };
@@ -179,8 +212,8 @@ export class ExternalSecretReconciler implements Reconciler {
           await kube.delete(resources.secret, meta.namespace, targetName);
           await recordEvent(kube, ctx.log, es, { type: "Normal", reason: "Deleted", note: "secret deleted due to DeletionPolicy" });
         }
-        await finish({ kind: "deleted" });
-        return this.requeue(spec);
+        await finish({ kind: "deleted", ...(readAt ? { readAt } : {}) });
+        return this.requeue(spec, dueAt, readAt ?? now);
       }
     }
 
@@ -236,17 +269,61 @@ export class ExternalSecretReconciler implements Reconciler {
         await recordEvent(kube, ctx.log, es, { type: "Normal", reason: target ? "Updated" : "Created", note: target ? "secret updated" : "secret created" });
       }
     }
-    await finish({ kind: "synced", targetName });
-    return this.requeue(spec);
+    await finish({ kind: "synced", targetName, ...(readAt ? { readAt } : {}) });
+    return this.requeue(spec, dueAt, readAt ?? now);
   }
 
-  private requeue(spec: ExternalSecretSpec): ProcessResult | undefined {
+  private get jitterFraction(): number {
+    return this.options.refreshJitter ?? 0.1;
+  }
+
+  /** The next periodic refresh, from the refresh time just recorded (whole seconds, as in status). */
+  private requeue(spec: ExternalSecretSpec, dueAt: (refreshTime: number, intervalMs: number) => number, readAt: Date): ProcessResult | undefined {
     if (spec.refreshPolicy !== "Periodic" || spec.refreshIntervalMs <= 0) return undefined;
-    return { requeueAfterMs: this.jitter(spec.refreshIntervalMs) };
+    const recorded = Math.floor(readAt.getTime() / 1000) * 1000;
+    return { requeueAfterMs: Math.max(MIN_REQUEUE_MS, dueAt(recorded, spec.refreshIntervalMs) - this.now().getTime()) };
   }
 
-  private jitter(ms: number): number {
-    return Math.max(1000, jitterInterval(ms, this.options.refreshJitter ?? 0.1, this.random()));
+  /** Starts a refresh wave on the store if this ExternalSecret's refresh is due (by its status). */
+  private startWave(es: KubeObject, spec: ExternalSecretSpec, store: StoreRef, key: string, client: SecretsClient, now: Date): void {
+    const batching = client.readBatching;
+    const list = this.options.cachedExternalSecrets;
+    if (!this.waves || !batching || !list) return;
+    const jitter = this.jitterFraction;
+    const trigger = waveCandidateOf({ obj: es, spec, store, storeKey: key, batching, jitter, includeFailing: true });
+    if (!trigger || trigger.dueAt > now.getTime()) return;
+    const namespace = es.metadata?.namespace ?? "";
+    this.waves.start({
+      client,
+      trigger,
+      horizonMs: waveHorizonMs(spec.refreshIntervalMs),
+      // Same namespace only: a ClusterSecretStore's client may be per namespace (referent auth).
+      candidates: () => {
+        const out: WaveCandidate[] = [];
+        for (const obj of list(namespace)) {
+          const other = this.specOf(obj);
+          const uid = obj.metadata?.uid;
+          const known = uid === undefined ? undefined : this.lastRefresh.get(uid);
+          const c = other && waveCandidateOf({ obj, spec: other, store, storeKey: key, batching, jitter, ...(known ? { knownRefresh: known } : {}) });
+          if (c) out.push(c);
+        }
+        return out;
+      },
+    });
+  }
+
+  private specOf(obj: KubeObject): ExternalSecretSpec | undefined {
+    let spec = this.specs.get(obj);
+    if (spec === undefined) {
+      try {
+        spec = parseExternalSecretSpec(obj["spec"]);
+      } catch (err) {
+        if (!(err instanceof SpecError)) throw err;
+        spec = null;
+      }
+      this.specs.set(obj, spec);
+    }
+    return spec ?? undefined;
   }
 
   /** Reports an error in status (never touching the Secret) and rethrows it for backoff. */

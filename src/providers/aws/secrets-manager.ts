@@ -13,6 +13,7 @@ import {
   utf8,
   type CredentialSource,
   type FindRef,
+  type ReadBatching,
   type RemoteRef,
   type SecretsClient,
 } from "../provider.ts";
@@ -105,10 +106,17 @@ export class AwsSecretsManagerClient implements SecretsClient {
   private readonly port: SecretsManagerPort;
   private readonly prefix: string;
   private readonly current: Coalescer<string, SecretValue>;
+  /** Current-version value reads go through BatchGetSecretValue; tags and pinned versions do not. */
+  readonly readBatching: ReadBatching;
 
   constructor(port: SecretsManagerPort, options: { prefix: string; batchWindowMs: number }) {
     this.port = port;
     this.prefix = options.prefix;
+    this.readBatching = {
+      maxBatch: BATCH_MAX,
+      batchKey: (ref) =>
+        ref.metadataPolicy === "Fetch" || (ref.version !== undefined && ref.version !== "AWSCURRENT") ? undefined : this.prefix + ref.key,
+    };
     this.current = new Coalescer<string, SecretValue>({
       windowMs: options.batchWindowMs,
       maxBatch: BATCH_MAX,
