@@ -279,6 +279,121 @@ describe("ExternalSecret with AWS Secrets Manager (moto)", () => {
     assert.equal((await kube.get(resources.secretStore, ns, "other"))?.["status"], undefined);
   });
 
+  test("target.template (engineVersion v2): data, templateFrom ConfigMap/Secret/literal, metadata; re-rendered on refresh", async () => {
+    const ns = await freshNamespace(cluster, "aws");
+    const key = `tpl-${uniq()}`;
+    await remote(key, JSON.stringify({ user: "admin", password: "s3cr3t", port: 5432 }));
+    await awsStore(ns);
+    await kube.create(resources.configMap, {
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: "tpl", namespace: ns },
+      data: {
+        "app.properties": "db.user={{ .user }}\ndb.port={{ .port }}",
+        "more.yaml": "from-configmap: '{{ .user | upper }}'",
+        "note": "owned by {{ .user }}",
+      },
+    });
+    await createSecret(kube, ns, "tpl-secret", { "creds.yaml": "pw-sha: '{{ .password | sha256sum | trunc 8 }}'" });
+    await externalSecret(ns, "tpl", {
+      refreshInterval: "0",
+      target: {
+        name: "rendered",
+        template: {
+          engineVersion: "v2",
+          type: "sealbridge.dev/rendered",
+          metadata: { labels: { app: "{{ .user }}" }, annotations: { "rendered/by": "sealbridge", "rendered/user": "{{ .user | upper }}" } },
+          data: { dsn: "postgres://{{ .user }}:{{ .password }}@db:{{ .port }}/app", "app.properties": "overridden by data" },
+          templateFrom: [
+            { configMap: { name: "tpl", items: [{ key: "app.properties" }, { key: "more.yaml", templateAs: "KeysAndValues" }] } },
+            { secret: { name: "tpl-secret", items: [{ key: "creds.yaml", templateAs: "KeysAndValues" }] } },
+            { target: "Annotations", configMap: { name: "tpl", items: [{ key: "note" }] } },
+            { literal: "literal-key: '{{ .user }}-{{ len .password }}'" },
+          ],
+        },
+      },
+      data: [
+        { secretKey: "user", remoteRef: { key, property: "user" } },
+        { secretKey: "password", remoteRef: { key, property: "password" } },
+        { secretKey: "port", remoteRef: { key, property: "port" } },
+      ],
+    });
+    await waitReady(kube, ns, "tpl", "SecretSynced");
+    const secret = await kube.get(resources.secret, ns, "rendered");
+    const pwSha = (await import("node:crypto")).createHash("sha256").update("s3cr3t").digest("hex").slice(0, 8);
+    assert.deepEqual(secretData(secret), {
+      dsn: "postgres://admin:s3cr3t@db:5432/app",
+      "app.properties": "overridden by data",
+      "from-configmap": "ADMIN",
+      "pw-sha": pwSha,
+      "literal-key": "admin-6",
+    }, "template.data wins over templateFrom; provider keys are not copied (mergePolicy Replace)");
+    assert.equal(secret?.["type"], "sealbridge.dev/rendered");
+    assert.equal(secret?.metadata?.labels?.["app"], "admin");
+    assert.equal(secret?.metadata?.labels?.["reconcile.external-secrets.io/managed"], "true");
+    assert.equal(secret?.metadata?.annotations?.["rendered/user"], "ADMIN");
+    assert.equal(secret?.metadata?.annotations?.["note"], "owned by admin");
+    // A new remote value is rendered on the next sync.
+    await sm.send(new PutSecretValueCommand({ SecretId: key, SecretString: JSON.stringify({ user: "root", password: "pw2", port: 6432 }) }));
+    await kube.patch(resources.externalSecret, ns, "tpl", { metadata: { annotations: { "force-sync": "1" } } }, "merge");
+    await waitFor("re-rendered", async () => (secretData(await kube.get(resources.secret, ns, "rendered"))["dsn"] === "postgres://root:pw2@db:6432/app" ? true : undefined));
+    assert.equal((await kube.get(resources.secret, ns, "rendered"))?.metadata?.labels?.["app"], "root");
+    // A template that fails to render reports TemplateFailed and keeps the Secret.
+    await kube.patch(resources.externalSecret, ns, "tpl", { spec: { target: { template: { data: { bad: "{{ .nope | fail }}" } } } } }, "merge");
+    const failed = await waitReady(kube, ns, "tpl", "SecretSyncedError");
+    assert.match(readyOf(failed)?.message ?? "", /TemplateFailed/);
+    assert.equal(secretData(await kube.get(resources.secret, ns, "rendered"))["dsn"], "postgres://root:pw2@db:6432/app");
+  });
+
+  test("metadataPolicy Fetch reads the secret's tags (DescribeSecret) as ESO does", async () => {
+    const ns = await freshNamespace(cluster, "aws");
+    const key = `meta-${uniq()}`;
+    await remote(key, "the-value", { team: "blue", "env.name": "prod", owner: "a&b" });
+    await awsStore(ns);
+    await externalSecret(ns, "meta", {
+      data: [
+        { secretKey: "tags", remoteRef: { key, metadataPolicy: "Fetch" } },
+        { secretKey: "team", remoteRef: { key, property: "team", metadataPolicy: "Fetch" } },
+        { secretKey: "env", remoteRef: { key, property: "env.name", metadataPolicy: "Fetch" } },
+        { secretKey: "value", remoteRef: { key } },
+      ],
+      dataFrom: [{ extract: { key, metadataPolicy: "Fetch" }, rewrite: [{ regexp: { source: "^(.*)$", target: "tag-$1" } }] }],
+    });
+    await waitReady(kube, ns, "meta", "SecretSynced");
+    assert.deepEqual(secretData(await kube.get(resources.secret, ns, "meta")), {
+      // Go's json.Marshal of the tag map: sorted keys, & escaped
+      tags: '{"env.name":"prod","owner":"a\\u0026b","team":"blue"}',
+      team: "blue",
+      env: "prod",
+      value: "the-value",
+      "tag-env.name": "prod",
+      "tag-owner": "a&b",
+      "tag-team": "blue",
+    });
+    await externalSecret(ns, "missing-tag", { data: [{ secretKey: "x", remoteRef: { key, property: "nope", metadataPolicy: "Fetch" } }] });
+    const failed = await waitReady(kube, ns, "missing-tag", "SecretSyncedError");
+    assert.match(readyOf(failed)?.message ?? "", /PropertyNotFound: .*key nope does not exist in secret/);
+  });
+
+  test("many ExternalSecrets on one store: batched reads, a missing secret fails only its ExternalSecret", async () => {
+    const ns = await freshNamespace(cluster, "aws");
+    const p = `wave-${uniq()}`;
+    await Promise.all(Array.from({ length: 30 }, (_, i) => i).filter((i) => i !== 13).map((i) => remote(`${p}/s${i}`, JSON.stringify({ v: `value-${i}` }))));
+    await awsStore(ns);
+    await waitFor("store Ready", async () => (readyOf(await kube.get(resources.secretStore, ns, "aws"))?.reason === "Valid" ? true : undefined));
+    const before = apiCalls.length;
+    await Promise.all(Array.from({ length: 30 }, (_, i) => externalSecret(ns, `es${i}`, { data: [{ secretKey: "v", remoteRef: { key: `${p}/s${i}`, property: "v" } }] })));
+    for (let i = 0; i < 30; i++) {
+      if (i === 13) continue;
+      await waitReady(kube, ns, `es${i}`, "SecretSynced");
+      assert.equal(secretData(await kube.get(resources.secret, ns, `es${i}`))["v"], `value-${i}`);
+    }
+    const failed = await waitReady(kube, ns, "es13", "SecretSyncedError");
+    assert.match(readyOf(failed)?.message ?? "", /SecretNotFound/);
+    const reads = apiCalls.slice(before).filter((c) => c === "BatchGetSecretValueCommand" || c === "GetSecretValueCommand");
+    assert.ok(reads.length < 30, `30 ExternalSecrets took ${reads.length} read calls`);
+  });
+
   test("AWS reads were batched", () => {
     assert.ok(apiCalls.includes("BatchGetSecretValueCommand"), `calls: ${[...new Set(apiCalls)].join(", ")}`);
   });

@@ -127,14 +127,10 @@ export class AwsSecretsManagerClient implements SecretsClient {
 
   async getSecret(ref: RemoteRef): Promise<Uint8Array> {
     const key = this.prefix + ref.key;
-    if (ref.metadataPolicy === "Fetch") {
-      const tags = await this.port.describeSecretTags(key);
-      if (!ref.property) return utf8(JSON.stringify(tags));
-      const tag = tags[ref.property];
-      if (tag === undefined) throw new PropertyNotFound(`tag ${ref.property} does not exist in secret ${ref.key}`);
-      return utf8(tag);
-    }
-    const value = await this.read(key, ref.version);
+    // As ESO: Fetch reads the tags (DescribeSecret) as a JSON object, which property then indexes.
+    const value = ref.metadataPolicy === "Fetch"
+      ? { name: key, arn: "", secretString: goJsonStringMap(await this.port.describeSecretTags(key)) }
+      : await this.read(key, ref.version);
     if (!ref.property) {
       if (value.secretString !== undefined) return utf8(value.secretString);
       if (value.secretBinary !== undefined) return value.secretBinary;
@@ -230,4 +226,11 @@ export class AwsSecretsManagerClient implements SecretsClient {
     }
     return out;
   }
+}
+
+/** Go's json.Marshal of a map[string]string: keys sorted, <, >, & and U+2028/9 escaped. */
+export function goJsonStringMap(map: Readonly<Record<string, string>>): string {
+  const esc = (v: string) => JSON.stringify(v).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  const keys = Object.keys(map).sort((a, b) => (Buffer.from(a).compare(Buffer.from(b))));
+  return `{${keys.map((k) => `${esc(k)}:${esc(map[k] ?? "")}`).join(",")}}`;
 }
