@@ -1,11 +1,11 @@
 // The SealedSecret reconciler's I/O: read the SealedSecret and its Secret, decrypt only when the
 // Secret does not already record this exact input, plan (pure), then write the Secret, the events and
 // the status, each only when the plan says so.
-import { hostname } from "node:os";
 import { ManifestError, parseSealedSecret, type SealedSecret } from "../../api/sealed-secret.ts";
 import { resources } from "../../api/resources.ts";
 import { KubeApiError, isConflict, type KubeObject, type KubePort } from "../../kube/port.ts";
 import type { Reconciler, ReconcileContext, SecondaryWatch } from "../controller.ts";
+import { recordEvent } from "../events.ts";
 import type { Keyring } from "../keys/keyring.ts";
 import type { RsaPool } from "../keys/rsa-pool.ts";
 import { formatKey, type ObjectKey } from "../object-key.ts";
@@ -18,13 +18,11 @@ import {
   keyringView,
   labelsToTry,
   plan,
-  type EventSpec,
   type Plan,
   type UnsealOutcome,
 } from "./plan.ts";
 import type { SealedSecretStats } from "./stats.ts";
 
-export const REPORTING_CONTROLLER = "sealbridge.dev/sealbridge";
 
 export interface SealedSecretReconcilerOptions {
   kube: KubePort;
@@ -57,7 +55,6 @@ export class SealedSecretReconciler implements Reconciler {
   readonly secondary: readonly SecondaryWatch[];
   private readonly options: SealedSecretReconcilerOptions;
   private readonly now: () => Date;
-  private readonly instance = hostname();
 
   constructor(options: SealedSecretReconcilerOptions) {
     this.options = options;
@@ -127,43 +124,14 @@ export class SealedSecretReconciler implements Reconciler {
     const { kube, stats } = this.options;
     if (p.state.status === "False" && p.state.reason !== "ApplyFailed") stats.countError(p.state.reason);
     stats.current.set(formatKey(key), { keys: p.keys, reason: p.state.reason });
-    for (const event of p.events) await this.recordEvent(raw, event, ctx);
+    for (const event of p.events) {
+      if (await recordEvent({ kube, log: ctx.log, regarding: raw, event, action: "Unseal", now: this.now() })) stats.writes.event++;
+    }
     if (p.status) {
       await kube.replaceStatus(this.resource, { ...raw, status: p.status });
       stats.writes.status++;
     }
     if (p.write || p.status) ctx.log.info({ reason: p.state.reason, wrote: p.write?.kind ?? "none" }, "reconciled");
-  }
-
-  private async recordEvent(regarding: KubeObject, event: EventSpec, ctx: ReconcileContext): Promise<void> {
-    const meta = regarding.metadata ?? {};
-    const micro = this.now().toISOString().replace(/Z$/, "000Z");
-    try {
-      await this.options.kube.create(resources.event, {
-        apiVersion: "events.k8s.io/v1",
-        kind: "Event",
-        // client-go's event naming: <object>.<hex time>, unique enough and a valid DNS subdomain.
-        metadata: { name: `${meta.name ?? "sealedsecret"}.${(process.hrtime.bigint() + BigInt(Date.now()) * 1_000_000n).toString(16)}`, namespace: meta.namespace ?? "default" },
-        eventTime: micro,
-        reportingController: REPORTING_CONTROLLER,
-        reportingInstance: this.instance,
-        action: "Unseal",
-        reason: event.reason,
-        type: event.type,
-        note: event.message.length > 1000 ? `${event.message.slice(0, 997)}...` : event.message,
-        regarding: {
-          apiVersion: regarding.apiVersion,
-          kind: regarding.kind,
-          name: meta.name,
-          namespace: meta.namespace,
-          uid: meta.uid,
-          resourceVersion: meta.resourceVersion,
-        },
-      });
-      this.options.stats.writes.event++;
-    } catch (err) {
-      ctx.log.warn({ reason: event.reason, error: err instanceof Error ? err.message : String(err) }, "could not record event");
-    }
   }
 }
 
