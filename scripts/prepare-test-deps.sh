@@ -19,5 +19,6 @@ else
 fi
 timed bash scripts/build-tools.sh kubeseal
 timed bash scripts/build-tools.sh sops
+timed bash scripts/build-tools.sh vault
 timed bash scripts/install-age.sh
 timed bash scripts/setup-moto.sh

@@ -41,7 +41,7 @@ export class VaultTokenSource {
     const held = this.held;
     const now = this.now();
     if (held && now < held.renewAt) return held.token;
-    this.pending ??= (held && now < held.expiresAt - 1000 && held.renewable ? this.renew(held) : this.login()).finally(() => {
+    this.pending ??= (held && now < held.expiresAt - renewMargin(held) && held.renewable ? this.renew(held) : this.login()).finally(() => {
       this.pending = undefined;
     });
     return (await this.pending).token;
@@ -94,4 +94,13 @@ export class VaultTokenSource {
       renewAt: lease > 0 ? issuedAt + (lease * 2) / 3 : Infinity,
     };
   }
+}
+
+/**
+ * How long before expiry a token is no longer worth renewing (the renewal could arrive after it
+ * expired): 1 s, or a tenth of the login lease for short leases, so the renewal window (from 2/3 of
+ * the lease to expiry minus this margin) stays open for most of the last third of the lease.
+ */
+function renewMargin(held: Held): number {
+  return Math.min(1000, held.ttlMs / 10);
 }
