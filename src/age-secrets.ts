@@ -1,6 +1,7 @@
 // The age features assembled over a kube port: age sealing keys (the RSA keys' lifecycle, age
 // format), the AgeSecret and SopsSecret controllers, and the /v1/age-recipients answer that the
-// SealedSecret API server serves. main.ts and the tests start it from here.
+// SealedSecret API server serves. main.ts and the tests start it from here. As in sealed-secrets.ts,
+// every replica loads the keys (for /v1/age-recipients); only a leader mints and reconciles.
 import type { ControllerConfig } from "./config.ts";
 import { Controller } from "./controller/controller.ts";
 import { AgeSecretReconciler } from "./controller/age-secret/reconcile.ts";
@@ -21,6 +22,8 @@ export type AgeSecretsConfig = Pick<ControllerConfig, "keyNamespace" | "workers"
   ageKeyType?: AgeKeyKind;
   ageKeyPrefix?: string;
   watchNamespace?: string;
+  /** Load keys read-only and reconcile only once lead() is called. */
+  awaitLeadership?: boolean;
 };
 
 export interface AgeSecretsRuntime {
@@ -28,6 +31,8 @@ export interface AgeSecretsRuntime {
   stats: { age: SealedSecretStats; sops: SealedSecretStats };
   controllers: Controller[];
   ageRecipients(query: URLSearchParams): Promise<ApiAnswer>;
+  /** Mint keys (when due) and reconcile from now on. */
+  lead(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -39,6 +44,7 @@ export async function startAgeSecrets(kube: KubePort, log: Logger, config: AgeSe
     prefix: config.ageKeyPrefix ?? DEFAULT_AGE_KEY_PREFIX,
     renewPeriodMs: config.keyRenewPeriodMs,
     format: ageKeyFormat(config.ageKeyType ?? "x25519"),
+    mayMint: !config.awaitLeadership,
   });
   const stats = { age: new SealedSecretStats(), sops: new SealedSecretStats() };
   const ns = config.watchNamespace ? { namespace: config.watchNamespace } : {};
@@ -52,6 +58,15 @@ export async function startAgeSecrets(kube: KubePort, log: Logger, config: AgeSe
     controllers.push(new Controller({ kube, log, reconciler, workers: config.workers }));
   }
   let started = false;
+  let leading: Promise<void> | undefined;
+  const lead = () => {
+    leading ??= (async () => {
+      await keys.allowMinting(true);
+      for (const c of controllers) await c.start();
+      started = true;
+    })();
+    return leading;
+  };
   const stop = async () => {
     for (const c of controllers) await c.stop().catch(() => undefined);
     await keys.stop().catch(() => undefined);
@@ -62,12 +77,11 @@ export async function startAgeSecrets(kube: KubePort, log: Logger, config: AgeSe
       if (started) for (const c of controllers) c.enqueueAll();
     });
     await keys.start();
-    for (const c of controllers) await c.start();
-    started = true;
+    if (!config.awaitLeadership) await lead();
     log.info({ keyNamespace: config.keyNamespace, controllers: controllers.length, ageKeys: keys.keyring.keys.length }, "age controllers ready");
   } catch (err) {
     await stop();
     throw err;
   }
-  return { keys, stats, controllers, ageRecipients: (query) => ageRecipientsAnswer(keys.keyring, query), stop };
+  return { keys, stats, controllers, ageRecipients: (query) => ageRecipientsAnswer(keys.keyring, query), lead, stop };
 }

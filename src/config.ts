@@ -21,7 +21,15 @@ export interface ControllerConfig {
   keyRenewPeriodMs: number;
   logLevel: string;
   workers: number;
-  leaderElection: { enabled: boolean; namespace: string; name: string; identity: string };
+  leaderElection: {
+    enabled: boolean;
+    namespace: string;
+    name: string;
+    identity: string;
+    leaseDurationMs: number;
+    renewDeadlineMs: number;
+    retryPeriodMs: number;
+  };
   enable: { sealedSecrets: boolean; ageSecrets: boolean; sopsSecrets: boolean; externalSecrets: boolean };
   /** ESO controller class: SecretStores whose spec.controller names another class are left alone. */
   esoControllerClass: string;
@@ -46,9 +54,13 @@ export const CONTROLLER_USAGE = `Usage: npm start -- [flags]   (or: node src/mai
   --age-key-type TYPE        new age sealing keys: x25519 or pq (ML-KEM-768+X25519; default x25519)
   --log-level LEVEL          trace|debug|info|warn|error (default info)
   --workers N                concurrent reconciles per kind (default 4)
-  --leader-elect             run reconcilers only while holding a coordination.k8s.io Lease (HA)
+  --leader-elect             HA: every replica serves the HTTP API and metrics; only the holder of a
+                             coordination.k8s.io Lease reconciles and writes sealing keys
   --leader-election-namespace NS  namespace of the Lease (default: the key namespace)
   --leader-election-id NAME  name of the Lease (default sealbridge-leader)
+  --leader-elect-lease-duration DUR  a follower takes over after this long without renewal (default 15s)
+  --leader-elect-renew-deadline DUR  the leader gives up (and exits) after failing to renew this long (default 10s)
+  --leader-elect-retry-period DUR    how often to try to acquire or renew the Lease (default 2s)
   --disable-sealed-secrets   do not reconcile bitnami.com SealedSecrets (run beside Sealed Secrets)
   --disable-age-secrets      do not reconcile AgeSecrets
   --disable-sops-secrets     do not reconcile SopsSecrets
@@ -80,6 +92,9 @@ export function parseControllerArgs(argv: readonly string[], env: NodeJS.Process
         "leader-elect": { type: "boolean" },
         "leader-election-namespace": { type: "string" },
         "leader-election-id": { type: "string" },
+        "leader-elect-lease-duration": { type: "string" },
+        "leader-elect-renew-deadline": { type: "string" },
+        "leader-elect-retry-period": { type: "string" },
         "disable-sealed-secrets": { type: "boolean" },
         "disable-age-secrets": { type: "boolean" },
         "disable-sops-secrets": { type: "boolean" },
@@ -104,6 +119,13 @@ export function parseControllerArgs(argv: readonly string[], env: NodeJS.Process
   const keyBits = Number(v["key-bits"] ?? "4096");
   if (![2048, 3072, 4096].includes(keyBits)) throw new ConfigError(`--key-bits must be 2048, 3072 or 4096, got "${v["key-bits"]}"`);
   const keyRenewPeriodMs = parseDurationFlag("--key-renew-period", v["key-renew-period"] ?? "720h");
+  const leaseDurationMs = parseDurationFlag("--leader-elect-lease-duration", v["leader-elect-lease-duration"] ?? "15s");
+  const renewDeadlineMs = parseDurationFlag("--leader-elect-renew-deadline", v["leader-elect-renew-deadline"] ?? "10s");
+  const retryPeriodMs = parseDurationFlag("--leader-elect-retry-period", v["leader-elect-retry-period"] ?? "2s");
+  // client-go's rules: a leader must give up before a follower may take over.
+  if (!(retryPeriodMs > 0 && retryPeriodMs < renewDeadlineMs && renewDeadlineMs < leaseDurationMs)) {
+    throw new ConfigError("leader election timings must satisfy 0 < retry period < renew deadline < lease duration");
+  }
   const ageKeyType = v["age-key-type"] ?? "x25519";
   if (ageKeyType !== "x25519" && ageKeyType !== "pq") throw new ConfigError(`--age-key-type must be x25519 or pq, got "${ageKeyType}"`);
   return {
@@ -125,6 +147,9 @@ export function parseControllerArgs(argv: readonly string[], env: NodeJS.Process
       name: v["leader-election-id"] ?? "sealbridge-leader",
       // Pod name in a cluster; host and pid elsewhere, so two local processes differ.
       identity: env["POD_NAME"] ?? `${hostname()}_${process.pid}`,
+      leaseDurationMs,
+      renewDeadlineMs,
+      retryPeriodMs,
     },
     enable: {
       sealedSecrets: !v["disable-sealed-secrets"],

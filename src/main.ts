@@ -3,8 +3,7 @@
 // control plane when none is configured, and prints `KUBECONFIG=<path>` once it is ready.
 import { KubeConfig } from "@kubernetes/client-node";
 import { CONTROLLER_USAGE, ConfigError, parseControllerArgs, type ControllerConfig } from "./config.ts";
-import type { Controller } from "./controller/controller.ts";
-import { defaultTimings, LeaderElector } from "./controller/leader-election.ts";
+import { LeaderElector } from "./controller/leader-election.ts";
 import { ExternalSecretsControllers } from "./controller/external-secret/controllers.ts";
 import { createAwsClient } from "./providers/aws/secrets-manager.ts";
 import { createVaultClient } from "./providers/vault/kv.ts";
@@ -45,12 +44,15 @@ async function connect(config: ControllerConfig, log: Logger): Promise<{ kc: Kub
 
 async function start(config: ControllerConfig, log: Logger): Promise<Running> {
   const { kc, kubeconfigPath, sandbox } = await connect(config, log);
-  const controllers: Controller[] = [];
   let sealed: SealedSecretsRuntime | undefined;
   let age: AgeSecretsRuntime | undefined;
   let externalSecrets: ExternalSecretsControllers | undefined;
-  let stop = async () => {
-    await Promise.all(controllers.map((c) => c.stop()));
+  let elector: LeaderElector | undefined;
+  let campaign: Promise<void> | undefined;
+  const stop = async () => {
+    // A leader releases the Lease first so a follower takes over at once.
+    await elector?.stop();
+    await campaign;
     await externalSecrets?.stop();
     await sealed?.stop();
     await age?.stop();
@@ -59,24 +61,34 @@ async function start(config: ControllerConfig, log: Logger): Promise<Running> {
   try {
     const kube = new ClientNodeKube(kc);
     if (sandbox) await installCrds(kube);
-    const startControllers = async () => {
-      // SealedSecrets: keys (minting only in the leader), RSA pool, reconciler, HTTP API, metrics.
-      // AgeSecrets and SopsSecrets: age keys (same lifecycle as the RSA keys), both reconcilers;
-      // their /v1/age-recipients is served by the SealedSecret API server.
-      if (config.enable.ageSecrets || config.enable.sopsSecrets) {
-        age = await startAgeSecrets(kube, log, {
-          keyNamespace: config.keyNamespace,
-          workers: config.workers,
-          keyRenewPeriodMs: config.keyRenewPeriodMs,
-          ageKeyType: config.ageKeyType,
-          ageSecrets: config.enable.ageSecrets,
-          sopsSecrets: config.enable.sopsSecrets,
-        });
-      }
-      const ageRuntime = age;
-      if (config.enable.sealedSecrets) {
-        sealed = await startSealedSecrets(kube, log, { ...config, ...(ageRuntime ? { ageRecipients: (q: URLSearchParams) => ageRuntime.ageRecipients(q) } : {}) });
-      }
+    // Every replica loads the sealing keys and serves the HTTP API and metrics (so kubeseal and
+    // probes reach any of them); with --leader-elect only the Lease holder reconciles and mints keys.
+    const awaitLeadership = config.leaderElection.enabled;
+    // AgeSecrets and SopsSecrets: age keys (same lifecycle as the RSA keys), both reconcilers;
+    // their /v1/age-recipients is served by the SealedSecret API server.
+    if (config.enable.ageSecrets || config.enable.sopsSecrets) {
+      age = await startAgeSecrets(kube, log, {
+        keyNamespace: config.keyNamespace,
+        workers: config.workers,
+        keyRenewPeriodMs: config.keyRenewPeriodMs,
+        ageKeyType: config.ageKeyType,
+        ageSecrets: config.enable.ageSecrets,
+        sopsSecrets: config.enable.sopsSecrets,
+        awaitLeadership,
+      });
+    }
+    const ageRuntime = age;
+    // SealedSecrets: keys, RSA pool, reconciler, HTTP API, metrics.
+    if (config.enable.sealedSecrets) {
+      sealed = await startSealedSecrets(kube, log, {
+        ...config,
+        awaitLeadership,
+        ...(ageRuntime ? { ageRecipients: (q: URLSearchParams) => ageRuntime.ageRecipients(q) } : {}),
+      });
+    }
+    const reconcile = async () => {
+      await age?.lead();
+      await sealed?.lead();
       if (config.enable.externalSecrets) {
         externalSecrets = new ExternalSecretsControllers({
           kube,
@@ -98,35 +110,37 @@ async function start(config: ControllerConfig, log: Logger): Promise<Running> {
         });
         await externalSecrets.start();
       }
-      await Promise.all(controllers.map((c) => c.start()));
-      log.info({ controllers: controllers.length }, "reconcilers running");
+      log.info("reconcilers running");
     };
     if (config.leaderElection.enabled) {
-      // Only the leader reconciles; the others wait. Losing the lease ends the process (as
-      // controller-runtime does) so a restart begins from a clean state.
-      const { namespace, name, identity } = config.leaderElection;
-      const elector = new LeaderElector(kube, { namespace, name, identity, ...defaultTimings }, log);
-      const campaign = elector.run({
-        onStartedLeading: startControllers,
+      // Losing the lease ends the process (as controller-runtime does) so a restart begins from a
+      // clean state; a follower has already been serving the API and takes over the writing.
+      const { namespace, name, identity, leaseDurationMs, renewDeadlineMs, retryPeriodMs } = config.leaderElection;
+      const le = new LeaderElector(kube, { namespace, name, identity, leaseDurationMs, renewDeadlineMs, retryPeriodMs }, log);
+      elector = le;
+      campaign = le.run({
+        onStartedLeading: async () => {
+          try {
+            await reconcile();
+          } catch (err) {
+            // Leading without reconciling would block the other replicas: give the lease up.
+            log.error({ error: err instanceof Error ? err.message : String(err) }, "could not start reconciling as leader; exiting");
+            process.exitCode = 1;
+            process.kill(process.pid, "SIGTERM");
+          }
+        },
         onStoppedLeading: () => {
           log.error("leadership lost; exiting");
           process.exitCode = 1;
           process.kill(process.pid, "SIGTERM");
         },
       });
-      const previousStop = stop;
-      stop = async () => {
-        await Promise.all(controllers.map((c) => c.stop()));
-        await elector.stop();
-        await campaign;
-        await previousStop();
-      };
     } else {
-      await startControllers();
+      await reconcile();
     }
     if (kubeconfigPath) process.stdout.write(`KUBECONFIG=${kubeconfigPath}\n`);
-    log.info("sealbridge ready");
-    return { stop: () => stop() };
+    log.info({ leaderElection: config.leaderElection.enabled }, "sealbridge ready");
+    return { stop };
   } catch (err) {
     await stop();
     throw err;

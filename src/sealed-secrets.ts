@@ -1,5 +1,7 @@
 // The SealedSecret feature assembled over a kube port: sealing keys, the RSA worker pool, the
 // reconciler and its controller, the HTTP API and metrics. main.ts and the tests start it from here.
+// Every replica loads the keys and serves the API and metrics; only a leader (lead()) mints keys and
+// reconciles. Without leader election the caller leads at once (the default).
 import type { ControllerConfig } from "./config.ts";
 import { Controller } from "./controller/controller.ts";
 import { KeyManager } from "./controller/keys/manager.ts";
@@ -18,6 +20,8 @@ export type SealedSecretsConfig = Pick<ControllerConfig, "keyNamespace" | "liste
   rsaThreads?: number;
   /** Served on the same API as /v1/cert.pem when the age controllers run (see age-secrets.ts). */
   ageRecipients?: (query: URLSearchParams) => Promise<ApiAnswer>;
+  /** Start read-only (keys, API, metrics) and reconcile only once lead() is called. */
+  awaitLeadership?: boolean;
 };
 
 export interface SealedSecretsRuntime {
@@ -27,6 +31,8 @@ export interface SealedSecretsRuntime {
   controller: Controller;
   api: Listening;
   metrics: Listening;
+  /** Mint keys (when due) and reconcile from now on; resolves once the controller has synced. */
+  lead(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -39,6 +45,7 @@ export async function startSealedSecrets(kube: KubePort, log: Logger, config: Se
     prefix: config.keyPrefix,
     bits: config.keyBits,
     renewPeriodMs: config.keyRenewPeriodMs,
+    mayMint: !config.awaitLeadership,
   });
   const stats = new SealedSecretStats();
   const reconciler = new SealedSecretReconciler({
@@ -54,20 +61,34 @@ export async function startSealedSecrets(kube: KubePort, log: Logger, config: Se
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
     cleanups.length = 0;
   };
+  // Ready: keys loaded, and, in the leader, the controller synced.
+  let keysLoaded = false;
+  let leading: Promise<void> | undefined;
+  let synced = false;
+  const lead = () => {
+    leading ??= (async () => {
+      await keys.allowMinting(true);
+      await controller.start();
+      cleanups.push(() => controller.stop());
+      synced = true;
+      log.info({ keyNamespace: config.keyNamespace }, "SealedSecret controller reconciling");
+    })();
+    return leading;
+  };
   try {
-    let synced = false;
     keys.onChange((keyring) => {
       pool.setKeys(keyring);
       if (synced) controller.enqueueAll();
     });
     cleanups.push(() => pool.close());
     await keys.start();
+    keysLoaded = true;
     cleanups.push(() => keys.stop());
     const api = await startApiServer({
       api: new SealingApi({ keyring: () => keys.keyring, pool }),
       log,
       addr: config.listenAddr,
-      ready: () => synced,
+      ready: () => keysLoaded && (leading === undefined || synced),
       ...(config.ageRecipients ? { ageRecipients: config.ageRecipients } : {}),
     });
     cleanups.push(() => api.close());
@@ -76,11 +97,9 @@ export async function startSealedSecrets(kube: KubePort, log: Logger, config: Se
       addr: config.metricsAddr,
     });
     cleanups.push(() => metrics.close());
-    await controller.start();
-    cleanups.push(() => controller.stop());
-    synced = true;
-    log.info({ api: api.port, metrics: metrics.port, keyNamespace: config.keyNamespace }, "SealedSecret controller ready");
-    return { keys, pool, stats, controller, api, metrics, stop };
+    if (!config.awaitLeadership) await lead();
+    log.info({ api: api.port, metrics: metrics.port, keyNamespace: config.keyNamespace, leading: leading !== undefined }, "SealedSecret controller ready");
+    return { keys, pool, stats, controller, api, metrics, lead, stop };
   } catch (err) {
     await stop();
     throw err;

@@ -1,5 +1,7 @@
 // The sealing-key lifecycle: watches the key Secrets, keeps the keyring current without restarts,
 // mints a key on first start, every renewal period and on request, and never deletes a key.
+// With leader election every replica loads the keys (to serve /v1/cert.pem and decrypt), but only
+// the one allowed to mint (the leader) writes key Secrets; the others read what it writes.
 import { resources } from "../../api/resources.ts";
 import { generateSealingKeyPair } from "../../crypto/certificate.ts";
 import type { Logger } from "../../log.ts";
@@ -61,6 +63,8 @@ export interface KeyManagerOptions {
   bits: number;
   /** 0 disables periodic renewal. */
   renewPeriodMs: number;
+  /** Whether this process may write key Secrets from the start (default true); see allowMinting. */
+  mayMint?: boolean;
   now?: () => Date;
 }
 
@@ -86,6 +90,7 @@ export class KeyManager<R extends AnyKeyring = Keyring> {
   private chain: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
+  private mayMint: boolean;
   /** Keys minted by this process (tests and metrics). */
   minted = 0;
 
@@ -96,6 +101,27 @@ export class KeyManager<R extends AnyKeyring = Keyring> {
     this.current = this.format.empty;
     this.log = options.log.child({ component: "keys", namespace: options.namespace, label: this.format.label });
     this.now = options.now ?? (() => new Date());
+    this.mayMint = options.mayMint ?? true;
+  }
+
+  /** Whether this process writes key Secrets (first key, renewals, rotate-now requests). */
+  get minting(): boolean {
+    return this.mayMint;
+  }
+
+  /**
+   * Follows leadership: once allowed, the next refresh mints what is due (first key, renewal,
+   * rotate-now) and resolves when done; once disallowed, nothing more is written.
+   */
+  async allowMinting(allowed: boolean): Promise<void> {
+    if (allowed === this.mayMint) return;
+    this.mayMint = allowed;
+    if (!allowed) {
+      if (this.timer) clearTimeout(this.timer);
+      this.timer = undefined;
+      return;
+    }
+    if (this.informer) await this.schedule();
   }
 
   get keyring(): R {
@@ -111,7 +137,7 @@ export class KeyManager<R extends AnyKeyring = Keyring> {
     this.listeners.push(listener);
   }
 
-  /** Resolves once the keys are loaded and, if none was usable, a first key exists. */
+  /** Resolves once the keys are loaded and, if minting is allowed and none was usable, a first key exists. */
   async start(): Promise<void> {
     const kick = () => void this.schedule();
     this.informer = this.options.kube.informer(
@@ -172,6 +198,8 @@ export class KeyManager<R extends AnyKeyring = Keyring> {
     if (this.stopped) return;
     await this.format.prepare?.(this.secrets());
     this.load();
+    // A replica that is not the leader only reads: the leader's writes reach it through the watch.
+    if (!this.mayMint) return;
     const requests = this.secrets().filter((s) => s.metadata?.annotations?.[ROTATE_NOW_ANNOTATION] !== undefined && !this.handled.has(requestId(s)));
     const decision = renewalDecision({
       keyring: this.current,
@@ -207,6 +235,7 @@ export class KeyManager<R extends AnyKeyring = Keyring> {
   }
 
   private async mint(why: string): Promise<void> {
+    if (!this.mayMint) return;
     const started = Date.now();
     const key = await this.format.mint(this.now());
     const created = await this.options.kube.create(resources.secret, {
