@@ -9,7 +9,7 @@ export interface CrdFile {
 
 export function crdFile(spec: CrdSpec): CrdFile {
   const header = "# Generated from src/api/crds.ts by `npm run crds`; do not edit by hand.\n";
-  return { fileName: `${spec.group}_${spec.plural}.yaml`, content: header + stringify(crdManifest(spec), { lineWidth: 0 }) };
+  return { fileName: `${spec.group}_${spec.plural}.yaml`, content: header + stringify(crdManifest(spec), { lineWidth: 0, aliasDuplicateObjects: false }) };
 }
 
 export function allCrdFiles(): CrdFile[] {

@@ -32,8 +32,6 @@ export interface CrdSpec {
   printerColumns: readonly { name: string; type: string; jsonPath: string; priority?: number }[];
 }
 
-const open: JsonSchema = { type: "object", "x-kubernetes-preserve-unknown-fields": true };
-
 const condition: JsonSchema = {
   type: "object",
   required: ["type", "status"],
@@ -185,6 +183,142 @@ const esoStatus: JsonSchema = {
   "x-kubernetes-preserve-unknown-fields": true,
 };
 
+// external-secrets.io schemas. Fields sealbridge reads are typed here with ESO's own enums and
+// required lists (minus what ESO fills with `default:`, which we apply in src/api instead), so a
+// typo in a value is refused at apply time as ESO refuses it. Every object also keeps unknown fields
+// (x-kubernetes-preserve-unknown-fields): ESO has many fields and providers sealbridge does not
+// implement, and a manifest written for ESO must apply unchanged, after which src/api reports what we
+// cannot honour as Ready=False. Pruning them instead would silently change the object (GitOps drift).
+const string: JsonSchema = { type: "string" };
+const strings: JsonSchema = { type: "array", items: string };
+const stringMap: JsonSchema = { type: "object", additionalProperties: string };
+
+/** An object that types the fields named and keeps any others. */
+function known(properties: Record<string, JsonSchema>, required?: readonly string[]): JsonSchema {
+  return {
+    type: "object",
+    ...(Object.keys(properties).length > 0 ? { properties } : {}),
+    ...(required ? { required } : {}),
+    "x-kubernetes-preserve-unknown-fields": true,
+  };
+}
+
+const conversionStrategy: JsonSchema = { type: "string", enum: ["Default", "Unicode"] };
+const decodingStrategy: JsonSchema = { type: "string", enum: ["Auto", "Base64", "Base64URL", "None"] };
+const storeRef: JsonSchema = known({ name: string, kind: { type: "string", enum: ["SecretStore", "ClusterSecretStore"] } });
+const sourceRef: JsonSchema = known({ storeRef, generatorRef: known({}) });
+const remoteRef: JsonSchema = known(
+  {
+    key: string,
+    property: string,
+    version: string,
+    metadataPolicy: { type: "string", enum: ["None", "Fetch"] },
+    conversionStrategy,
+    decodingStrategy,
+  },
+  ["key"],
+);
+const templateRef: JsonSchema = known(
+  { name: string, items: { type: "array", items: known({ key: string, templateAs: { type: "string", enum: ["Values", "KeysAndValues"] } }, ["key"]) } },
+  ["name", "items"],
+);
+const targetTemplate: JsonSchema = known({
+  type: string,
+  engineVersion: { type: "string", enum: ["v1", "v2"] },
+  mergePolicy: { type: "string", enum: ["Replace", "Merge"] },
+  metadata: known({ labels: stringMap, annotations: stringMap }),
+  data: stringMap,
+  templateFrom: { type: "array", items: known({ target: string, configMap: templateRef, secret: templateRef, literal: string }) },
+});
+
+const externalSecretSpec: JsonSchema = known({
+  secretStoreRef: storeRef,
+  target: known({
+    name: string,
+    creationPolicy: { type: "string", enum: ["Owner", "Orphan", "Merge", "None", "CreateOrMerge"] },
+    deletionPolicy: { type: "string", enum: ["Delete", "Merge", "Retain"] },
+    immutable: { type: "boolean" },
+    template: targetTemplate,
+  }),
+  refreshPolicy: { type: "string", enum: ["CreatedOnce", "Periodic", "OnChange"] },
+  refreshInterval: string,
+  data: { type: "array", items: known({ secretKey: string, remoteRef, sourceRef }, ["secretKey", "remoteRef"]) },
+  dataFrom: {
+    type: "array",
+    items: known({
+      extract: remoteRef,
+      find: known({ path: string, name: known({ regexp: string }), tags: stringMap, conversionStrategy, decodingStrategy }),
+      rewrite: {
+        type: "array",
+        items: known({
+          regexp: known({ source: string, target: string }, ["source", "target"]),
+          transform: known({ template: string }, ["template"]),
+          merge: known({}),
+        }),
+      },
+      sourceRef,
+    }),
+  },
+});
+
+const secretKeyRef: JsonSchema = known({ name: string, key: string, namespace: string });
+const serviceAccountRef: JsonSchema = known({ name: string, namespace: string, audiences: strings }, ["name"]);
+
+const awsProvider: JsonSchema = known(
+  {
+    service: { type: "string", enum: ["SecretsManager", "ParameterStore", "CertificateManager"] },
+    region: string,
+    role: string,
+    additionalRoles: strings,
+    externalID: string,
+    prefix: string,
+    auth: known({
+      secretRef: known({ accessKeyIDSecretRef: secretKeyRef, secretAccessKeySecretRef: secretKeyRef, sessionTokenSecretRef: secretKeyRef }),
+      jwt: known({ serviceAccountRef }),
+    }),
+  },
+  ["region", "service"],
+);
+
+const vaultProvider: JsonSchema = known(
+  {
+    server: string,
+    path: string,
+    version: { type: "string", enum: ["v1", "v2"] },
+    namespace: string,
+    caBundle: string,
+    caProvider: known({ type: { type: "string", enum: ["Secret", "ConfigMap"] }, name: string, key: string, namespace: string }, ["name"]),
+    auth: known({
+      tokenSecretRef: secretKeyRef,
+      appRole: known({ path: string, roleId: string, roleRef: secretKeyRef, secretRef: secretKeyRef }, ["secretRef"]),
+      kubernetes: known({ mountPath: string, role: string, serviceAccountRef, secretRef: secretKeyRef }, ["role"]),
+      jwt: known({
+        path: string,
+        role: string,
+        secretRef: secretKeyRef,
+        kubernetesServiceAccountToken: known({ serviceAccountRef, audiences: strings, expirationSeconds: { type: "integer" } }, ["serviceAccountRef"]),
+      }),
+    }),
+  },
+  ["server"],
+);
+
+const labelSelector: JsonSchema = known({
+  matchLabels: stringMap,
+  matchExpressions: { type: "array", items: known({ key: string, operator: string, values: strings }, ["key", "operator"]) },
+});
+
+const secretStoreSpec: JsonSchema = known(
+  {
+    controller: string,
+    // Other providers are kept as written and get Ready=False from the store reconciler.
+    provider: known({ aws: awsProvider, vault: vaultProvider }),
+    refreshInterval: { "x-kubernetes-int-or-string": true },
+    conditions: { type: "array", items: known({ namespaceSelector: labelSelector, namespaces: strings, namespaceRegexes: strings }) },
+  },
+  ["provider"],
+);
+
 export const externalSecretCrd: CrdSpec = {
   group: "external-secrets.io",
   version: "v1",
@@ -194,15 +328,7 @@ export const externalSecretCrd: CrdSpec = {
   shortNames: ["es"],
   categories: ["external-secrets"],
   scope: "Namespaced",
-  schema: {
-    type: "object",
-    properties: {
-      // ESO's spec is large; sealbridge parses and validates it in src/api and reports problems
-      // in status, so the schema accepts ESO's manifests unchanged.
-      spec: open,
-      status: esoStatus,
-    },
-  },
+  schema: { type: "object", properties: { spec: externalSecretSpec, status: esoStatus } },
   printerColumns: readyColumns,
 };
 
@@ -222,7 +348,7 @@ export const secretStoreCrd: CrdSpec = {
   shortNames: ["ss"],
   categories: ["external-secrets"],
   scope: "Namespaced",
-  schema: { type: "object", properties: { spec: open, status: esoStatus } },
+  schema: { type: "object", properties: { spec: secretStoreSpec, status: esoStatus } },
   printerColumns: storeColumns,
 };
 
