@@ -69,7 +69,7 @@ await controllers.start();
 process.on("message", (msg: { type?: string; reset?: boolean }) => {
   if (msg.type === "stats") {
     const mem = process.memoryUsage();
-    process.send?.({ type: "stats", ...structuredClone(stats), rss: mem.rss, heapUsed: mem.heapUsed, maxRssKiB: process.resourceUsage().maxRSS });
+    process.send?.({ type: "stats", ...structuredClone(stats), rss: mem.rss, heapUsed: mem.heapUsed, external: mem.external, arrayBuffers: mem.arrayBuffers, maxRssKiB: process.resourceUsage().maxRSS });
     if (msg.reset) Object.assign(stats, fresh());
   } else if (msg.type === "stop") {
     void controllers.stop().then(() => process.exit(0));

@@ -3,7 +3,7 @@
 // a child process (bench/external-secrets-controller.ts) so its RSS is its own.
 // Prints: time to first sync of all; Secrets Manager API calls for the first sync and for the
 // steady-state periodic refresh; credential (STS) fetches; controller RSS.
-// The periodic refresh uses refreshInterval BENCH_REFRESH (default 30s) to stand in for 1h: the
+// The periodic refresh uses refreshInterval BENCH_REFRESH (default 60s, longer than the first sync so the phases do not overlap) to stand in for 1h: the
 // refresh schedule (jitter fraction, slot grid, wave horizon) scales with the interval.
 // Run: npm run bench:external-secrets
 import { fork } from "node:child_process";
@@ -19,7 +19,7 @@ import { startMoto } from "../test/support/servers.ts";
 
 const N = Number(process.env["BENCH_N"] ?? "1000");
 const WORKERS = Number(process.env["BENCH_WORKERS"] ?? "40");
-const REFRESH = process.env["BENCH_REFRESH"] ?? "30s";
+const REFRESH = process.env["BENCH_REFRESH"] ?? "60s";
 const refreshMs = parseGoDuration(REFRESH);
 
 interface Stats {
@@ -31,6 +31,8 @@ interface Stats {
   kubeCalls: number;
   rss: number;
   heapUsed: number;
+  external: number;
+  arrayBuffers: number;
   maxRssKiB: number;
 }
 
@@ -125,7 +127,8 @@ try {
     line("credential fetches (STS AssumeRoleWithWebIdentity), all phases", String(first.credentialFetches + periodic.credentialFetches));
     line("Kubernetes calls, first sync / periodic window", `${first.kubeCalls} / ${periodic.kubeCalls}`);
     line("controller RSS after first sync / end / peak (MiB)", `${mib(first.rss)} / ${mib(periodic.rss)} / ${(periodic.maxRssKiB / 1024).toFixed(0)} (controller process alone)`);
-    line("controller heap used after first sync / end (MiB)", `${mib(first.heapUsed)} / ${mib(periodic.heapUsed)}`);
+    line("controller heap used / external after first sync, end (MiB)", `${mib(first.heapUsed)} / ${mib(first.external)}, ${mib(periodic.heapUsed)} / ${mib(periodic.external)}`);
+    line("MALLOC_ARENA_MAX", process.env["MALLOC_ARENA_MAX"] ?? "(glibc default)");
   } finally {
     if (child.exitCode === null) child.kill("SIGTERM");
   }
