@@ -12,3 +12,12 @@ app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
 app.kubernetes.io/name: sealbridge
 app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end -}}
+
+{{- define "sealbridge.serviceAccountName" -}}
+{{- default (include "sealbridge.fullname" .) .Values.serviceAccount.name -}}
+{{- end -}}
+
+{{- /* "true" when the controller runs with --leader-elect: several replicas, or asked for. */ -}}
+{{- define "sealbridge.leaderElect" -}}
+{{- if or (gt (int .Values.replicaCount) 1) .Values.leaderElection.enabled -}}true{{- else -}}false{{- end -}}
+{{- end -}}
