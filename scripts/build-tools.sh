@@ -22,6 +22,9 @@ log() { echo "[build-tools${tool:+ $tool}] $*" >&2; }
 # v0.20.x/v0.21.x patch release). Against sdk v0.20.0 it is too old (no
 # TryRecordObservationWithRequest, RestorePolicy); against v0.21.0, three call sites differ, fixed by
 # patch_vault_v1_21_4 below. The result is the real Vault v1.21.4 server from its Go module.
+# Measured here (2 cores shared with other builds): module download ~10 min on an empty module cache
+# (~616 MiB of zips for the 488 modules in the build); build ~21 min with an empty Go build cache and
+# the modules already downloaded, ~45 s with a warm build cache; binary 348 MiB.
 # OpenBao cannot be used here: the Go module proxy answers 403 for github.com/openbao/openbao/v2 at
 # every version, branch and commit (only api/v2 is served), so the Vault API in tests is HashiCorp Vault.
 declare -A TOOLS=(
@@ -151,7 +154,7 @@ build_wrapper() {
       touch src/.patched
     fi
     echo "$recipe" > .recipe
-    log "go build $pkg (a cold build cache takes a long time: see the timing notes in the script's log)"
+    log "go build $pkg (Vault: ~45 s with a warm Go build cache, ~20 min with an empty one on 2 busy cores)"
     CGO_ENABLED=0 GOFLAGS=-buildvcs=false go build -trimpath -ldflags "-s -w" -o "$out" "$pkg" >&2
   )
 }
