@@ -8,7 +8,8 @@ import { applyPlan } from "../apply-plan.ts";
 import type { Reconciler, ReconcileContext, SecondaryWatch } from "../controller.ts";
 import type { AgeKeyring } from "../keys/age-keyring.ts";
 import { formatKey, type ObjectKey } from "../object-key.ts";
-import { MANAGED_ANNOTATION, PATCH_ANNOTATION, SOURCE_HASH_ANNOTATION, currentKeys, failurePlan, type UnsealOutcome } from "../sealed-secret/plan.ts";
+import { currentKeys, failurePlan, type UnsealOutcome } from "../sealed-secret/plan.ts";
+import { ownersOf } from "../secret-owners.ts";
 import type { SealedSecretStats } from "../sealed-secret/stats.ts";
 import { heldScopeRecipients, openAgeValues, type HeldRecipient } from "./open.ts";
 import { ageKeyringView, ageLabelsToTry, planAge } from "./plan.ts";
@@ -20,22 +21,6 @@ export interface AgeSecretReconcilerOptions {
   /** Only this namespace (tests); all namespaces when omitted. */
   namespace?: string;
   now?: () => Date;
-}
-
-/** Which objects of `kind` a Secret belongs to: its controller owner, or the same name if we may write it. */
-export function ownersOf(kind: string, group: string): (secret: KubeObject) => string[] {
-  return (secret) => {
-    const ns = secret.metadata?.namespace;
-    if (!ns) return [];
-    const owner = secret.metadata?.ownerReferences?.find((r) => r.controller === true && r.kind === kind && r.apiVersion.startsWith(`${group}/`));
-    if (owner) return [`${ns}/${owner.name}`];
-    const a = secret.metadata?.annotations ?? {};
-    if (a[SOURCE_HASH_ANNOTATION] !== undefined || a[MANAGED_ANNOTATION] === "true" || a[PATCH_ANNOTATION] === "true") {
-      const name = secret.metadata?.name;
-      return name ? [`${ns}/${name}`] : [];
-    }
-    return [];
-  };
 }
 
 export class AgeSecretReconciler implements Reconciler {

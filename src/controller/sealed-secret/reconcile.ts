@@ -3,26 +3,22 @@
 // the status, each only when the plan says so.
 import { ManifestError, parseSealedSecret, type SealedSecret } from "../../api/sealed-secret.ts";
 import { resources } from "../../api/resources.ts";
-import { KubeApiError, isConflict, type KubeObject, type KubePort } from "../../kube/port.ts";
+import type { KubeObject, KubePort } from "../../kube/port.ts";
 import type { Reconciler, ReconcileContext, SecondaryWatch } from "../controller.ts";
-import { recordEvent } from "../events.ts";
+import { applyPlan } from "../apply-plan.ts";
+import { ownersOf } from "../secret-owners.ts";
 import type { Keyring } from "../keys/keyring.ts";
 import type { RsaPool } from "../keys/rsa-pool.ts";
 import { formatKey, type ObjectKey } from "../object-key.ts";
 import {
-  MANAGED_ANNOTATION,
-  PATCH_ANNOTATION,
-  SOURCE_HASH_ANNOTATION,
   currentKeys,
   failurePlan,
   keyringView,
   labelsToTry,
   plan,
-  type Plan,
   type UnsealOutcome,
 } from "./plan.ts";
 import type { SealedSecretStats } from "./stats.ts";
-
 
 export interface SealedSecretReconcilerOptions {
   kube: KubePort;
@@ -32,20 +28,6 @@ export interface SealedSecretReconcilerOptions {
   /** Only this namespace (tests); all namespaces when omitted. */
   namespace?: string;
   now?: () => Date;
-}
-
-/** Which SealedSecret a Secret belongs to: its controller owner, or the same name if we wrote or may write it. */
-function sealedSecretsFor(secret: KubeObject): string[] {
-  const ns = secret.metadata?.namespace;
-  if (!ns) return [];
-  const owner = secret.metadata?.ownerReferences?.find((r) => r.controller === true && r.kind === "SealedSecret" && r.apiVersion.startsWith("bitnami.com/"));
-  if (owner) return [`${ns}/${owner.name}`];
-  const a = secret.metadata?.annotations ?? {};
-  if (a[SOURCE_HASH_ANNOTATION] !== undefined || a[MANAGED_ANNOTATION] === "true" || a[PATCH_ANNOTATION] === "true") {
-    const name = secret.metadata?.name;
-    return name ? [`${ns}/${name}`] : [];
-  }
-  return [];
 }
 
 export class SealedSecretReconciler implements Reconciler {
@@ -60,7 +42,7 @@ export class SealedSecretReconciler implements Reconciler {
     this.options = options;
     this.now = options.now ?? (() => new Date());
     this.selector = options.namespace ? { namespace: options.namespace } : {};
-    this.secondary = [{ resource: resources.secret, selector: this.selector, keysFor: sealedSecretsFor }];
+    this.secondary = [{ resource: resources.secret, selector: this.selector, keysFor: ownersOf("SealedSecret", "bitnami.com") }];
   }
 
   async reconcile(key: ObjectKey, ctx: ReconcileContext): Promise<void> {
@@ -74,13 +56,15 @@ export class SealedSecretReconciler implements Reconciler {
     }
     const keyring = this.options.keyring();
     const view = keyringView(keyring);
+    const common = { kube, log: ctx.log, resource: this.resource, raw, keyring: view, stats, statsKey: formatKey(key), action: "Unseal" };
     let sealed: SealedSecret;
     try {
       sealed = parseSealedSecret(raw, `SealedSecret ${formatKey(key)}`);
     } catch (err) {
       if (!(err instanceof ManifestError)) throw err;
-      const p = failurePlan({ sealed: unparsed(raw), keyring: view, now: this.now() }, "InvalidManifest", err.message);
-      await this.finishPlan(key, raw, p, ctx);
+      const stand = unparsed(raw);
+      const now = this.now();
+      await applyPlan({ ...common, sealed: stand, plan: failurePlan({ sealed: stand, keyring: view, now }, "InvalidManifest", err.message), now });
       return;
     }
     const secret = await kube.get(resources.secret, key.namespace, key.name);
@@ -104,35 +88,11 @@ export class SealedSecretReconciler implements Reconciler {
         outcome = { kind: "opened", labels, values: result.values };
       }
     }
-    let p = plan({ sealed, secret, outcome, keyring: view, now: this.now() });
-    if (p.write) {
-      try {
-        if (p.write.kind === "create") await kube.create(resources.secret, p.write.secret);
-        else await kube.replace(resources.secret, p.write.secret);
-        stats.writes.secret++;
-        stats.unsealed++;
-      } catch (err) {
-        if (isConflict(err) || !(err instanceof KubeApiError) || err.retryable) throw err;
-        stats.countError("ApplyFailed");
-        p = failurePlan({ sealed, keyring: view, now: this.now() }, "ApplyFailed", `cannot write Secret: ${err.reason}: ${err.message}`);
-      }
-    }
-    await this.finishPlan(key, raw, p, ctx);
+    const now = this.now();
+    await applyPlan({ ...common, sealed, plan: plan({ sealed, secret, outcome, keyring: view, now }), now });
   }
 
-  private async finishPlan(key: ObjectKey, raw: KubeObject, p: Plan, ctx: ReconcileContext): Promise<void> {
-    const { kube, stats } = this.options;
-    if (p.state.status === "False" && p.state.reason !== "ApplyFailed") stats.countError(p.state.reason);
-    stats.current.set(formatKey(key), { keys: p.keys, reason: p.state.reason });
-    for (const event of p.events) {
-      if (await recordEvent({ kube, log: ctx.log, regarding: raw, event, action: "Unseal", now: this.now() })) stats.writes.event++;
-    }
-    if (p.status) {
-      await kube.replaceStatus(this.resource, { ...raw, status: p.status });
-      stats.writes.status++;
-    }
-    if (p.write || p.status) ctx.log.info({ reason: p.state.reason, wrote: p.write?.kind ?? "none" }, "reconciled");
-  }
+
 }
 
 /** A stand-in for a SealedSecret that did not parse, enough to write its status. */

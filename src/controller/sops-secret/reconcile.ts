@@ -13,7 +13,7 @@ import { scopeFromAnnotations } from "../../crypto/scope.ts";
 import { decryptSops, decryptSopsObject, parseSopsDocument, parseSopsObject, type DecryptedSops } from "../../crypto/sops.ts";
 import type { KubeObject, KubePort } from "../../kube/port.ts";
 import { applyPlan } from "../apply-plan.ts";
-import { ownersOf } from "../age-secret/reconcile.ts";
+import { ownersOf } from "../secret-owners.ts";
 import { heldScopeRecipients } from "../age-secret/open.ts";
 import type { Reconciler, ReconcileContext, SecondaryWatch } from "../controller.ts";
 import type { AgeKeyring } from "../keys/age-keyring.ts";
