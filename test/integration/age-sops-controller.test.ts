@@ -41,6 +41,8 @@ function exec(file: string, args: string[], stdin = ""): Promise<{ code: number;
     const child = execFile(file, args, { cwd: dir, env: { PATH: process.env["PATH"] ?? "", HOME: dir } }, (err, stdout, stderr) => {
       resolveResult({ code: err === null ? 0 : typeof err.code === "number" ? err.code : 1, stdout, stderr });
     });
+    // A tool that does not read stdin may exit before we write: EPIPE then is not a failure.
+    child.stdin?.on("error", () => undefined);
     child.stdin?.end(stdin);
   });
 }

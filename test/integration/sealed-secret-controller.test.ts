@@ -421,6 +421,7 @@ describe("SealedSecret controller", () => {
         if (err) reject(new Error(`kubeseal failed: ${stderr}`));
         else resolve(stdout);
       });
+      child.stdin?.on("error", () => undefined); // if kubeseal dies early, its own error is what counts
       child.stdin?.end(secretYaml);
     });
     await cluster.kube.create(resources.sealedSecret, parse(out) as KubeObject);

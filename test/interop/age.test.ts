@@ -30,6 +30,8 @@ function exec(file: string, args: string[], stdin: Uint8Array | string = ""): Pr
       const code = err === null ? 0 : typeof err.code === "number" ? err.code : 1;
       resolveResult({ code, stdout, stderr: stderr.toString("utf8") });
     });
+    // A tool that does not read stdin may exit before we write: EPIPE then is not a failure.
+    child.stdin?.on("error", () => undefined);
     child.stdin?.end(stdin);
   });
 }

@@ -29,6 +29,8 @@ function runKubeseal(args: string[], stdin = ""): Promise<Result> {
       const code = err === null ? 0 : typeof err.code === "number" ? err.code : 1;
       resolveResult({ code, stdout, stderr });
     });
+    // A tool that does not read stdin may exit before we write: EPIPE then is not a failure.
+    child.stdin?.on("error", () => undefined);
     child.stdin?.end(stdin);
   });
 }

@@ -124,6 +124,7 @@ export async function startVault(options: VaultServerOptions = {}): Promise<Vaul
         if (err) reject(new Error(`vault ${cliArgs.join(" ")}: ${errOut || err.message}`));
         else resolveOut(stdout);
       });
+      c.stdin?.on("error", () => undefined); // if vault dies early, its own error is what counts
       if (input !== undefined) c.stdin?.end(input);
     });
   return {
