@@ -3,18 +3,10 @@
 import { SEALED_FOR_AGE_RECIPIENTS_ANNOTATION, sealedForAgeRecipients, type AgeSecret } from "../../api/age-secret.ts";
 import { scopeLabelText, withScopeAnnotations, type SealingScope } from "../../crypto/scope.ts";
 import type { KubeObject } from "../../kube/port.ts";
-import type { AgeKeyring } from "../keys/age-keyring.ts";
 import type { OpenedValue } from "../keys/rsa-protocol.ts";
 import type { SyncedState } from "../sealed-secret/conditions.ts";
 import { failurePlan, labelsToTry, mayWrite, plan, type KeyringView, type Plan, type ScopeLabel, type UnsealOutcome } from "../sealed-secret/plan.ts";
 import type { HeldRecipient } from "./open.ts";
-
-export function ageKeyringView(keyring: AgeKeyring): KeyringView {
-  return {
-    keys: keyring.keys.map((k) => ({ fingerprint: k.fingerprint, name: k.name, compromised: k.compromised })),
-    problems: keyring.problems.map((p) => ({ name: p.name, reason: p.reason })),
-  };
-}
 
 /**
  * The object's own scope label first, then its other scopes, then the labels of the name and

@@ -8,11 +8,11 @@ import { applyPlan } from "../apply-plan.ts";
 import type { Reconciler, ReconcileContext, SecondaryWatch } from "../controller.ts";
 import type { AgeKeyring } from "../keys/age-keyring.ts";
 import { formatKey, type ObjectKey } from "../object-key.ts";
-import { currentKeys, failurePlan, type UnsealOutcome } from "../sealed-secret/plan.ts";
+import { currentKeys, failurePlan, keyringView, type UnsealOutcome } from "../sealed-secret/plan.ts";
 import { ownersOf } from "../secret-owners.ts";
 import type { SealedSecretStats } from "../sealed-secret/stats.ts";
 import { heldScopeRecipients, openAgeValues, type HeldRecipient } from "./open.ts";
-import { ageKeyringView, ageLabelsToTry, planAge } from "./plan.ts";
+import { ageLabelsToTry, planAge } from "./plan.ts";
 
 export interface AgeSecretReconcilerOptions {
   kube: KubePort;
@@ -47,7 +47,7 @@ export class AgeSecretReconciler implements Reconciler {
       return;
     }
     const keyring = this.options.keyring();
-    const view = ageKeyringView(keyring);
+    const view = keyringView(keyring);
     const common = { kube, log: ctx.log, resource: this.resource, raw, keyring: view, stats, statsKey: formatKey(key), action: "Unseal" };
     let age: AgeSecret;
     try {

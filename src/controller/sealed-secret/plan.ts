@@ -7,7 +7,6 @@ import { SEALING_SCOPES, scopeLabelText, withScopeAnnotations, type SealingScope
 import type { KubeObject, OwnerReference } from "../../kube/port.ts";
 import { TemplateError } from "../../template/errors.ts";
 import { renderSealedSecretTemplate } from "../../template/sealed-secrets.ts";
-import type { Keyring } from "../keys/keyring.ts";
 import type { OpenedValue } from "../keys/rsa-protocol.ts";
 import { nextStatus, priorSynced, type SealedLike, type SyncedReason, type SyncedState } from "./conditions.ts";
 import type { SealedSecretStatus } from "../../api/sealed-secret.ts";
@@ -60,7 +59,11 @@ export interface Plan {
   events: EventSpec[];
 }
 
-export function keyringView(keyring: Keyring): KeyringView {
+/** The part of any keyring (RSA or age) that plans and diagnostics look at. */
+export function keyringView(keyring: {
+  keys: readonly { fingerprint: string; name: string; compromised: boolean }[];
+  problems: readonly { name: string; reason: string }[];
+}): KeyringView {
   return {
     keys: keyring.keys.map((k) => ({ fingerprint: k.fingerprint, name: k.name, compromised: k.compromised })),
     problems: keyring.problems.map((p) => ({ name: p.name, reason: p.reason })),
