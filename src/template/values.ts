@@ -138,10 +138,8 @@ export function isMap(v: Value): v is GoMap {
   return v instanceof Map;
 }
 
-/** Go's reflect.Type.String() of a value. */
-export function typeName(v: Value): string {
-  if (v === undefined) return "<invalid reflect.Value>";
-  if (v === null) return "interface {}";
+/** For Go's basic types the type name and the kind name are the same word. */
+function basicName(v: string | boolean | bigint | number | Int64): string {
   switch (typeof v) {
     case "string":
       return "string";
@@ -151,8 +149,16 @@ export function typeName(v: Value): string {
       return "int";
     case "number":
       return "float64";
+    default:
+      return "int64";
   }
-  if (v instanceof Int64) return "int64";
+}
+
+/** Go's reflect.Type.String() of a value. */
+export function typeName(v: Value): string {
+  if (v === undefined) return "<invalid reflect.Value>";
+  if (v === null) return "interface {}";
+  if (typeof v !== "object" || v instanceof Int64) return basicName(v);
   if (v instanceof GoTime) return "time.Time";
   if (v instanceof GoStruct) return v.type;
   if (v instanceof Uint8Array) return "[]uint8";
@@ -162,19 +168,8 @@ export function typeName(v: Value): string {
 
 /** Go's reflect.Kind name. */
 export function kindName(v: Value): string {
-  if (v === undefined) return "invalid";
-  if (v === null) return "invalid";
-  switch (typeof v) {
-    case "string":
-      return "string";
-    case "boolean":
-      return "bool";
-    case "bigint":
-      return "int";
-    case "number":
-      return "float64";
-  }
-  if (v instanceof Int64) return "int64";
+  if (v === undefined || v === null) return "invalid";
+  if (typeof v !== "object" || v instanceof Int64) return basicName(v);
   if (v instanceof GoTime) return "struct";
   if (v instanceof GoStruct) return v.isPointer ? "ptr" : "struct";
   if (v instanceof Uint8Array || Array.isArray(v)) return "slice";

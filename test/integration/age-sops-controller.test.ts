@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { networkInterfaces, tmpdir } from "node:os";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import { after, before, describe, it } from "node:test";
@@ -22,7 +22,7 @@ import type { KubeObject } from "../../src/kube/port.ts";
 import { createLogger } from "../../src/log.ts";
 import { startSealedSecrets, type SealedSecretsRuntime } from "../../src/sealed-secrets.ts";
 import { freshNamespace, testCluster, type TestCluster } from "../support/control-plane.ts";
-import { eventually, secretData } from "../support/sealed-controller.ts";
+import { eventually, exposeThroughServiceProxy, secretData } from "../support/sealed-controller.ts";
 import { ensureAge, ensureTool } from "../support/tools.ts";
 
 let cluster: TestCluster;
@@ -199,30 +199,7 @@ describe("AgeSecret", () => {
   });
 
   it("seal --age asks the controller for the scope recipient through the API server's service proxy", async () => {
-    // As in the SealedSecret test: a Pod with this host's IP, a selector-less Service and its Endpoints,
-    // because the sandbox has no kubelet and the proxy only forwards to Pod IPs.
-    const hostIp = Object.values(networkInterfaces()).flat().find((a) => a && a.family === "IPv4" && !a.internal)?.address;
-    assert.ok(hostIp, "a non-loopback IPv4 address");
-    const core = (kind: string, plural: string) => ({ group: "", version: "v1", kind, plural, namespaced: true });
-    const pod = await cluster.kube.create(core("Pod", "pods"), {
-      apiVersion: "v1",
-      kind: "Pod",
-      metadata: { name: "sealed-secrets-controller-0", namespace: keyNs },
-      spec: { automountServiceAccountToken: false, containers: [{ name: "controller", image: "sealbridge:test" }] },
-    });
-    await cluster.kube.replaceStatus(core("Pod", "pods"), { ...pod, status: { phase: "Running", podIP: hostIp, podIPs: [{ ip: hostIp }] } });
-    await cluster.kube.create(core("Service", "services"), {
-      apiVersion: "v1",
-      kind: "Service",
-      metadata: { name: "sealed-secrets-controller", namespace: keyNs },
-      spec: { ports: [{ name: "http", port: 8080, targetPort: sealed.api.port }] },
-    });
-    await cluster.kube.create(core("Endpoints", "endpoints"), {
-      apiVersion: "v1",
-      kind: "Endpoints",
-      metadata: { name: "sealed-secrets-controller", namespace: keyNs },
-      subsets: [{ addresses: [{ ip: hostIp, targetRef: { kind: "Pod", name: "sealed-secrets-controller-0", namespace: keyNs } }], ports: [{ name: "http", port: sealed.api.port }] }],
-    });
+    await exposeThroughServiceProxy(cluster, keyNs, sealed.api.port);
     const cli = async (args: string[], stdin = ""): Promise<{ code: number; stdout: string; stderr: string }> => {
       let stdout = "";
       let stderr = "";

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { mkdtemp, readFile, writeFile } from "node:fs/promises";
-import { networkInterfaces, tmpdir } from "node:os";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { parse } from "yaml";
@@ -17,7 +17,7 @@ import { scopeLabel, type SealingScope } from "../../src/crypto/scope.ts";
 import { sealValue, unsealValue } from "../../src/crypto/sealed.ts";
 import type { KubeObject } from "../../src/kube/port.ts";
 import { freshNamespace, testCluster, type TestCluster } from "../support/control-plane.ts";
-import { eventually, secretData, startController, waitForReason, type Started } from "../support/sealed-controller.ts";
+import { eventually, exposeThroughServiceProxy, secretData, startController, waitForReason, type Started } from "../support/sealed-controller.ts";
 import { ensureTool } from "../support/tools.ts";
 
 const KEY_LABEL = "sealedsecrets.bitnami.com/sealed-secrets-key";
@@ -349,37 +349,8 @@ describe("SealedSecret controller", () => {
     await waitForReason(cluster, ns, "viacli", "Unsealed");
     assert.deepEqual(secretData(await getSecret(ns, "viacli")), { token: "cli-token" });
 
-    // kubeseal's path: the API server's service proxy → Service "sealed-secrets-controller", first
-    // port named "http". The proxy only forwards to Endpoints addresses that are the IP of a Pod named
-    // by targetRef, and Endpoints may not name loopback addresses; the sandbox has no kubelet, so this
-    // writes a Pod (status.podIPs = this host's address), a selector-less Service and its Endpoints.
-    const hostIp = Object.values(networkInterfaces()).flat().find((a) => a && a.family === "IPv4" && !a.internal)?.address;
-    assert.ok(hostIp, "a non-loopback IPv4 address");
-    const core = (kind: string, plural: string) => ({ group: "", version: "v1", kind, plural, namespaced: true });
-    const pod = await cluster.kube.create(core("Pod", "pods"), {
-      apiVersion: "v1",
-      kind: "Pod",
-      metadata: { name: "sealed-secrets-controller-0", namespace: keyNs },
-      spec: { automountServiceAccountToken: false, containers: [{ name: "controller", image: "sealbridge:test" }] },
-    });
-    await cluster.kube.replaceStatus(core("Pod", "pods"), { ...pod, status: { phase: "Running", podIP: hostIp, podIPs: [{ ip: hostIp }] } });
-    await cluster.kube.create(core("Service", "services"), {
-      apiVersion: "v1",
-      kind: "Service",
-      metadata: { name: "sealed-secrets-controller", namespace: keyNs },
-      spec: { ports: [{ name: "http", port: 8080, targetPort: rt.api.port }] },
-    });
-    await cluster.kube.create(core("Endpoints", "endpoints"), {
-      apiVersion: "v1",
-      kind: "Endpoints",
-      metadata: { name: "sealed-secrets-controller", namespace: keyNs },
-      subsets: [
-        {
-          addresses: [{ ip: hostIp, targetRef: { kind: "Pod", name: "sealed-secrets-controller-0", namespace: keyNs } }],
-          ports: [{ name: "http", port: rt.api.port }],
-        },
-      ],
-    });
+    // kubeseal's path: the API server's service proxy → Service "sealed-secrets-controller".
+    await exposeThroughServiceProxy(cluster, keyNs, rt.api.port);
     const conn = ["--kubeconfig", cluster.kubeconfigPath, "--controller-namespace", keyNs];
     const fetched = await eventually("--fetch-cert through the proxy", async () => {
       const r = await cli(["--fetch-cert", ...conn]);

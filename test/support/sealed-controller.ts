@@ -1,5 +1,6 @@
 // Starts the SealedSecret feature in-process against the test control plane, scoped to one
 // namespace for SealedSecrets and one for keys, with RSA-2048 keys unless asked otherwise.
+import { networkInterfaces } from "node:os";
 import { Writable } from "node:stream";
 import { resources } from "../../src/api/resources.ts";
 import type { KubeObject } from "../../src/kube/port.ts";
@@ -90,4 +91,43 @@ export function waitForReason(cluster: TestCluster, namespace: string, name: str
 export function secretData(secret: KubeObject | undefined): Record<string, string> {
   const data = (secret?.["data"] ?? {}) as Record<string, string>;
   return Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v, "base64").toString("utf8")]));
+}
+
+/**
+ * Makes the in-process controller reachable as kubeseal reaches it: through the API server's service
+ * proxy to Service "sealed-secrets-controller", first port named "http". The proxy forwards only to
+ * Endpoints addresses that are the IP of a Pod named by targetRef, and Endpoints may not name
+ * loopback addresses; the sandbox has no kubelet, so this writes a Pod whose status.podIPs is this
+ * host's address, a selector-less Service and its Endpoints.
+ */
+export async function exposeThroughServiceProxy(cluster: TestCluster, namespace: string, apiPort: number): Promise<void> {
+  const hostIp = Object.values(networkInterfaces())
+    .flat()
+    .find((a) => a && a.family === "IPv4" && !a.internal)?.address;
+  if (!hostIp) throw new Error("the service proxy test needs a non-loopback IPv4 address");
+  const core = (kind: string, plural: string) => ({ group: "", version: "v1", kind, plural, namespaced: true });
+  const pod = await cluster.kube.create(core("Pod", "pods"), {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name: "sealed-secrets-controller-0", namespace },
+    spec: { automountServiceAccountToken: false, containers: [{ name: "controller", image: "sealbridge:test" }] },
+  });
+  await cluster.kube.replaceStatus(core("Pod", "pods"), { ...pod, status: { phase: "Running", podIP: hostIp, podIPs: [{ ip: hostIp }] } });
+  await cluster.kube.create(core("Service", "services"), {
+    apiVersion: "v1",
+    kind: "Service",
+    metadata: { name: "sealed-secrets-controller", namespace },
+    spec: { ports: [{ name: "http", port: 8080, targetPort: apiPort }] },
+  });
+  await cluster.kube.create(core("Endpoints", "endpoints"), {
+    apiVersion: "v1",
+    kind: "Endpoints",
+    metadata: { name: "sealed-secrets-controller", namespace },
+    subsets: [
+      {
+        addresses: [{ ip: hostIp, targetRef: { kind: "Pod", name: "sealed-secrets-controller-0", namespace } }],
+        ports: [{ name: "http", port: apiPort }],
+      },
+    ],
+  });
 }
