@@ -17,7 +17,6 @@ export interface ExternalSecretsOptions {
   controllerClass: string;
   workers: number;
   now?: () => Date;
-  random?: () => number;
   /** How often cached clients re-check their credential Secrets (ms). */
   credentialRecheckMs?: number;
   /** Called when a refresh wave starts (benchmarks, metrics). */
@@ -44,7 +43,6 @@ export class ExternalSecretsControllers {
       stores: this.stores,
       clients: this.clients,
       ...(options.now ? { now: options.now } : {}),
-      ...(options.random ? { random: options.random } : {}),
       ...(options.onWave ? { onWave: options.onWave } : {}),
       cachedExternalSecrets: (namespace) => this.externalSecrets.cachedObjects(namespace),
       enqueue: (key) => this.externalSecrets.queue.add(key, "periodic"),

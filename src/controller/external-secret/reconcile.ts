@@ -40,8 +40,6 @@ export interface ExternalSecretReconcilerOptions {
   stores: StoreDirectory;
   clients: ProviderClientCache;
   now?: () => Date;
-  /** Unused since refresh jitter became a stable draw per object (refresh-wave.ts); kept for callers. */
-  random?: () => number;
   /** Fraction of the interval added (per object, stably) so objects created together do not refresh together. */
   refreshJitter?: number;
   /**
