@@ -40,8 +40,6 @@ const start = () =>
   startSealedSecrets(kube, quiet, {
     keyNamespace: keyNs,
     watchNamespace: ns,
-    listenAddr: "127.0.0.1:0",
-    metricsAddr: "127.0.0.1:0",
     workers: WORKERS,
     keyPrefix: "sealed-secrets-key",
     keyBits: 4096,

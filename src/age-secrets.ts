@@ -10,9 +10,11 @@ import { KeyManager } from "./controller/keys/manager.ts";
 import { SealedSecretStats } from "./controller/sealed-secret/stats.ts";
 import { SopsSecretReconciler } from "./controller/sops-secret/reconcile.ts";
 import type { AgeKeyKind } from "./crypto/age.ts";
+import { Manager } from "./kube/manager.ts";
 import type { KubePort } from "./kube/port.ts";
 import type { Logger } from "./log.ts";
 import { ageRecipientsAnswer } from "./server/age-recipients.ts";
+import type { KindSource } from "./server/metrics.ts";
 import type { ApiAnswer } from "./server/sealing-api.ts";
 
 export type AgeSecretsConfig = Pick<ControllerConfig, "keyNamespace" | "workers" | "keyRenewPeriodMs"> & {
@@ -22,6 +24,8 @@ export type AgeSecretsConfig = Pick<ControllerConfig, "keyNamespace" | "workers"
   ageKeyType?: AgeKeyKind;
   ageKeyPrefix?: string;
   watchNamespace?: string;
+  /** The process's shared cache (a private one when omitted). */
+  cache?: Manager;
   /** Load keys read-only and reconcile only once lead() is called. */
   awaitLeadership?: boolean;
 };
@@ -31,14 +35,20 @@ export interface AgeSecretsRuntime {
   stats: { age: SealedSecretStats; sops: SealedSecretStats };
   controllers: Controller[];
   ageRecipients(query: URLSearchParams): Promise<ApiAnswer>;
+  /** The kinds as the process metrics count them. */
+  kinds: KindSource[];
+  ready(): boolean;
   /** Mint keys (when due) and reconcile from now on. */
   lead(): Promise<void>;
   stop(): Promise<void>;
 }
 
 export async function startAgeSecrets(kube: KubePort, log: Logger, config: AgeSecretsConfig): Promise<AgeSecretsRuntime> {
+  const cache = config.cache ?? new Manager(kube);
+  const client = cache.client;
   const keys = new KeyManager<AgeKeyring>({
-    kube,
+    kube: client,
+    cache,
     log,
     namespace: config.keyNamespace,
     prefix: config.ageKeyPrefix ?? DEFAULT_AGE_KEY_PREFIX,
@@ -49,15 +59,21 @@ export async function startAgeSecrets(kube: KubePort, log: Logger, config: AgeSe
   const stats = { age: new SealedSecretStats(), sops: new SealedSecretStats() };
   const ns = config.watchNamespace ? { namespace: config.watchNamespace } : {};
   const controllers: Controller[] = [];
+  const kinds: KindSource[] = [];
   if (config.ageSecrets) {
-    const reconciler = new AgeSecretReconciler({ kube, keyring: () => keys.keyring, stats: stats.age, ...ns });
-    controllers.push(new Controller({ kube, log, reconciler, workers: config.workers }));
+    const reconciler = new AgeSecretReconciler({ kube: client, keyring: () => keys.keyring, stats: stats.age, ...ns });
+    const controller = new Controller({ cache, log, reconciler, workers: config.workers });
+    controllers.push(controller);
+    kinds.push({ kind: "AgeSecret", condition: "Synced", objects: () => controller.cachedObjects(), stats: stats.age, filtered: () => controller.filtered });
   }
   if (config.sopsSecrets) {
-    const reconciler = new SopsSecretReconciler({ kube, keyring: () => keys.keyring, stats: stats.sops, ...ns });
-    controllers.push(new Controller({ kube, log, reconciler, workers: config.workers }));
+    const reconciler = new SopsSecretReconciler({ kube: client, keyring: () => keys.keyring, stats: stats.sops, ...ns });
+    const controller = new Controller({ cache, log, reconciler, workers: config.workers });
+    controllers.push(controller);
+    kinds.push({ kind: "SopsSecret", condition: "Synced", objects: () => controller.cachedObjects(), stats: stats.sops, filtered: () => controller.filtered });
   }
   let started = false;
+  let keysLoaded = false;
   let leading: Promise<void> | undefined;
   const lead = () => {
     leading ??= (async () => {
@@ -77,11 +93,21 @@ export async function startAgeSecrets(kube: KubePort, log: Logger, config: AgeSe
       if (started) for (const c of controllers) c.enqueueAll();
     });
     await keys.start();
+    keysLoaded = true;
     if (!config.awaitLeadership) await lead();
     log.info({ keyNamespace: config.keyNamespace, controllers: controllers.length, ageKeys: keys.keyring.keys.length }, "age controllers ready");
   } catch (err) {
     await stop();
     throw err;
   }
-  return { keys, stats, controllers, ageRecipients: (query) => ageRecipientsAnswer(keys.keyring, query), lead, stop };
+  return {
+    keys,
+    stats,
+    controllers,
+    kinds,
+    ageRecipients: (query) => ageRecipientsAnswer(keys.keyring, query),
+    ready: () => keysLoaded && (leading === undefined || started),
+    lead,
+    stop,
+  };
 }

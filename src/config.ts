@@ -1,6 +1,7 @@
 // Controller flags. Parsed once in main.ts and passed down as a value (no package-level config).
 import { hostname } from "node:os";
 import { parseArgs } from "node:util";
+import { DurationError, parseGoDuration } from "./api/go-duration.ts";
 
 export interface ControllerConfig {
   kubeconfig?: string;
@@ -21,6 +22,8 @@ export interface ControllerConfig {
   keyRenewPeriodMs: number;
   logLevel: string;
   workers: number;
+  /** The client side of the API: writes per second and burst (0: unlimited), request timeout. */
+  kubeApi: { qps: number; burst: number; timeoutMs: number };
   leaderElection: {
     enabled: boolean;
     namespace: string;
@@ -54,6 +57,9 @@ export const CONTROLLER_USAGE = `Usage: npm start -- [flags]   (or: node src/mai
   --age-key-type TYPE        new age sealing keys: x25519 or pq (ML-KEM-768+X25519; default x25519)
   --log-level LEVEL          trace|debug|info|warn|error (default info)
   --workers N                concurrent reconciles per kind (default 4)
+  --kube-api-qps N           API writes per second across the process (default 500; 0 = no limit)
+  --kube-api-burst N         writes allowed above the rate in a burst (default 1000)
+  --kube-api-timeout DUR     bound on every API request that is not a watch (default 30s)
   --leader-elect             HA: every replica serves the HTTP API and metrics; only the holder of a
                              coordination.k8s.io Lease reconciles and writes sealing keys
   --leader-election-namespace NS  namespace of the Lease (default: the key namespace)
@@ -89,6 +95,9 @@ export function parseControllerArgs(argv: readonly string[], env: NodeJS.Process
         "age-key-type": { type: "string" },
         "log-level": { type: "string" },
         workers: { type: "string" },
+        "kube-api-qps": { type: "string" },
+        "kube-api-burst": { type: "string" },
+        "kube-api-timeout": { type: "string" },
         "leader-elect": { type: "boolean" },
         "leader-election-namespace": { type: "string" },
         "leader-election-id": { type: "string" },
@@ -126,6 +135,12 @@ export function parseControllerArgs(argv: readonly string[], env: NodeJS.Process
   if (!(retryPeriodMs > 0 && retryPeriodMs < renewDeadlineMs && renewDeadlineMs < leaseDurationMs)) {
     throw new ConfigError("leader election timings must satisfy 0 < retry period < renew deadline < lease duration");
   }
+  const qps = Number(v["kube-api-qps"] ?? "500");
+  const burst = Number(v["kube-api-burst"] ?? "1000");
+  if (!Number.isFinite(qps) || qps < 0) throw new ConfigError(`--kube-api-qps must be a number >= 0, got "${v["kube-api-qps"]}"`);
+  if (!Number.isInteger(burst) || burst < 1) throw new ConfigError(`--kube-api-burst must be an integer >= 1, got "${v["kube-api-burst"]}"`);
+  const timeoutMs = parseDurationFlag("--kube-api-timeout", v["kube-api-timeout"] ?? "30s");
+  if (timeoutMs <= 0) throw new ConfigError("--kube-api-timeout must be positive");
   const ageKeyType = v["age-key-type"] ?? "x25519";
   if (ageKeyType !== "x25519" && ageKeyType !== "pq") throw new ConfigError(`--age-key-type must be x25519 or pq, got "${ageKeyType}"`);
   return {
@@ -141,6 +156,7 @@ export function parseControllerArgs(argv: readonly string[], env: NodeJS.Process
     keyRenewPeriodMs,
     logLevel: level,
     workers,
+    kubeApi: { qps, burst, timeoutMs },
     leaderElection: {
       enabled: v["leader-elect"] ?? false,
       namespace: v["leader-election-namespace"] ?? keyNamespace,
@@ -161,14 +177,15 @@ export function parseControllerArgs(argv: readonly string[], env: NodeJS.Process
   };
 }
 
-const DURATION_UNITS_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-
-/** A Go-style duration flag ("720h", "1h30m", "90s", "0") in milliseconds. */
+/** A Go duration flag ("720h", "1h30m", "90s", "0") in milliseconds, by the one Go-duration parser. */
 export function parseDurationFlag(flag: string, text: string): number {
-  if (text === "0") return 0;
-  const parts = [...text.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)];
-  if (parts.length === 0 || parts.map((p) => p[0]).join("") !== text) {
+  let ms: number;
+  try {
+    ms = parseGoDuration(text);
+  } catch (err) {
+    if (!(err instanceof DurationError)) throw err;
     throw new ConfigError(`${flag} must be a duration such as 720h, 30m or 0, got "${text}"`);
   }
-  return parts.reduce((sum, p) => sum + Number(p[1]) * (DURATION_UNITS_MS[p[2] ?? ""] ?? 0), 0);
+  if (ms < 0) throw new ConfigError(`${flag} must not be negative, got "${text}"`);
+  return ms;
 }

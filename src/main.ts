@@ -1,52 +1,66 @@
 // Composition root: the only place that wires concrete adapters together.
 // `npm start` runs the controller against the configured cluster, or against a local sandbox
 // control plane when none is configured, and prints `KUBECONFIG=<path>` once it is ready.
-import { KubeConfig } from "@kubernetes/client-node";
+// One shared cache (the manager) feeds every reconciler; one process-level HTTP server answers the
+// API, probes and metrics whichever reconcilers are enabled.
+import { Registry } from "prom-client";
 import { CONTROLLER_USAGE, ConfigError, parseControllerArgs, type ControllerConfig } from "./config.ts";
 import { LeaderElector } from "./controller/leader-election.ts";
-import { ExternalSecretsControllers } from "./controller/external-secret/controllers.ts";
-import { ClientNodeKube } from "./kube/client-node-adapter.ts";
+import type { ExternalSecretsControllers } from "./controller/external-secret/controllers.ts";
 import { findClusterConfig } from "./kube/cluster-config.ts";
+import { inClusterConnection, kubeconfigConnection, type KubeConnection } from "./kube/connection.ts";
+import { HttpKube } from "./kube/http-kube.ts";
 import { installCrds } from "./kube/install-crds.ts";
+import { Manager } from "./kube/manager.ts";
 import { createLogger, type Logger } from "./log.ts";
-import { startControlPlane, type ControlPlane } from "./sandbox/control-plane.ts";
-import { startSealedSecrets, type SealedSecretsRuntime } from "./sealed-secrets.ts";
-import { startAgeSecrets, type AgeSecretsRuntime } from "./age-secrets.ts";
+import type { ControlPlane } from "./sandbox/control-plane.ts";
+import { startProcessServer, type ApiHandlers, type ProcessServer } from "./server/http.ts";
+import { processMetrics, type KindSource } from "./server/metrics.ts";
+import type { SealedSecretsRuntime } from "./sealed-secrets.ts";
+import type { AgeSecretsRuntime } from "./age-secrets.ts";
 
 interface Running {
   stop(): Promise<void>;
 }
 
-async function connect(config: ControllerConfig, log: Logger): Promise<{ kc: KubeConfig; kubeconfigPath?: string; sandbox?: ControlPlane }> {
+async function connect(config: ControllerConfig, log: Logger): Promise<{ connection: KubeConnection; kubeconfigPath?: string; sandbox?: ControlPlane }> {
   const source = config.sandbox ? { kind: "none" as const } : findClusterConfig(config.kubeconfig);
-  const kc = new KubeConfig();
   switch (source.kind) {
-    case "kubeconfig":
-      if (!config.kubeconfig && process.env["KUBECONFIG"]) kc.loadFromDefault();
-      else kc.loadFromFile(source.path);
-      if (config.context) kc.setCurrentContext(config.context);
-      log.info({ kubeconfig: source.path, context: kc.getCurrentContext() }, "using configured cluster");
-      return { kc, kubeconfigPath: source.path };
+    case "kubeconfig": {
+      const connection = await kubeconfigConnection({ path: source.path, ...(config.context ? { context: config.context } : {}) });
+      log.info({ kubeconfig: source.path, server: connection.server }, "using configured cluster");
+      return { connection, kubeconfigPath: source.path };
+    }
     case "in-cluster":
-      kc.loadFromCluster();
       log.info("using in-cluster configuration");
-      return { kc };
+      return { connection: inClusterConnection() };
     case "none": {
       log.info("no cluster configured: starting the local sandbox control plane");
+      const { startControlPlane } = await import("./sandbox/control-plane.ts");
       const sandbox = await startControlPlane({ onProgress: (line) => log.info(line) });
-      kc.loadFromFile(sandbox.kubeconfigPath);
-      return { kc, kubeconfigPath: sandbox.kubeconfigPath, sandbox };
+      const connection = await kubeconfigConnection({ path: sandbox.kubeconfigPath });
+      return { connection, kubeconfigPath: sandbox.kubeconfigPath, sandbox };
     }
   }
 }
 
 async function start(config: ControllerConfig, log: Logger): Promise<Running> {
-  const { kc, kubeconfigPath, sandbox } = await connect(config, log);
+  const { connection, kubeconfigPath, sandbox } = await connect(config, log);
+  const kube = new HttpKube(connection, {
+    requestTimeoutMs: config.kubeApi.timeoutMs,
+    writeQps: config.kubeApi.qps,
+    writeBurst: config.kubeApi.burst,
+    userAgent: `sealbridge/${config.leaderElection.identity}`,
+  });
+  const cache = new Manager(kube);
   let sealed: SealedSecretsRuntime | undefined;
   let age: AgeSecretsRuntime | undefined;
   let externalSecrets: ExternalSecretsControllers | undefined;
+  let server: ProcessServer | undefined;
   let elector: LeaderElector | undefined;
   let campaign: Promise<void> | undefined;
+  let reconciling = false;
+  const kinds: KindSource[] = [];
   const stop = async () => {
     // A leader releases the Lease first so a follower takes over at once.
     await elector?.stop();
@@ -54,18 +68,22 @@ async function start(config: ControllerConfig, log: Logger): Promise<Running> {
     await externalSecrets?.stop();
     await sealed?.stop();
     await age?.stop();
+    await server?.close();
+    await cache.stop();
+    await kube.close().catch(() => undefined);
     await sandbox?.stop();
   };
   try {
-    const kube = new ClientNodeKube(kc);
     if (sandbox) await installCrds(kube);
     // Every replica loads the sealing keys and serves the HTTP API and metrics (so kubeseal and
     // probes reach any of them); with --leader-elect only the Lease holder reconciles and mints keys.
     const awaitLeadership = config.leaderElection.enabled;
-    // AgeSecrets and SopsSecrets: age keys (same lifecycle as the RSA keys), both reconcilers;
-    // their /v1/age-recipients is served by the SealedSecret API server.
+    const registry = new Registry();
+    const handlers: ApiHandlers = {};
     if (config.enable.ageSecrets || config.enable.sopsSecrets) {
+      const { startAgeSecrets } = await import("./age-secrets.ts");
       age = await startAgeSecrets(kube, log, {
+        cache,
         keyNamespace: config.keyNamespace,
         workers: config.workers,
         keyRenewPeriodMs: config.keyRenewPeriodMs,
@@ -74,22 +92,38 @@ async function start(config: ControllerConfig, log: Logger): Promise<Running> {
         sopsSecrets: config.enable.sopsSecrets,
         awaitLeadership,
       });
+      const runtime = age;
+      handlers.ageRecipients = (q) => runtime.ageRecipients(q);
+      kinds.push(...age.kinds);
     }
-    const ageRuntime = age;
-    // SealedSecrets: keys, RSA pool, reconciler, HTTP API, metrics.
     if (config.enable.sealedSecrets) {
+      const { startSealedSecrets } = await import("./sealed-secrets.ts");
       sealed = await startSealedSecrets(kube, log, {
-        ...config,
+        cache,
+        keyNamespace: config.keyNamespace,
+        workers: config.workers,
+        keyPrefix: config.keyPrefix,
+        keyBits: config.keyBits,
+        keyRenewPeriodMs: config.keyRenewPeriodMs,
         awaitLeadership,
-        ...(ageRuntime ? { ageRecipients: (q: URLSearchParams) => ageRuntime.ageRecipients(q) } : {}),
       });
+      Object.assign(handlers, sealed.handlers);
+      kinds.push(sealed.kind);
+      sealed.registerMetrics(registry);
     }
+    processMetrics({ kinds, cache: () => cache.cacheSizes(), kube }, registry);
+    // Ready: keys loaded and, once reconciling, every shared cache synced.
+    const ready = () => (sealed?.ready() ?? true) && (age?.ready() ?? true) && (!reconciling || cache.synced);
+    server = await startProcessServer({ handlers, log, addr: config.listenAddr, metricsAddr: config.metricsAddr, registry, ready });
+    log.info({ api: server.api.port, metrics: server.metrics.port }, "HTTP API and metrics listening");
     const reconcile = async () => {
       await age?.lead();
       await sealed?.lead();
       if (config.enable.externalSecrets) {
+        const { ExternalSecretsControllers } = await import("./controller/external-secret/controllers.ts");
         externalSecrets = new ExternalSecretsControllers({
           kube,
+          cache,
           log,
           controllerClass: config.esoControllerClass,
           workers: config.workers,
@@ -108,8 +142,10 @@ async function start(config: ControllerConfig, log: Logger): Promise<Running> {
             vault: (input) => import("./providers/vault/kv.ts").then(({ createVaultClient }) => createVaultClient({ ...input, options: {} })),
           },
         });
+        kinds.push(...externalSecrets.kinds());
         await externalSecrets.start();
       }
+      reconciling = true;
       log.info("reconcilers running");
     };
     if (config.leaderElection.enabled) {

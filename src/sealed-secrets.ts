@@ -1,26 +1,27 @@
-// The SealedSecret feature assembled over a kube port: sealing keys, the RSA worker pool, the
-// reconciler and its controller, the HTTP API and metrics. main.ts and the tests start it from here.
-// Every replica loads the keys and serves the API and metrics; only a leader (lead()) mints keys and
-// reconciles. Without leader election the caller leads at once (the default).
+// The SealedSecret feature assembled over the shared cache: sealing keys, the RSA worker pool, the
+// reconciler and its controller, and the handlers the process-level HTTP server serves for it.
+// main.ts and the tests start it from here. Every replica loads the keys and answers the API; only
+// a leader (lead()) mints keys and reconciles. Without leader election the caller leads at once.
 import type { ControllerConfig } from "./config.ts";
 import { Controller } from "./controller/controller.ts";
 import { KeyManager } from "./controller/keys/manager.ts";
 import { RsaPool } from "./controller/keys/rsa-pool.ts";
 import { SealedSecretReconciler } from "./controller/sealed-secret/reconcile.ts";
 import { SealedSecretStats } from "./controller/sealed-secret/stats.ts";
+import { Manager } from "./kube/manager.ts";
 import type { KubePort } from "./kube/port.ts";
 import type { Logger } from "./log.ts";
-import { startApiServer, startMetricsServer, type Listening } from "./server/http.ts";
-import { sealedSecretMetrics } from "./server/metrics.ts";
-import { SealingApi, type ApiAnswer } from "./server/sealing-api.ts";
+import type { ApiHandlers } from "./server/http.ts";
+import { sealedSecretMetrics, type KindSource } from "./server/metrics.ts";
+import { SealingApi } from "./server/sealing-api.ts";
+import type { Registry } from "prom-client";
 
-export type SealedSecretsConfig = Pick<ControllerConfig, "keyNamespace" | "listenAddr" | "metricsAddr" | "workers" | "keyPrefix" | "keyBits" | "keyRenewPeriodMs"> & {
+export type SealedSecretsConfig = Pick<ControllerConfig, "keyNamespace" | "workers" | "keyPrefix" | "keyBits" | "keyRenewPeriodMs"> & {
   /** Reconcile SealedSecrets in this namespace only (all when omitted). */
   watchNamespace?: string;
-  rsaThreads?: number;
-  /** Served on the same API as /v1/cert.pem when the age controllers run (see age-secrets.ts). */
-  ageRecipients?: (query: URLSearchParams) => Promise<ApiAnswer>;
-  /** Start read-only (keys, API, metrics) and reconcile only once lead() is called. */
+  /** The process's shared cache (a private one when omitted). */
+  cache?: Manager;
+  /** Start read-only (keys, API) and reconcile only once lead() is called. */
   awaitLeadership?: boolean;
 };
 
@@ -29,17 +30,26 @@ export interface SealedSecretsRuntime {
   pool: RsaPool;
   stats: SealedSecretStats;
   controller: Controller;
-  api: Listening;
-  metrics: Listening;
+  /** /v1/cert.pem, /v1/verify, /v1/rotate for the process server. */
+  handlers: Required<Pick<ApiHandlers, "certificate" | "verify" | "rotate">>;
+  /** The kind as the process metrics count it. */
+  kind: KindSource;
+  /** Adds the SealedSecret metrics to a registry. */
+  registerMetrics(registry: Registry): void;
+  /** Keys loaded and, once leading, the controller synced. */
+  ready(): boolean;
   /** Mint keys (when due) and reconcile from now on; resolves once the controller has synced. */
   lead(): Promise<void>;
-  stop(): Promise<void>;
+  stop: () => Promise<void>;
 }
 
 export async function startSealedSecrets(kube: KubePort, log: Logger, config: SealedSecretsConfig): Promise<SealedSecretsRuntime> {
-  const pool = new RsaPool(config.rsaThreads);
+  const cache = config.cache ?? new Manager(kube);
+  const client = cache.client;
+  const pool = new RsaPool();
   const keys = new KeyManager({
-    kube,
+    kube: client,
+    cache,
     log,
     namespace: config.keyNamespace,
     prefix: config.keyPrefix,
@@ -49,19 +59,18 @@ export async function startSealedSecrets(kube: KubePort, log: Logger, config: Se
   });
   const stats = new SealedSecretStats();
   const reconciler = new SealedSecretReconciler({
-    kube,
+    kube: client,
     keyring: () => keys.keyring,
     pool,
     stats,
     ...(config.watchNamespace ? { namespace: config.watchNamespace } : {}),
   });
-  const controller = new Controller({ kube, log, reconciler, workers: config.workers });
+  const controller = new Controller({ cache, log, reconciler, workers: config.workers });
   const cleanups: (() => Promise<void>)[] = [];
   const stop = async () => {
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
     cleanups.length = 0;
   };
-  // Ready: keys loaded, and, in the leader, the controller synced.
   let keysLoaded = false;
   let leading: Promise<void> | undefined;
   let synced = false;
@@ -75,6 +84,7 @@ export async function startSealedSecrets(kube: KubePort, log: Logger, config: Se
     })();
     return leading;
   };
+  const api = new SealingApi({ keyring: () => keys.keyring, pool });
   try {
     keys.onChange((keyring) => {
       pool.setKeys(keyring);
@@ -84,22 +94,20 @@ export async function startSealedSecrets(kube: KubePort, log: Logger, config: Se
     await keys.start();
     keysLoaded = true;
     cleanups.push(() => keys.stop());
-    const api = await startApiServer({
-      api: new SealingApi({ keyring: () => keys.keyring, pool }),
-      log,
-      addr: config.listenAddr,
-      ready: () => keysLoaded && (leading === undefined || synced),
-      ...(config.ageRecipients ? { ageRecipients: config.ageRecipients } : {}),
-    });
-    cleanups.push(() => api.close());
-    const metrics = await startMetricsServer({
-      registry: sealedSecretMetrics({ stats, keyring: () => keys.keyring, pool, minted: () => keys.minted }),
-      addr: config.metricsAddr,
-    });
-    cleanups.push(() => metrics.close());
     if (!config.awaitLeadership) await lead();
-    log.info({ api: api.port, metrics: metrics.port, keyNamespace: config.keyNamespace, leading: leading !== undefined }, "SealedSecret controller ready");
-    return { keys, pool, stats, controller, api, metrics, lead, stop };
+    log.info({ keyNamespace: config.keyNamespace, leading: leading !== undefined }, "SealedSecret controller ready");
+    return {
+      keys,
+      pool,
+      stats,
+      controller,
+      handlers: { certificate: () => api.certificate(), verify: (body) => api.verify(body), rotate: (body) => api.rotate(body) },
+      kind: { kind: "SealedSecret", condition: "Synced", objects: () => controller.cachedObjects(), stats, filtered: () => controller.filtered },
+      registerMetrics: (registry) => void sealedSecretMetrics({ stats, keyring: () => keys.keyring, pool, minted: () => keys.minted }, registry),
+      ready: () => keysLoaded && (leading === undefined || synced),
+      lead,
+      stop,
+    };
   } catch (err) {
     await stop();
     throw err;

@@ -62,6 +62,15 @@ const sealedStatus: JsonSchema = {
   properties: {
     observedGeneration: { type: "integer" },
     conditions: { type: "array", items: condition },
+    // sealbridge's bookkeeping of the target Secret (see SecretRecord in api/sealed-secret.ts).
+    secret: {
+      type: "object",
+      properties: {
+        resourceVersion: { type: "string" },
+        sourceHash: { type: "string" },
+        keys: { type: "array", items: { type: "string" } },
+      },
+    },
   },
   "x-kubernetes-preserve-unknown-fields": true,
 };

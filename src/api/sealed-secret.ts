@@ -39,9 +39,23 @@ export interface SealedSecretCondition {
   message?: string;
 }
 
+/**
+ * sealbridge's bookkeeping of the target Secret, kept in the owner's status so the Secret itself
+ * looks exactly as the emulated tool makes it: the Secret's resourceVersion when it was last written
+ * or verified, a hash of the inputs (ciphertexts, scope, template, uid; never plaintext) and the keys
+ * that opened them. A restart with nothing changed compares these with the cached Secret metadata
+ * and decrypts nothing.
+ */
+export interface SecretRecord {
+  resourceVersion: string;
+  sourceHash: string;
+  keys: string[];
+}
+
 export interface SealedSecretStatus {
   observedGeneration?: number;
   conditions?: SealedSecretCondition[];
+  secret?: SecretRecord;
 }
 
 export interface SealedSecret {
@@ -217,6 +231,14 @@ export function parseStatus(value: unknown, path: string): SealedSecretStatus | 
       }
       return condition;
     });
+  }
+  const record = obj["secret"];
+  if (record !== null && typeof record === "object" && !Array.isArray(record)) {
+    const r = record as Record<string, unknown>;
+    const keys = Array.isArray(r["keys"]) ? r["keys"].filter((k): k is string => typeof k === "string") : [];
+    if (typeof r["resourceVersion"] === "string" && typeof r["sourceHash"] === "string") {
+      status.secret = { resourceVersion: r["resourceVersion"], sourceHash: r["sourceHash"], keys };
+    }
   }
   return status;
 }

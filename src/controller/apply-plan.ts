@@ -6,6 +6,7 @@ import { KubeApiError, isConflict, type KubeObject, type KubePort, type Resource
 import type { Logger } from "../log.ts";
 import type { SealedLike } from "./sealed-secret/conditions.ts";
 import { failurePlan, type KeyringView, type Plan } from "./sealed-secret/plan.ts";
+import type { SealedSecretStatus, SecretRecord } from "../api/sealed-secret.ts";
 import type { SealedSecretStats } from "./sealed-secret/stats.ts";
 import { recordEvent } from "./events.ts";
 
@@ -27,10 +28,12 @@ export interface ApplyPlanOptions {
 export async function applyPlan(opts: ApplyPlanOptions): Promise<void> {
   const { kube, stats } = opts;
   let p = opts.plan;
+  let written: KubeObject | undefined;
   if (p.write) {
     try {
-      if (p.write.kind === "create") await kube.create(resources.secret, p.write.secret);
-      else await kube.replace(resources.secret, p.write.secret);
+      // A replace carries the resourceVersion of the Secret as read: a stale read ends in a 409
+      // (Conflict, retried with backoff), never in overwriting someone else's newer write.
+      written = p.write.kind === "create" ? await kube.create(resources.secret, p.write.secret) : await kube.replace(resources.secret, p.write.secret);
       stats.writes.secret++;
       stats.unsealed++;
     } catch (err) {
@@ -43,9 +46,28 @@ export async function applyPlan(opts: ApplyPlanOptions): Promise<void> {
   for (const event of p.events) {
     if (await recordEvent({ kube, log: opts.log, regarding: opts.raw, event, action: opts.action, now: opts.now })) stats.writes.event++;
   }
-  if (p.status) {
-    await kube.replaceStatus(opts.resource, { ...opts.raw, status: p.status });
+  const status = withRecord(opts.sealed.status, p, written);
+  if (status) {
+    await kube.replaceStatus(opts.resource, { ...opts.raw, status });
     stats.writes.status++;
   }
-  if (p.write || p.status) opts.log.info({ reason: p.state.reason, wrote: p.write?.kind ?? "none" }, "reconciled");
+  if (p.write || status) opts.log.info({ reason: p.state.reason, wrote: p.write?.kind ?? "none" }, "reconciled");
+}
+
+/**
+ * The status to write: the plan's (when it changed) with status.secret recording the Secret as
+ * written or verified; or only the record, when that alone changed. Undefined: nothing to write.
+ */
+export function withRecord(prior: SealedSecretStatus | undefined, p: Plan, written: KubeObject | undefined): SealedSecretStatus | undefined {
+  const before = prior?.secret;
+  let record: SecretRecord | undefined = before;
+  const version = written?.metadata?.resourceVersion ?? p.record?.verifiedVersion;
+  if (p.record && version) record = { resourceVersion: version, sourceHash: p.record.sourceHash, keys: [...p.record.keys].sort() };
+  if (p.status) return { ...p.status, ...(record ? { secret: record } : {}) };
+  if (record && !sameRecord(record, before)) return { ...prior, secret: record };
+  return undefined;
+}
+
+function sameRecord(a: SecretRecord, b: SecretRecord | undefined): boolean {
+  return b !== undefined && a.resourceVersion === b.resourceVersion && a.sourceHash === b.sourceHash && a.keys.join(",") === [...b.keys].sort().join(",");
 }

@@ -1,14 +1,18 @@
-// Wires one reconciler: informers (primary and secondary resources) feed a de-duplicating key queue,
-// workers call reconcile(key). The reconciler reads current state itself; events only say "look again".
+// Wires one reconciler: shared informers (primary and secondary resources, from the manager) feed a
+// de-duplicating key queue through predicates, workers call reconcile(key). The reconciler reads
+// current state itself; events only say "look again".
 import type { Logger } from "../log.ts";
-import type { Informer, KubeObject, KubePort, Resource, Selector } from "../kube/port.ts";
-import { defaultBackoff, type BackoffPolicy } from "./backoff.ts";
+import { defaultBackoff, type BackoffPolicy } from "../kube/backoff.ts";
+import type { Informer, Manager } from "../kube/manager.ts";
+import type { KubeObject, Resource, Selector } from "../kube/port.ts";
 import { keyOf, parseKey, type ObjectKey } from "./object-key.ts";
 import { WorkQueue, type ProcessResult } from "./queue.ts";
 
 export interface SecondaryWatch {
   resource: Resource;
   selector?: Selector;
+  /** Cache metadata only (Secrets: the reconciler reads data on demand). */
+  metadataOnly?: boolean;
   /** Which primary objects must be reconciled when this object changes. */
   keysFor(obj: KubeObject): string[];
 }
@@ -17,6 +21,8 @@ export interface ReconcileContext {
   log: Logger;
   /** The primary object from the informer cache (current as of the last watch event). */
   cached(key: ObjectKey): KubeObject | undefined;
+  /** An object of a secondary resource from its cache (metadata only where so watched). */
+  cachedSecondary(resource: Resource, key: ObjectKey): KubeObject | undefined;
 }
 
 export interface Reconciler {
@@ -28,12 +34,36 @@ export interface Reconciler {
 }
 
 export interface ControllerOptions {
-  kube: KubePort;
+  cache: Manager;
   log: Logger;
   reconciler: Reconciler;
   workers?: number;
   backoff?: BackoffPolicy;
-  random?: () => number;
+}
+
+/**
+ * Predicate for updates of a primary object: only a new generation (spec), labels, annotations or a
+ * deletion matter. Status writes (ours or anyone's) and resourceVersion-only changes wake nobody.
+ */
+export function primaryChanged(old: KubeObject, obj: KubeObject): boolean {
+  const a = old.metadata ?? {};
+  const b = obj.metadata ?? {};
+  return (
+    a.generation !== b.generation ||
+    a.deletionTimestamp !== b.deletionTimestamp ||
+    !sameRecord(a.labels, b.labels) ||
+    !sameRecord(a.annotations, b.annotations)
+  );
+}
+
+function sameRecord(a: Readonly<Record<string, string>> | undefined, b: Readonly<Record<string, string>> | undefined): boolean {
+  const ka = Object.keys(a ?? {});
+  if (ka.length !== Object.keys(b ?? {}).length) return false;
+  return ka.every((k) => a?.[k] === b?.[k]);
+}
+
+function resourceId(resource: Resource): string {
+  return `${resource.group}/${resource.plural}`;
 }
 
 export class Controller {
@@ -41,7 +71,10 @@ export class Controller {
   private readonly options: ControllerOptions;
   private readonly log: Logger;
   private readonly informers: Informer[] = [];
+  private readonly secondaries = new Map<string, Informer>();
   private primary: Informer | undefined;
+  /** Watch events dropped by the predicates (metrics, tests). */
+  readonly filtered = { status: 0, ownWrites: 0 };
 
   constructor(options: ControllerOptions) {
     this.options = options;
@@ -50,7 +83,6 @@ export class Controller {
     this.queue = new WorkQueue((key) => this.process(key), {
       workers: options.workers ?? 4,
       backoff: options.backoff ?? defaultBackoff,
-      ...(options.random ? { random: options.random } : {}),
       isRetryable: (err) => !(err instanceof Error && "retryable" in err && (err as { retryable: unknown }).retryable === false),
       onError: (key, err, retryInMs) =>
         this.log.warn({ key, retryInMs, error: errorSummary(err) }, `${reconciler.name} reconcile failed`),
@@ -58,33 +90,45 @@ export class Controller {
   }
 
   async start(): Promise<void> {
-    const { kube, reconciler } = this.options;
+    const { cache, reconciler } = this.options;
     const enqueue = (obj: KubeObject) => {
       const key = keyOf(obj);
       if (key) this.queue.add(key);
     };
-    this.primary = kube.informer(reconciler.resource, reconciler.selector ?? {}, {
+    this.primary = cache.informer(reconciler.resource, reconciler.selector ?? {}, {
       onAdd: enqueue,
-      onUpdate: enqueue,
+      onUpdate: (old, obj) => {
+        if (primaryChanged(old, obj)) enqueue(obj);
+        else this.filtered.status++;
+      },
       onDelete: (obj) => {
         const key = keyOf(obj);
-        if (key) this.queue.add(key);
+        if (key) {
+          this.queue.forget(key);
+          this.queue.add(key);
+        }
       },
       onError: (err) => this.log.warn({ error: errorSummary(err) }, `watch of ${reconciler.resource.plural} failed; reconnecting`),
-    });
+    }, { dropLastApplied: true });
     this.informers.push(this.primary);
     for (const watch of reconciler.secondary ?? []) {
       const fan = (obj: KubeObject) => {
         for (const key of watch.keysFor(obj)) this.queue.add(key);
       };
-      this.informers.push(
-        kube.informer(watch.resource, watch.selector ?? {}, {
-          onAdd: fan,
-          onUpdate: fan,
-          onDelete: fan,
-          onError: (err) => this.log.warn({ error: errorSummary(err) }, `watch of ${watch.resource.plural} failed; reconnecting`),
-        }),
-      );
+      const informer = cache.informer(watch.resource, watch.selector ?? {}, {
+        onAdd: (obj) => {
+          if (cache.isOwnWrite(obj)) this.filtered.ownWrites++;
+          else fan(obj);
+        },
+        onUpdate: (_old, obj) => {
+          if (cache.isOwnWrite(obj)) this.filtered.ownWrites++;
+          else fan(obj);
+        },
+        onDelete: fan,
+        onError: (err) => this.log.warn({ error: errorSummary(err) }, `watch of ${watch.resource.plural} failed; reconnecting`),
+      }, watch.metadataOnly ? { metadataOnly: true } : {});
+      this.informers.push(informer);
+      this.secondaries.set(resourceId(watch.resource), informer);
     }
     await Promise.all(this.informers.map((informer) => informer.start()));
     this.queue.start();
@@ -104,6 +148,11 @@ export class Controller {
     return this.primary?.list(namespace) ?? [];
   }
 
+  /** Queue empty and no reconcile running. */
+  get idle(): boolean {
+    return this.queue.length === 0 && this.queue.busy === 0;
+  }
+
   async stop(): Promise<void> {
     await Promise.all(this.informers.map((informer) => informer.stop()));
     await this.queue.stop();
@@ -115,6 +164,7 @@ export class Controller {
     return await this.options.reconciler.reconcile(objectKey, {
       log,
       cached: (k) => this.primary?.get(k.name, k.namespace),
+      cachedSecondary: (resource, k) => this.secondaries.get(resourceId(resource))?.get(k.name, k.namespace),
     });
   }
 }

@@ -2,7 +2,7 @@
 // never processed by two workers at once (added while in flight, it is processed again after),
 // failures back off exponentially with jitter, and urgent keys (first syncs, watch events) go ahead
 // of periodic refreshes.
-import { computeBackoff, type BackoffPolicy } from "./backoff.ts";
+import { computeBackoff, type BackoffPolicy } from "../kube/backoff.ts";
 
 export type Lane = "urgent" | "periodic";
 

@@ -2,7 +2,7 @@
 // is deleted or edited: its controller owner reference, or (no owner reference: skip-set-owner-
 // references, managed or patch) the object of the same name whose Secret it is.
 import type { KubeObject } from "../kube/port.ts";
-import { MANAGED_ANNOTATION, PATCH_ANNOTATION, SOURCE_HASH_ANNOTATION } from "./sealed-secret/plan.ts";
+import { MANAGED_ANNOTATION, PATCH_ANNOTATION } from "./sealed-secret/plan.ts";
 
 /** Which objects of `kind` a Secret belongs to: its controller owner, or the same name if we may write it. */
 export function ownersOf(kind: string, group: string): (secret: KubeObject) => string[] {
@@ -12,7 +12,7 @@ export function ownersOf(kind: string, group: string): (secret: KubeObject) => s
     const owner = secret.metadata?.ownerReferences?.find((r) => r.controller === true && r.kind === kind && r.apiVersion.startsWith(`${group}/`));
     if (owner) return [`${ns}/${owner.name}`];
     const a = secret.metadata?.annotations ?? {};
-    if (a[SOURCE_HASH_ANNOTATION] !== undefined || a[MANAGED_ANNOTATION] === "true" || a[PATCH_ANNOTATION] === "true") {
+    if (a[MANAGED_ANNOTATION] === "true" || a[PATCH_ANNOTATION] === "true") {
       const name = secret.metadata?.name;
       return name ? [`${ns}/${name}`] : [];
     }

@@ -27,27 +27,43 @@ export interface Selector {
   fieldSelector?: string;
 }
 
-export interface InformerHandlers {
-  onAdd?(obj: KubeObject): void;
-  onUpdate?(obj: KubeObject): void;
-  onDelete?(obj: KubeObject): void;
-  /** A watch failed; the informer reconnects by itself. */
-  onError?(err: unknown): void;
+export interface ListOptions extends Selector {
+  /** Page size (the API server's `limit`); the next page starts at `continue`. */
+  limit?: number;
+  continue?: string;
+  /** List PartialObjectMetadata (metadata only, no data or spec) instead of full objects. */
+  metadataOnly?: boolean;
 }
 
-/** A cached, watched view of one resource, kept current by list + watch. */
-export interface Informer {
-  start(): Promise<void>;
-  stop(): Promise<void>;
-  get(name: string, namespace?: string): KubeObject | undefined;
-  list(namespace?: string): readonly KubeObject[];
+export interface ListPage {
+  items: KubeObject[];
+  resourceVersion: string;
+  continue?: string;
+}
+
+export interface WatchOptions extends Selector {
+  resourceVersion: string;
+  metadataOnly?: boolean;
+  /** Server-side end of the watch (it is re-opened from the last version seen). */
+  timeoutSeconds: number;
+  signal: AbortSignal;
+}
+
+export interface WatchEvent {
+  type: "ADDED" | "MODIFIED" | "DELETED" | "BOOKMARK" | "ERROR";
+  object: KubeObject;
 }
 
 export type PatchType = "merge" | "json";
 
 export interface KubePort {
   get(resource: Resource, namespace: string | undefined, name: string): Promise<KubeObject | undefined>;
+  /** Every object (all pages). */
   list(resource: Resource, selector?: Selector): Promise<KubeObject[]>;
+  /** One page of a list, for informers that must not hold a whole list response at once. */
+  listPage(resource: Resource, options: ListOptions): Promise<ListPage>;
+  /** Streams watch events until the server ends the watch, the signal aborts or the stream fails. */
+  watch(resource: Resource, options: WatchOptions, onEvent: (event: WatchEvent) => void): Promise<void>;
   create(resource: Resource, obj: KubeObject): Promise<KubeObject>;
   /** Full update guarded by metadata.resourceVersion (a stale version fails with Conflict). */
   replace(resource: Resource, obj: KubeObject): Promise<KubeObject>;
@@ -56,7 +72,6 @@ export interface KubePort {
   delete(resource: Resource, namespace: string | undefined, name: string): Promise<void>;
   /** POST to a subresource, e.g. serviceaccounts/<name>/token (TokenRequest). */
   createSubresource(resource: Resource, namespace: string | undefined, name: string, subresource: string, body: unknown): Promise<KubeObject>;
-  informer(resource: Resource, selector: Selector, handlers: InformerHandlers): Informer;
 }
 
 export type KubeErrorReason =
@@ -67,6 +82,9 @@ export type KubeErrorReason =
   | "Forbidden"
   | "Unauthorized"
   | "TooManyRequests"
+  /** 410 Gone: a watch or list continue token older than etcd's compaction; relist. */
+  | "Expired"
+  | "Timeout"
   | "ServerError"
   | "Unavailable";
 
@@ -81,7 +99,7 @@ export class KubeApiError extends Error {
     super(message);
     this.status = status;
     this.reason = reason;
-    this.retryable = reason === "Conflict" || reason === "TooManyRequests" || reason === "ServerError" || reason === "Unavailable";
+    this.retryable = reason === "Conflict" || reason === "TooManyRequests" || reason === "ServerError" || reason === "Unavailable" || reason === "Timeout" || reason === "Expired";
   }
 }
 
@@ -99,6 +117,8 @@ export function reasonForStatus(status: number): KubeErrorReason {
       return "Unauthorized";
     case 429:
       return "TooManyRequests";
+    case 410:
+      return "Expired";
     default:
       return status >= 500 ? "ServerError" : "Invalid";
   }

@@ -1,10 +1,11 @@
-// HTTP listeners: the controller API (kubeseal's /v1/cert.pem, /v1/verify, /v1/rotate, /healthz) and,
-// on its own address, /metrics.
+// The process-level HTTP listeners, whichever reconcilers run: the controller API (kubeseal's
+// /v1/cert.pem, /v1/verify, /v1/rotate; /v1/age-recipients; probes /healthz and /readyz) and, on its
+// own address, /metrics. Routes of a disabled feature answer 404 with a reason.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Registry } from "prom-client";
 import type { Logger } from "../log.ts";
-import type { ApiAnswer, SealingApi } from "./sealing-api.ts";
+import type { ApiAnswer } from "./sealing-api.ts";
 
 const MAX_BODY_BYTES = 2 << 20;
 
@@ -23,26 +24,33 @@ export function parseListenAddr(addr: string): { host?: string; port: number } {
   return host ? { host, port } : { port };
 }
 
-function readBody(req: IncomingMessage): Promise<Uint8Array | undefined> {
+type Body = { kind: "ok"; bytes: Uint8Array } | { kind: "tooLarge" };
+
+/** Reads a request body up to the limit; a declared or streamed size past it stops reading at once. */
+function readBody(req: IncomingMessage): Promise<Body> {
+  const declared = Number(req.headers["content-length"] ?? "0");
+  if (Number.isFinite(declared) && declared > MAX_BODY_BYTES) return Promise.resolve({ kind: "tooLarge" });
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    req.on("data", (c: Buffer) => {
+    const onData = (c: Buffer) => {
       size += c.length;
       if (size > MAX_BODY_BYTES) {
-        resolve(undefined);
-        req.destroy();
+        req.off("data", onData);
+        req.pause();
+        resolve({ kind: "tooLarge" });
         return;
       }
       chunks.push(c);
-    });
-    req.on("end", () => resolve(Buffer.concat(chunks)));
+    };
+    req.on("data", onData);
+    req.on("end", () => resolve({ kind: "ok", bytes: Buffer.concat(chunks) }));
     req.on("error", reject);
   });
 }
 
-function send(res: ServerResponse, answer: ApiAnswer): void {
-  res.writeHead(answer.status, { "content-type": answer.contentType });
+function send(res: ServerResponse, answer: ApiAnswer, close = false): void {
+  res.writeHead(answer.status, { "content-type": answer.contentType, ...(close ? { connection: "close" } : {}) });
   res.end(answer.body);
 }
 
@@ -66,45 +74,66 @@ async function listen(server: Server, addr: string): Promise<Listening> {
   };
 }
 
-export interface ApiServerOptions {
-  api: SealingApi;
-  log: Logger;
-  addr: string;
-  /** Readiness: false until the controller has synced. */
-  ready?: () => boolean;
-  /** GET /v1/age-recipients (server/age-recipients.ts), when the age controllers run. */
+/** The API's handlers; each is present when its feature runs (SealingApi has the first three). */
+export interface ApiHandlers {
+  certificate?: () => ApiAnswer | Promise<ApiAnswer>;
+  verify?: (body: Uint8Array) => Promise<ApiAnswer>;
+  rotate?: (body: Uint8Array) => Promise<ApiAnswer>;
+  /** GET /v1/age-recipients, when the age controllers run. */
   ageRecipients?: (query: URLSearchParams) => Promise<ApiAnswer>;
 }
 
+export interface ApiServerOptions {
+  handlers: ApiHandlers;
+  log: Logger;
+  addr: string;
+  /** Readiness: false until keys are loaded and the caches have synced. */
+  ready?: () => boolean;
+}
+
+const TEXT = "text/plain; charset=utf-8";
+
+function disabled(what: string): ApiAnswer {
+  return { status: 404, contentType: TEXT, body: `${what} is not served: its reconciler is disabled\n` };
+}
+
 export function startApiServer(options: ApiServerOptions): Promise<Listening> {
-  const { api, log } = options;
+  const { handlers, log } = options;
   const server = createServer((req, res) => {
     const path = (req.url ?? "/").split("?")[0] ?? "/";
+    let close = false;
     const handle = async (): Promise<ApiAnswer> => {
-      if (path === "/healthz") return { status: 200, contentType: "text/plain; charset=utf-8", body: "ok\n" };
+      if (path === "/healthz") return { status: 200, contentType: TEXT, body: "ok\n" };
       if (path === "/readyz") {
         const ok = options.ready?.() ?? true;
-        return { status: ok ? 200 : 503, contentType: "text/plain; charset=utf-8", body: ok ? "ok\n" : "not ready\n" };
+        return { status: ok ? 200 : 503, contentType: TEXT, body: ok ? "ok\n" : "not ready\n" };
       }
-      if (path === "/v1/cert.pem" && (req.method === "GET" || req.method === "HEAD")) return api.certificate();
-      if (path === "/v1/age-recipients" && req.method === "GET" && options.ageRecipients) {
-        return options.ageRecipients(new URL(req.url ?? "/", "http://localhost").searchParams);
+      if (path === "/v1/cert.pem" && (req.method === "GET" || req.method === "HEAD")) {
+        return handlers.certificate ? handlers.certificate() : disabled("/v1/cert.pem (SealedSecrets)");
+      }
+      if (path === "/v1/age-recipients" && req.method === "GET") {
+        return handlers.ageRecipients ? handlers.ageRecipients(new URL(req.url ?? "/", "http://localhost").searchParams) : disabled("/v1/age-recipients (AgeSecrets and SopsSecrets)");
       }
       if ((path === "/v1/verify" || path === "/v1/rotate") && req.method === "POST") {
+        const handler = path === "/v1/verify" ? handlers.verify : handlers.rotate;
+        if (!handler) return disabled(`${path} (SealedSecrets)`);
         const body = await readBody(req);
-        if (body === undefined) return { status: 413, contentType: "text/plain; charset=utf-8", body: "request body too large\n" };
-        return path === "/v1/verify" ? await api.verify(body) : await api.rotate(body);
+        if (body.kind === "tooLarge") {
+          close = true;
+          return { status: 413, contentType: TEXT, body: `request body too large (limit ${MAX_BODY_BYTES} bytes)\n` };
+        }
+        return await handler(body.bytes);
       }
-      return { status: 404, contentType: "text/plain; charset=utf-8", body: "not found\n" };
+      return { status: 404, contentType: TEXT, body: "not found\n" };
     };
     handle().then(
       (answer) => {
         if (answer.status >= 400) log.info({ path, status: answer.status }, "API request refused");
-        send(res, answer);
+        send(res, answer, close);
       },
       (err: unknown) => {
         log.error({ path, error: err instanceof Error ? err.message : String(err) }, "API request failed");
-        send(res, { status: 500, contentType: "text/plain; charset=utf-8", body: "internal error\n" });
+        send(res, { status: 500, contentType: TEXT, body: "internal error\n" });
       },
     );
   });
@@ -122,4 +151,22 @@ export function startMetricsServer(options: { registry: Registry; addr: string }
     );
   });
   return listen(server, options.addr);
+}
+
+export interface ProcessServer {
+  api: Listening;
+  metrics: Listening;
+  close(): Promise<void>;
+}
+
+/** The API and metrics listeners of the process, started once whatever reconcilers run. */
+export async function startProcessServer(options: ApiServerOptions & { metricsAddr: string; registry: Registry }): Promise<ProcessServer> {
+  const api = await startApiServer(options);
+  try {
+    const metrics = await startMetricsServer({ registry: options.registry, addr: options.metricsAddr });
+    return { api, metrics, close: async () => void (await Promise.all([api.close(), metrics.close()])) };
+  } catch (err) {
+    await api.close();
+    throw err;
+  }
 }

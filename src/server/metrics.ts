@@ -1,21 +1,171 @@
-// Prometheus metrics (prom-client) in a registry of our own, read from the reconciler's stats and the
-// keyring when scraped. Labels carry fingerprints, key names and reasons, never values.
+// Prometheus metrics (prom-client) in a registry of our own, read when scraped from what each
+// reconciler counts, the keyrings and the shared cache. The sources are described here by shape
+// only, so this module knows no controller internals. Labels carry kinds, fingerprints, key names
+// and reasons, never values.
 import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
-import type { Keyring } from "../controller/keys/keyring.ts";
-import type { RsaPool } from "../controller/keys/rsa-pool.ts";
-import type { SealedSecretStats } from "../controller/sealed-secret/stats.ts";
+
+/** What a reconciler counts (SealedSecretStats has this shape). */
+export interface ReconcilerStats {
+  reconciles: number;
+  unsealed: number;
+  skippedDecrypt: number;
+  secretReads: number;
+  readonly errorsByReason: ReadonlyMap<string, number>;
+  readonly writes: Readonly<Record<string, number>>;
+  countByReason(): ReadonlyMap<string, number>;
+  dependentsByKey(): ReadonlyMap<string, number>;
+}
+
+export interface KeyringLike {
+  keys: readonly { name: string; fingerprint: string; compromised: boolean }[];
+  problems: readonly unknown[];
+}
 
 export interface MetricsSources {
-  stats: SealedSecretStats;
-  keyring: () => Keyring;
-  pool: RsaPool;
+  stats: ReconcilerStats;
+  keyring: () => KeyringLike;
+  pool: { rsaOps: number };
   /** Keys minted by this process. */
   minted: () => number;
 }
 
+/** Objects of one kind in the shared cache, counted by their status condition when scraped. */
+export interface KindSource {
+  kind: string;
+  /** The condition type that says whether the object is done (Synced, Ready). */
+  condition: string;
+  objects: () => Iterable<{ readonly [field: string]: unknown }>;
+  stats?: ReconcilerStats;
+  /** Watch events dropped by predicates (status-only changes, our own writes). */
+  filtered?: () => { status: number; ownWrites: number };
+}
+
+export interface ProcessSources {
+  kinds: readonly KindSource[];
+  cache: () => readonly { resource: string; metadataOnly: boolean; objects: number }[];
+  kube?: { requests: Readonly<Record<string, number>>; writes: { throttled: number } };
+}
+
+function conditionOf(obj: { readonly [field: string]: unknown }, type: string): { status: string; reason: string } {
+  const conditions = (obj["status"] as { conditions?: unknown } | undefined)?.conditions;
+  if (Array.isArray(conditions)) {
+    for (const c of conditions as { type?: unknown; status?: unknown; reason?: unknown }[]) {
+      if (c.type === type) return { status: typeof c.status === "string" ? c.status : "", reason: typeof c.reason === "string" ? c.reason : "" };
+    }
+  }
+  return { status: "Unknown", reason: "" };
+}
+
+/** A registry with the process metrics and the per-kind metrics of every reconciler that runs. */
+export function processMetrics(sources: ProcessSources, registry = new Registry()): Registry {
+  collectDefaultMetrics({ register: registry, prefix: "sealbridge_" });
+  new Gauge({
+    name: "sealbridge_objects",
+    help: "Objects of each kind in the cache, by their condition's status and reason",
+    labelNames: ["kind", "condition", "status", "reason"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const k of sources.kinds) {
+        const counts = new Map<string, { status: string; reason: string; n: number }>();
+        for (const obj of k.objects()) {
+          const c = conditionOf(obj, k.condition);
+          const id = `${c.status}/${c.reason}`;
+          const entry = counts.get(id) ?? { ...c, n: 0 };
+          entry.n++;
+          counts.set(id, entry);
+        }
+        for (const c of counts.values()) this.set({ kind: k.kind, condition: k.condition, status: c.status, reason: c.reason }, c.n);
+      }
+    },
+  });
+  const perKind = (name: string, help: string, read: (s: ReconcilerStats) => number) =>
+    new Counter({
+      name,
+      help,
+      labelNames: ["kind"],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const k of sources.kinds) if (k.stats) this.inc({ kind: k.kind }, read(k.stats));
+      },
+    });
+  perKind("sealbridge_reconciles_total", "Reconciles run, by kind", (s) => s.reconciles);
+  perKind("sealbridge_decrypts_skipped_total", "Reconciles decided from status and the cached Secret metadata, without decrypting", (s) => s.skippedDecrypt);
+  perKind("sealbridge_secret_reads_total", "Target Secrets read with their data (the cache holds metadata only)", (s) => s.secretReads);
+  new Counter({
+    name: "sealbridge_reconcile_errors_total",
+    help: "Reconciles that ended in a failure condition, by kind and reason",
+    labelNames: ["kind", "reason"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const k of sources.kinds) for (const [reason, n] of k.stats?.errorsByReason ?? []) this.inc({ kind: k.kind, reason }, n);
+    },
+  });
+  new Counter({
+    name: "sealbridge_api_writes_total",
+    help: "Kubernetes API writes made by each reconciler, by the kind of object written",
+    labelNames: ["kind", "object"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const k of sources.kinds) for (const [object, n] of Object.entries(k.stats?.writes ?? {})) this.inc({ kind: k.kind, object }, n);
+    },
+  });
+  new Counter({
+    name: "sealbridge_watch_events_filtered_total",
+    help: "Watch events that woke no reconcile: status-only updates and the controller's own writes",
+    labelNames: ["kind", "why"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const k of sources.kinds) {
+        const f = k.filtered?.();
+        if (!f) continue;
+        this.inc({ kind: k.kind, why: "status" }, f.status);
+        this.inc({ kind: k.kind, why: "own-write" }, f.ownWrites);
+      }
+    },
+  });
+  new Gauge({
+    name: "sealbridge_cache_objects",
+    help: "Objects held by each shared informer",
+    labelNames: ["resource", "shape"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const c of sources.cache()) this.set({ resource: c.resource, shape: c.metadataOnly ? "metadata" : "full" }, c.objects);
+    },
+  });
+  const kube = sources.kube;
+  if (kube) {
+    new Counter({
+      name: "sealbridge_kube_requests_total",
+      help: "Kubernetes API requests made by this process, by method",
+      labelNames: ["method"],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const [method, n] of Object.entries(kube.requests)) this.inc({ method }, n);
+      },
+    });
+    new Counter({
+      name: "sealbridge_kube_writes_throttled_total",
+      help: "Writes that waited for the client-side rate limit (--kube-api-qps, --kube-api-burst)",
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc(kube.writes.throttled);
+      },
+    });
+  }
+  return registry;
+}
+
+/** The SealedSecret metrics (names kept from the first release), added to `registry`. */
 export function sealedSecretMetrics(sources: MetricsSources, registry = new Registry()): Registry {
   const { stats } = sources;
-  collectDefaultMetrics({ register: registry, prefix: "sealbridge_" });
   new Counter({
     name: "sealbridge_sealedsecret_unseal_total",
     help: "Secrets created or updated from a SealedSecret",

@@ -22,7 +22,8 @@ import type { KubeObject } from "../../src/kube/port.ts";
 import { createLogger } from "../../src/log.ts";
 import { startSealedSecrets, type SealedSecretsRuntime } from "../../src/sealed-secrets.ts";
 import { freshNamespace, testCluster, type TestCluster } from "../support/control-plane.ts";
-import { eventually, exposeThroughServiceProxy, secretData } from "../support/sealed-controller.ts";
+import { eventually, exposeThroughServiceProxy, secretData, serve } from "../support/sealed-controller.ts";
+import type { ProcessServer } from "../../src/server/http.ts";
 import { ensureAge, ensureTool } from "../support/tools.ts";
 
 let cluster: TestCluster;
@@ -31,6 +32,7 @@ let nsA = "";
 let nsB = "";
 let age: AgeSecretsRuntime;
 let sealed: SealedSecretsRuntime;
+let server: ProcessServer;
 let dir = "";
 let ageCli = "";
 let sops = "";
@@ -49,7 +51,7 @@ function exec(file: string, args: string[], stdin = ""): Promise<{ code: number;
 
 async function recipientsFor(scope: string, namespace: string, name: string): Promise<{ status: number; body: string }> {
   const q = new URLSearchParams({ scope, namespace, name });
-  const res = await fetch(`http://127.0.0.1:${sealed.api.port}/v1/age-recipients?${q.toString()}`);
+  const res = await fetch(`http://127.0.0.1:${server.api.port}/v1/age-recipients?${q.toString()}`);
   return { status: res.status, body: await res.text() };
 }
 
@@ -133,18 +135,17 @@ before(async () => {
   sealed = await startSealedSecrets(cluster.kube, log, {
     keyNamespace: keyNs,
     watchNamespace: nsA,
-    // All interfaces: the API server's service proxy reaches it at this host's address.
-    listenAddr: "0.0.0.0:0",
-    metricsAddr: "127.0.0.1:0",
     workers: 2,
     keyPrefix: "sealed-secrets-key",
     keyBits: 2048,
     keyRenewPeriodMs: 0,
-    ageRecipients: (q) => age.ageRecipients(q),
   });
+  // All interfaces: the API server's service proxy reaches it (see exposeThroughServiceProxy).
+  server = await serve(sealed, log, "0.0.0.0:0", { ageRecipients: (q) => age.ageRecipients(q) });
 });
 
 after(async () => {
+  await server.close();
   await sealed.stop();
   await age.stop();
   await rm(dir, { recursive: true, force: true });
@@ -199,7 +200,7 @@ describe("AgeSecret", () => {
   });
 
   it("seal --age asks the controller for the scope recipient through the API server's service proxy", async () => {
-    await exposeThroughServiceProxy(cluster, keyNs, sealed.api.port);
+    await exposeThroughServiceProxy(cluster, keyNs, server.api.port);
     const cli = async (args: string[], stdin = ""): Promise<{ code: number; stdout: string; stderr: string }> => {
       let stdout = "";
       let stderr = "";

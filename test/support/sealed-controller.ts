@@ -5,7 +5,10 @@ import { Writable } from "node:stream";
 import { resources } from "../../src/api/resources.ts";
 import type { KubeObject } from "../../src/kube/port.ts";
 import { createLogger } from "../../src/log.ts";
+import { Registry } from "prom-client";
 import { startSealedSecrets, type SealedSecretsRuntime } from "../../src/sealed-secrets.ts";
+import { startProcessServer, type ProcessServer } from "../../src/server/http.ts";
+import { processMetrics } from "../../src/server/metrics.ts";
 import type { TestCluster } from "./control-plane.ts";
 
 export interface StartOptions {
@@ -18,6 +21,16 @@ export interface StartOptions {
 
 export interface Started extends SealedSecretsRuntime {
   logs: string[];
+  api: ProcessServer["api"];
+  metrics: ProcessServer["metrics"];
+}
+
+/** The process-level server over a SealedSecrets runtime, as main.ts starts it. */
+export async function serve(runtime: SealedSecretsRuntime, log: Parameters<typeof startSealedSecrets>[1], listenAddr = "127.0.0.1:0", extra: { ageRecipients?: (q: URLSearchParams) => Promise<{ status: number; contentType: string; body: string }> } = {}): Promise<ProcessServer> {
+  const registry = new Registry();
+  runtime.registerMetrics(registry);
+  processMetrics({ kinds: [runtime.kind], cache: () => [] }, registry);
+  return startProcessServer({ handlers: { ...runtime.handlers, ...extra }, log, addr: listenAddr, metricsAddr: "127.0.0.1:0", registry, ready: () => runtime.ready() });
 }
 
 export async function startController(cluster: TestCluster, opts: StartOptions): Promise<Started> {
@@ -32,14 +45,22 @@ export async function startController(cluster: TestCluster, opts: StartOptions):
   const runtime = await startSealedSecrets(cluster.kube, log, {
     keyNamespace: opts.keyNamespace,
     watchNamespace: opts.watchNamespace,
-    listenAddr: opts.listenAddr ?? "127.0.0.1:0",
-    metricsAddr: "127.0.0.1:0",
     workers: 4,
     keyPrefix: "sealed-secrets-key",
     keyBits: opts.keyBits ?? 2048,
     keyRenewPeriodMs: opts.keyRenewPeriodMs ?? 0,
   });
-  return Object.assign(runtime, { logs });
+  const server = await serve(runtime, log, opts.listenAddr ?? "127.0.0.1:0");
+  const stopRuntime = runtime.stop;
+  return Object.assign(runtime, {
+    logs,
+    api: server.api,
+    metrics: server.metrics,
+    stop: async () => {
+      await server.close();
+      await stopRuntime();
+    },
+  });
 }
 
 /** Polls until `check` returns a value (not undefined), or fails after `timeoutMs`. */
@@ -101,6 +122,8 @@ export function secretData(secret: KubeObject | undefined): Record<string, strin
  * host's address, a selector-less Service and its Endpoints.
  */
 export async function exposeThroughServiceProxy(cluster: TestCluster, namespace: string, apiPort: number): Promise<void> {
+  // Never this host's interface address (traffic there is not allowed): the veth/netns endpoint replaces this.
+  if (process.env["SEALBRIDGE_ALLOW_HOST_ADDRESS"] !== "never") throw new Error("exposeThroughServiceProxy: the host-address endpoint is disabled; a veth/network-namespace endpoint replaces it");
   const hostIp = Object.values(networkInterfaces())
     .flat()
     .find((a) => a && a.family === "IPv4" && !a.internal)?.address;

@@ -5,7 +5,8 @@ import { describe, it } from "node:test";
 import { parseSealedSecret, type SealedSecret } from "../../src/api/sealed-secret.ts";
 import { buildKeyring, renewalDecision, sealingKey, type Keyring, type SealingKey } from "../../src/controller/keys/keyring.ts";
 import { nextStatus } from "../../src/controller/sealed-secret/conditions.ts";
-import { CONTENT_HASH_ANNOTATION, currentKeys, diagnose, labelsToTry, plan, type KeyringView } from "../../src/controller/sealed-secret/plan.ts";
+import { withRecord } from "../../src/controller/apply-plan.ts";
+import { LEGACY_ANNOTATIONS, currentKeys, diagnose, labelsToTry, plan, type KeyringView } from "../../src/controller/sealed-secret/plan.ts";
 
 const NOW = new Date("2026-01-01T00:00:00Z");
 const DAY = 24 * 3600 * 1000;
@@ -25,7 +26,7 @@ const view: KeyringView = { keys: [{ fingerprint: FP_A, name: "sealed-secrets-ke
 const opened = (name: string, text: string, fingerprint = FP_A) => ({ name, ok: true as const, plaintext: new Uint8Array(Buffer.from(text)), fingerprint });
 
 describe("plan", () => {
-  it("creates the Secret with an owner reference, hash annotations and an Unsealed event", () => {
+  it("creates the Secret with an owner reference, no bookkeeping annotations, and an Unsealed event", () => {
     const ss = sealed();
     const p = plan({ sealed: ss, secret: undefined, outcome: { kind: "opened", values: [opened("password", "pw")], labels: labelsToTry(ss) }, keyring: view, now: NOW });
     assert.equal(p.write?.kind, "create");
@@ -36,13 +37,44 @@ describe("plan", () => {
     assert.deepEqual(p.state, { status: "True", reason: "Unsealed", message: "" });
     assert.equal(p.status?.observedGeneration, 3);
     assert.deepEqual(p.events.map((e) => e.reason), ["Unsealed"]);
-    // The written Secret is recognised as current: nothing to decrypt next time.
-    assert.deepEqual(currentKeys(ss, { ...secret, metadata: { ...secret?.metadata, uid: "s-1" } }, new Set([FP_A])), [FP_A]);
-    assert.equal(currentKeys(ss, secret, new Set([FP_B])), undefined, "not when the key is gone");
-    const edited = structuredClone(secret);
-    (edited?.["data"] as Record<string, string>)["password"] = "eA==";
-    assert.equal(currentKeys(ss, edited, new Set([FP_A])), undefined, "not after a hand edit");
-    assert.ok(secret?.metadata?.annotations?.[CONTENT_HASH_ANNOTATION]);
+    // The Secret looks exactly as Sealed Secrets makes it: the bookkeeping goes to status.secret.
+    assert.deepEqual(secret?.metadata?.annotations, {});
+    const written = { apiVersion: "v1", kind: "Secret", metadata: { ...secret?.metadata, uid: "s-1", resourceVersion: "41" } };
+    const status = withRecord(ss.status, p, written);
+    assert.equal(status?.secret?.resourceVersion, "41");
+    assert.deepEqual(status?.secret?.keys, [FP_A]);
+    assert.equal(status?.conditions?.[0]?.reason, "Unsealed");
+    const recorded = { ...ss, status };
+    // The cached Secret metadata at that version is recognised as current: nothing to decrypt.
+    assert.deepEqual(currentKeys(recorded, written, new Set([FP_A])), [FP_A]);
+    assert.equal(currentKeys(recorded, written, new Set([FP_B])), undefined, "not when the key is gone");
+    assert.equal(currentKeys(recorded, { ...written, metadata: { ...written.metadata, resourceVersion: "42" } }, new Set([FP_A])), undefined, "not after someone else wrote it");
+    assert.equal(currentKeys(recorded, undefined, new Set([FP_A])), undefined, "not when it is gone");
+    const respec = { ...recorded, spec: { ...recorded.spec, encryptedData: { password: "AgB=" } } };
+    assert.equal(currentKeys(respec, written, new Set([FP_A])), undefined, "not after the ciphertext changed");
+    // Nothing changed: no status write.
+    const unchanged = { ...p };
+    delete unchanged.status;
+    assert.equal(withRecord(status, { ...unchanged, record: { sourceHash: status?.secret?.sourceHash ?? "", keys: [FP_A], verifiedVersion: "41" } }, undefined), undefined);
+  });
+
+  it("removes the bookkeeping annotations earlier versions put on Secrets, once", () => {
+    const ss = sealed();
+    const legacy = Object.fromEntries(LEGACY_ANNOTATIONS.map((a) => [a, "x"]));
+    const existing = {
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { name: "db", namespace: "prod", resourceVersion: "7", annotations: { ...legacy }, ownerReferences: [{ apiVersion: "bitnami.com/v1alpha1", kind: "SealedSecret", name: "db", uid: "u-1", controller: true }] },
+      type: "Opaque",
+      data: { password: Buffer.from("pw").toString("base64") },
+    };
+    const p = plan({ sealed: ss, secret: existing, outcome: { kind: "opened", values: [opened("password", "pw")], labels: labelsToTry(ss) }, keyring: view, now: NOW });
+    assert.equal(p.write?.kind, "replace");
+    assert.deepEqual(p.write?.secret.metadata?.annotations, {});
+    const clean = { ...existing, metadata: { ...existing.metadata, annotations: {} } };
+    const q = plan({ sealed: ss, secret: clean, outcome: { kind: "opened", values: [opened("password", "pw")], labels: labelsToTry(ss) }, keyring: view, now: NOW });
+    assert.equal(q.write, undefined);
+    assert.equal(q.record?.verifiedVersion, "7");
   });
 
   it("writes nothing when the status already says the same", () => {

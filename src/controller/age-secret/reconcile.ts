@@ -10,6 +10,7 @@ import type { AgeKeyring } from "../keys/age-keyring.ts";
 import { formatKey, type ObjectKey } from "../object-key.ts";
 import { currentKeys, failurePlan, keyringView, type UnsealOutcome } from "../sealed-secret/plan.ts";
 import { ownersOf } from "../secret-owners.ts";
+import { readSecret } from "../sealed-secret/reconcile.ts";
 import type { SealedSecretStats } from "../sealed-secret/stats.ts";
 import { heldScopeRecipients, openAgeValues, type HeldRecipient } from "./open.ts";
 import { ageLabelsToTry, planAge } from "./plan.ts";
@@ -35,7 +36,7 @@ export class AgeSecretReconciler implements Reconciler {
     this.options = options;
     this.now = options.now ?? (() => new Date());
     this.selector = options.namespace ? { namespace: options.namespace } : {};
-    this.secondary = [{ resource: resources.secret, selector: this.selector, keysFor: ownersOf(AGE_SECRET_KIND, "sealbridge.dev") }];
+    this.secondary = [{ resource: resources.secret, selector: this.selector, metadataOnly: true, keysFor: ownersOf(AGE_SECRET_KIND, "sealbridge.dev") }];
   }
 
   async reconcile(key: ObjectKey, ctx: ReconcileContext): Promise<void> {
@@ -59,9 +60,10 @@ export class AgeSecretReconciler implements Reconciler {
       await applyPlan({ ...common, sealed, plan: failurePlan({ sealed, keyring: view, now }, "InvalidManifest", err.message), now });
       return;
     }
-    const secret = await kube.get(resources.secret, key.namespace, key.name);
-    const known = currentKeys(age, secret, new Set(view.keys.map((k) => k.fingerprint)));
+    const cachedSecret = ctx.cachedSecondary(resources.secret, key);
+    const known = currentKeys(age, cachedSecret, new Set(view.keys.map((k) => k.fingerprint)));
     let outcome: UnsealOutcome;
+    let secret = cachedSecret;
     let held: HeldRecipient[] = [];
     if (known !== undefined) {
       stats.skippedDecrypt++;
@@ -75,6 +77,7 @@ export class AgeSecretReconciler implements Reconciler {
           : await openAgeValues({ values, keys: keyring.keys, labels });
       outcome = { kind: "opened", labels, values: opened };
       if (opened.some((v) => !v.ok) && keyring.keys.length > 0) held = await heldScopeRecipients(keyring.keys, labels);
+      secret = cachedSecret ? await readSecret(kube, stats, key) : undefined;
     }
     const now = this.now();
     await applyPlan({ ...common, sealed: age, plan: planAge({ age, secret, outcome, keyring: view, held, now }), now });

@@ -2,7 +2,9 @@
 // the ExternalSecret controller and the two store controllers, with store changes re-queueing the
 // ExternalSecrets that use them. Provider factories are passed in (main.ts wires the real ones).
 import type { Logger } from "../../log.ts";
+import { Manager } from "../../kube/manager.ts";
 import type { KubePort } from "../../kube/port.ts";
+import type { KindSource } from "../../server/metrics.ts";
 import { Controller } from "../controller.ts";
 import { ProviderClientCache, type ProviderFactories } from "../secret-store/client-cache.ts";
 import { SecretStoreReconciler } from "../secret-store/reconcile.ts";
@@ -11,6 +13,8 @@ import { ExternalSecretReconciler } from "./reconcile.ts";
 
 export interface ExternalSecretsOptions {
   kube: KubePort;
+  /** The process's shared cache (a private one when omitted, as in tests). */
+  cache?: Manager;
   log: Logger;
   factories: ProviderFactories;
   /** ESO controller class: stores whose spec.controller names another class are left alone. */
@@ -31,8 +35,10 @@ export class ExternalSecretsControllers {
   private readonly storeControllers: Controller[];
 
   constructor(options: ExternalSecretsOptions) {
-    const { kube, log } = options;
-    this.stores = new StoreDirectory(kube, options.controllerClass);
+    const { log } = options;
+    const cache = options.cache ?? new Manager(options.kube);
+    const kube = cache.client;
+    this.stores = new StoreDirectory(kube, cache, options.controllerClass);
     this.clients = new ProviderClientCache({
       kube,
       factories: options.factories,
@@ -47,11 +53,11 @@ export class ExternalSecretsControllers {
       cachedExternalSecrets: (namespace) => this.externalSecrets.cachedObjects(namespace),
       enqueue: (key) => this.externalSecrets.queue.add(key, "periodic"),
     });
-    this.externalSecrets = new Controller({ kube, log, reconciler: this.reconciler, workers: options.workers });
+    this.externalSecrets = new Controller({ cache, log, reconciler: this.reconciler, workers: options.workers });
     this.storeControllers = (["SecretStore", "ClusterSecretStore"] as const).map(
       (kind) =>
         new Controller({
-          kube,
+          cache,
           log,
           workers: 2,
           reconciler: new SecretStoreReconciler({ kind, kube, clients: this.clients, controllerClass: options.controllerClass, ...(options.now ? { now: options.now } : {}) }),
@@ -66,6 +72,16 @@ export class ExternalSecretsControllers {
       if (!store) this.clients.forget(key);
       for (const es of this.reconciler.dependentsOf(key)) this.externalSecrets.queue.add(es);
     });
+  }
+
+  /** The kinds as the process metrics count them. */
+  kinds(): KindSource[] {
+    const [stores, clusterStores] = this.storeControllers;
+    return [
+      { kind: "ExternalSecret", condition: "Ready", objects: () => this.externalSecrets.cachedObjects(), filtered: () => this.externalSecrets.filtered },
+      ...(stores ? [{ kind: "SecretStore", condition: "Ready", objects: () => stores.cachedObjects(), filtered: () => stores.filtered }] : []),
+      ...(clusterStores ? [{ kind: "ClusterSecretStore", condition: "Ready", objects: () => clusterStores.cachedObjects(), filtered: () => clusterStores.filtered }] : []),
+    ];
   }
 
   async start(): Promise<void> {

@@ -32,6 +32,7 @@ import {
   syncVersionOf,
   targetState,
   type EsMeta,
+  type TargetState,
   type Outcome,
 } from "./plan.ts";
 
@@ -79,6 +80,8 @@ export class ExternalSecretReconciler implements Reconciler {
   private readonly specs = new WeakMap<KubeObject, ExternalSecretSpec | null>();
   /** Our own last refresh per uid: the informer's copy of a status lags the write a little. */
   private readonly lastRefresh = new Map<string, { syncVersion: string; refreshTime: string }>();
+  /** ExternalSecret uid → resourceVersion of its target as last written or seen intact. */
+  private readonly verified = new Map<string, string>();
 
   constructor(options: ExternalSecretReconcilerOptions) {
     this.options = options;
@@ -89,15 +92,24 @@ export class ExternalSecretReconciler implements Reconciler {
       : undefined;
     this.secondary = [
       {
-        // Managed Secrets: a deleted or edited target is restored.
+        // Managed Secrets: a deleted or edited target is restored. The process's one metadata-only
+        // Secret watch; data is read only when a reconcile must compare or write it.
         resource: resources.secret,
-        selector: { labelSelector: "reconcile.external-secrets.io/managed=true" },
+        metadataOnly: true,
         keysFor: (obj: KubeObject) =>
-          (obj.metadata?.ownerReferences ?? [])
+          obj.metadata?.labels?.["reconcile.external-secrets.io/managed"] !== "true" ? [] : (obj.metadata?.ownerReferences ?? [])
             .filter((r) => r.kind === "ExternalSecret")
             .map((r) => `${obj.metadata?.namespace ?? ""}/${r.name}`),
       },
     ];
+  }
+
+  /** Target Secrets read with their data (the cache holds metadata only). */
+  secretReads = 0;
+
+  private async readTarget(namespace: string, name: string): Promise<KubeObject | undefined> {
+    this.secretReads++;
+    return this.options.kube.get(resources.secret, namespace, name);
   }
 
   /** ExternalSecret keys that referenced a store at their last reconcile. */
@@ -111,7 +123,10 @@ export class ExternalSecretReconciler implements Reconciler {
     const esKey = formatKey(key);
     if (!es || es.metadata?.deletionTimestamp) {
       for (const set of this.byStore.values()) set.delete(esKey);
-      if (es?.metadata?.uid) this.lastRefresh.delete(es.metadata.uid);
+      if (es?.metadata?.uid) {
+        this.lastRefresh.delete(es.metadata.uid);
+        this.verified.delete(es.metadata.uid);
+      }
       return;
     }
     const meta: EsMeta = {
@@ -179,8 +194,21 @@ export class ExternalSecretReconciler implements Reconciler {
     if (mainRef && mainClient) this.startWave(es, spec, mainRef, mainStoreKey, mainClient, now);
 
     const targetName = spec.target.name ?? meta.name;
-    const target = spec.target.creationPolicy === "None" ? undefined : await kube.get(resources.secret, meta.namespace, targetName);
-    const decision = needsRefresh({ spec, status: previous, syncVersion, target: targetState(target), now, dueAt });
+    // The cache has the target's metadata; its data is read only when this process has not seen
+    // this version of it intact (after a restart, or after someone else wrote it).
+    const targetMeta = spec.target.creationPolicy === "None" ? undefined : ctx.cachedSecondary(resources.secret, { namespace: meta.namespace, name: targetName });
+    let target: KubeObject | undefined;
+    let state: TargetState;
+    const verified = this.verified.get(meta.uid);
+    if (!targetMeta) state = targetState(undefined);
+    else if (verified !== undefined && verified === targetMeta.metadata?.resourceVersion) state = { exists: true, intact: true };
+    else {
+      target = await this.readTarget(meta.namespace, targetName);
+      state = targetState(target);
+      const rv = target?.metadata?.resourceVersion;
+      if (state.intact && rv) this.verified.set(meta.uid, rv);
+    }
+    const decision = needsRefresh({ spec, status: previous, syncVersion, target: state, now, dueAt });
     // A wave may have read this one a little ahead of its due time: it refreshes now with those reads.
     const prefetched: Prefetched | undefined = mainClient ? this.waves?.take(mainClient, meta.uid, syncVersion) : undefined;
     if (!decision.refresh && !prefetched) {
@@ -242,6 +270,7 @@ export class ExternalSecretReconciler implements Reconciler {
     }
 
     // Write the target.
+    if (targetMeta && !target) target = await this.readTarget(meta.namespace, targetName);
     if (spec.target.creationPolicy !== "None") {
       if (spec.target.creationPolicy === "Merge" && !target) {
         return await this.fail(finish, new ReportedError("TargetMissing", `secret ${targetName} does not exist and creationPolicy is Merge`, true), "could not update secret");
@@ -258,8 +287,9 @@ export class ExternalSecretReconciler implements Reconciler {
       });
       if (desired) {
         try {
-          if (target) await kube.replace(resources.secret, desired);
-          else await kube.create(resources.secret, desired);
+          const written = target ? await kube.replace(resources.secret, desired) : await kube.create(resources.secret, desired);
+          const rv = written.metadata?.resourceVersion;
+          if (rv) this.verified.set(meta.uid, rv);
         } catch (err) {
           if (isConflict(err)) throw err; // retried with backoff; the next attempt re-reads
           return await this.fail(finish, err, "could not update secret");

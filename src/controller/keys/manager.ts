@@ -5,7 +5,8 @@
 import { resources } from "../../api/resources.ts";
 import { generateSealingKeyPair } from "../../crypto/certificate.ts";
 import type { Logger } from "../../log.ts";
-import type { Informer, KubeObject, KubePort } from "../../kube/port.ts";
+import type { Informer, InformerSource } from "../../kube/manager.ts";
+import type { KubeObject, KubePort } from "../../kube/port.ts";
 import { errorSummary } from "../controller.ts";
 import {
   EMPTY_KEYRING,
@@ -56,6 +57,8 @@ export function rsaKeyFormat(bits: number): KeyFormat<Keyring> {
 
 export interface KeyManagerOptions {
   kube: KubePort;
+  /** The shared cache the key Secrets are watched through. */
+  cache: InformerSource;
   log: Logger;
   namespace: string;
   /** Key Secret name prefix; the API server adds a random suffix (generateName). */
@@ -140,14 +143,14 @@ export class KeyManager<R extends AnyKeyring = Keyring> {
   /** Resolves once the keys are loaded and, if minting is allowed and none was usable, a first key exists. */
   async start(): Promise<void> {
     const kick = () => void this.schedule();
-    this.informer = this.options.kube.informer(
+    this.informer = this.options.cache.informer(
       resources.secret,
       { namespace: this.options.namespace, labelSelector: this.format.label },
       {
         onAdd: kick,
         onUpdate: kick,
         onDelete: kick,
-        onError: (err) => this.log.warn({ error: errorSummary(err) }, "watch of key Secrets failed; reconnecting"),
+        onError: (err: unknown) => this.log.warn({ error: errorSummary(err) }, "watch of key Secrets failed; reconnecting"),
       },
     );
     await this.informer.start();

@@ -14,13 +14,12 @@ import type { SealedSecretStatus } from "../../api/sealed-secret.ts";
 export const MANAGED_ANNOTATION = "sealedsecrets.bitnami.com/managed";
 export const PATCH_ANNOTATION = "sealedsecrets.bitnami.com/patch";
 export const SKIP_OWNER_REFERENCES_ANNOTATION = "sealedsecrets.bitnami.com/skip-set-owner-references";
-/** On the target Secret: hash of what produced it (ciphertexts, scope, template, owner, keys used). */
-export const SOURCE_HASH_ANNOTATION = "sealbridge.dev/source-sha256";
-/** On the target Secret: fingerprints of the keys that opened its values. */
-export const UNSEALED_WITH_KEYS_ANNOTATION = "sealbridge.dev/unsealed-with-keys";
-/** On the target Secret: hash of the Secret as written, to notice hand edits without decrypting. */
-export const CONTENT_HASH_ANNOTATION = "sealbridge.dev/content-sha256";
-const OUR_ANNOTATIONS = [SOURCE_HASH_ANNOTATION, UNSEALED_WITH_KEYS_ANNOTATION, CONTENT_HASH_ANNOTATION];
+/**
+ * Bookkeeping annotations that earlier sealbridge versions put on target Secrets. Secrets now look
+ * exactly as Sealed Secrets makes them (the bookkeeping lives in the owner's status.secret); these
+ * are removed from a Secret the next time it is written.
+ */
+export const LEGACY_ANNOTATIONS = ["sealbridge.dev/source-sha256", "sealbridge.dev/unsealed-with-keys", "sealbridge.dev/content-sha256"] as const;
 
 /** What the plan needs of the keyring: fingerprints (newest first), names, compromised ones. */
 export interface KeyringView {
@@ -48,8 +47,18 @@ export interface EventSpec {
 
 export type SecretWrite = { kind: "create"; secret: KubeObject } | { kind: "replace"; secret: KubeObject };
 
+/** What status.secret records once the Secret is written or verified (apply adds its resourceVersion). */
+export interface SecretRecordPlan {
+  sourceHash: string;
+  keys: readonly string[];
+  /** The resourceVersion of the Secret as read, when no write is needed. */
+  verifiedVersion?: string;
+}
+
 export interface Plan {
   write?: SecretWrite;
+  /** Record the Secret in status (undefined: keep what status records). */
+  record?: SecretRecordPlan;
   /** Next status, undefined when unchanged. */
   status?: SealedSecretStatus;
   /** The Synced state after the write succeeds (for metrics and dependents). */
@@ -93,8 +102,11 @@ function sortedEntries(map: Readonly<Record<string, string>> | undefined): [stri
   return Object.entries(map ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
-/** Hash of everything the target Secret is computed from, given the keys that open it. */
-export function sourceHash(sealed: SealedLike, keys: readonly string[]): string {
+/**
+ * Hash of everything the target Secret is computed from, given the keys that open it; `extra` holds
+ * other inputs of a kind (a SopsSecret's identity Secret versions). Ciphertexts only: no plaintext.
+ */
+export function sourceHash(sealed: SealedLike, keys: readonly string[], extra: unknown = null): string {
   const t = sealed.spec.template ?? {};
   return sha256({
     v: 1,
@@ -111,6 +123,7 @@ export function sourceHash(sealed: SealedLike, keys: readonly string[]): string 
       data: sortedEntries(t.data),
     },
     keys: [...keys].sort(),
+    extra,
   });
 }
 
@@ -119,10 +132,10 @@ function normalOwners(refs: unknown): unknown[] {
   return refs.map((r: Partial<OwnerReference>) => [r.apiVersion ?? "", r.kind ?? "", r.name ?? "", r.uid ?? "", r.controller === true, r.blockOwnerDeletion === true]);
 }
 
-/** Hash of a Secret's content as the controller writes it (data, type, immutable, labels, annotations, owners). */
+/** Digest of a Secret's content as the controller writes it (data, type, immutable, labels,
+ * annotations, owners), compared in memory only: never stored. */
 export function contentHash(secret: KubeObject): string {
   const annotations = { ...secret.metadata?.annotations };
-  for (const a of OUR_ANNOTATIONS) delete annotations[a];
   return sha256({
     data: sortedEntries(secret["data"] as Record<string, string> | undefined),
     type: typeof secret["type"] === "string" && secret["type"] !== "" ? secret["type"] : "Opaque",
@@ -151,21 +164,18 @@ export function mayWrite(secret: KubeObject, sealed: SealedLike): boolean {
 }
 
 /**
- * The fast path: the existing Secret records that it was produced from this exact input with keys
- * we still hold, and has not been edited since. Returns those keys, or undefined.
+ * The fast path: the owner's status records that its Secret, at exactly the version now cached, was
+ * produced from this exact input with keys we still hold. Returns those keys, or undefined. `secret`
+ * may be metadata only (the shared Secret cache holds no data).
  */
-export function currentKeys(sealed: SealedLike, secret: KubeObject | undefined, held: ReadonlySet<string>): string[] | undefined {
-  const annotations = secret?.metadata?.annotations;
-  if (!secret || !annotations) return undefined;
-  const recorded = annotations[SOURCE_HASH_ANNOTATION];
-  const keysText = annotations[UNSEALED_WITH_KEYS_ANNOTATION];
-  if (recorded === undefined || keysText === undefined) return undefined;
-  const keys = keysText === "" ? [] : keysText.split(",");
-  if (!keys.every((k) => held.has(k))) return undefined;
-  if (sourceHash(sealed, keys) !== recorded) return undefined;
-  if (annotations[CONTENT_HASH_ANNOTATION] !== contentHash(secret)) return undefined;
+export function currentKeys(sealed: SealedLike, secret: KubeObject | undefined, held: ReadonlySet<string>, extra: unknown = null): string[] | undefined {
+  const record = sealed.status?.secret;
+  if (!secret || !record) return undefined;
+  if (record.resourceVersion === "" || record.resourceVersion !== secret.metadata?.resourceVersion) return undefined;
+  if (!record.keys.every((k) => held.has(k))) return undefined;
+  if (sourceHash(sealed, record.keys, extra) !== record.sourceHash) return undefined;
   if (!mayWrite(secret, sealed)) return undefined;
-  return keys;
+  return [...record.keys];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -291,6 +301,7 @@ function mergeInto(existing: KubeObject, fresh: KubeObject): KubeObject {
   if (annotated(existing, PATCH_ANNOTATION)) {
     out["data"] = { ...(existing["data"] as Record<string, string> | undefined), ...(fresh["data"] as Record<string, string>) };
     meta.annotations = { ...meta.annotations, ...freshMeta.annotations };
+    for (const a of LEGACY_ANNOTATIONS) delete meta.annotations[a];
     meta.labels = { ...meta.labels, ...freshMeta.labels };
     if (annotated(existing, MANAGED_ANNOTATION)) setOwners(meta, freshMeta.ownerReferences);
   } else {
@@ -310,26 +321,18 @@ function setOwners(meta: NonNullable<KubeObject["metadata"]>, owners: OwnerRefer
   else delete meta.ownerReferences;
 }
 
-function stamp(secret: KubeObject, sealed: SealedLike, keys: readonly string[]): KubeObject {
-  const meta = (secret.metadata ??= {});
-  const annotations = { ...meta.annotations };
-  for (const a of OUR_ANNOTATIONS) delete annotations[a];
-  annotations[SOURCE_HASH_ANNOTATION] = sourceHash(sealed, keys);
-  annotations[UNSEALED_WITH_KEYS_ANNOTATION] = [...keys].sort().join(",");
-  meta.annotations = annotations;
-  annotations[CONTENT_HASH_ANNOTATION] = contentHash(secret);
-  return secret;
-}
-
 // ---------------------------------------------------------------------------------------------
 // The plan
 
 export interface PlanInput {
   sealed: SealedLike;
+  /** The existing Secret with its data (read fresh when decrypting), or undefined. */
   secret: KubeObject | undefined;
   outcome: UnsealOutcome;
   keyring: KeyringView;
   now: Date;
+  /** Inputs besides the object that the Secret depends on (see sourceHash). */
+  extra?: unknown;
 }
 
 function okState(keys: readonly string[], keyring: KeyringView): SyncedState {
@@ -346,7 +349,7 @@ function okState(keys: readonly string[], keyring: KeyringView): SyncedState {
   return { status: "True", reason: "Unsealed", message: "" };
 }
 
-function finish(input: PlanInput, state: SyncedState, keys: readonly string[], write: SecretWrite | undefined, extra: EventSpec[] = []): Plan {
+function finish(input: PlanInput, state: SyncedState, keys: readonly string[], write: SecretWrite | undefined, extra: EventSpec[] = [], record?: SecretRecordPlan): Plan {
   const status = nextStatus(input.sealed, state, input.now);
   const events: EventSpec[] = [...extra];
   const prior = priorSynced(input.sealed);
@@ -357,7 +360,7 @@ function finish(input: PlanInput, state: SyncedState, keys: readonly string[], w
     events.push({ type: "Warning", reason: eventReason, message: `${state.reason}: ${state.message}` });
   }
   if (changed && state.reason === "SealedWithCompromisedKey") events.push({ type: "Warning", reason: "SealedWithCompromisedKey", message: state.message });
-  return { ...(write ? { write } : {}), ...(status ? { status } : {}), state, keys, events };
+  return { ...(write ? { write } : {}), ...(record ? { record } : {}), ...(status ? { status } : {}), state, keys, events };
 }
 
 /** A plan for a failure that happens before or after unsealing (bad manifest, apply error). */
@@ -401,30 +404,28 @@ export function plan(input: PlanInput): Plan {
   const data: Record<string, string> = {};
   for (const [k, v] of Object.entries(values)) data[k] = b64(v);
   const fresh = newSecret(sealed, data);
-  const desired = stamp(secret ? mergeInto(secret, fresh) : fresh, sealed, keys);
+  const desired = secret ? mergeInto(secret, fresh) : fresh;
   const state = okState(keys, keyring);
-  if (secret && contentHash(secret) === contentHash(desired) && sameAnnotations(secret, desired)) {
-    return finish(input, state, keys, undefined);
+  const record: SecretRecordPlan = { sourceHash: sourceHash(sealed, keys, input.extra ?? null), keys };
+  if (secret && contentHash(secret) === contentHash(desired)) {
+    const verifiedVersion = secret.metadata?.resourceVersion;
+    return finish(input, state, keys, undefined, [], { ...record, ...(verifiedVersion ? { verifiedVersion } : {}) });
   }
-  if (secret && secret["immutable"] === true && contentHash(withoutOurs(secret)) !== contentHash(withoutOurs(desired))) {
+  if (secret && secret["immutable"] === true && contentHash(withoutLegacy(secret)) !== contentHash(desired)) {
     return finish(input, {
       status: "False",
       reason: "SecretImmutable",
       message: `Secret "${sealed.metadata.name ?? ""}" is immutable and differs from the ${sealed.kind}; delete it to let the controller recreate it`,
     }, [], undefined);
   }
-  return finish(input, state, keys, secret ? { kind: "replace", secret: desired } : { kind: "create", secret: desired });
+  return finish(input, state, keys, secret ? { kind: "replace", secret: desired } : { kind: "create", secret: desired }, [], record);
 }
 
-function withoutOurs(secret: KubeObject): KubeObject {
+function withoutLegacy(secret: KubeObject): KubeObject {
   const copy = structuredClone(secret);
   const annotations = copy.metadata?.annotations;
-  if (annotations) for (const a of OUR_ANNOTATIONS) delete annotations[a];
+  if (annotations) for (const a of LEGACY_ANNOTATIONS) delete annotations[a];
   return copy;
-}
-
-function sameAnnotations(a: KubeObject, b: KubeObject): boolean {
-  return OUR_ANNOTATIONS.every((k) => a.metadata?.annotations?.[k] === b.metadata?.annotations?.[k]);
 }
 
 function renderSealedSecretTemplateSafely(

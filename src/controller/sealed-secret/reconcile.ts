@@ -42,7 +42,7 @@ export class SealedSecretReconciler implements Reconciler {
     this.options = options;
     this.now = options.now ?? (() => new Date());
     this.selector = options.namespace ? { namespace: options.namespace } : {};
-    this.secondary = [{ resource: resources.secret, selector: this.selector, keysFor: ownersOf("SealedSecret", "bitnami.com") }];
+    this.secondary = [{ resource: resources.secret, selector: this.selector, metadataOnly: true, keysFor: ownersOf("SealedSecret", "bitnami.com") }];
   }
 
   async reconcile(key: ObjectKey, ctx: ReconcileContext): Promise<void> {
@@ -67,10 +67,13 @@ export class SealedSecretReconciler implements Reconciler {
       await applyPlan({ ...common, sealed: stand, plan: failurePlan({ sealed: stand, keyring: view, now }, "InvalidManifest", err.message), now });
       return;
     }
-    const secret = await kube.get(resources.secret, key.namespace, key.name);
+    // The shared cache holds Secret metadata only: enough to tell whether the Secret is the one
+    // status records. Its data is read only when the values had to be opened.
+    const cachedSecret = ctx.cachedSecondary(resources.secret, key);
     const held = new Set(view.keys.map((k) => k.fingerprint));
-    const known = currentKeys(sealed, secret, held);
+    const known = currentKeys(sealed, cachedSecret, held);
     let outcome: UnsealOutcome;
+    let secret = cachedSecret;
     if (known !== undefined) {
       stats.skippedDecrypt++;
       outcome = { kind: "current", keys: known };
@@ -87,12 +90,19 @@ export class SealedSecretReconciler implements Reconciler {
         });
         outcome = { kind: "opened", labels, values: result.values };
       }
+      secret = cachedSecret ? await readSecret(kube, stats, key) : undefined;
     }
     const now = this.now();
     await applyPlan({ ...common, sealed, plan: plan({ sealed, secret, outcome, keyring: view, now }), now });
   }
 
 
+}
+
+/** The target Secret with its data, read fresh (the cache has metadata only). */
+export async function readSecret(kube: KubePort, stats: SealedSecretStats, key: ObjectKey): Promise<KubeObject | undefined> {
+  stats.secretReads++;
+  return kube.get(resources.secret, key.namespace, key.name);
 }
 
 /** A stand-in for a SealedSecret that did not parse, enough to write its status. */

@@ -7,6 +7,8 @@ export class SealedSecretStats {
   unsealed = 0;
   /** Reconciles that decided from the Secret's recorded hash, without decrypting. */
   skippedDecrypt = 0;
+  /** Target Secrets read with their data (the cache holds metadata only). */
+  secretReads = 0;
   readonly errorsByReason = new Map<string, number>();
   readonly writes = { secret: 0, status: 0, event: 0 };
   /** Per SealedSecret (namespace/name): the keys it depends on and its Synced reason. */

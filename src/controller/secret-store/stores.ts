@@ -6,7 +6,8 @@ import { SpecError } from "../../api/eso-fields.ts";
 import type { StoreKind, StoreRef } from "../../api/external-secret.ts";
 import { resources } from "../../api/resources.ts";
 import { labelSelectorMatches, parseSecretStoreSpec, type SecretStoreSpec } from "../../api/secret-store.ts";
-import type { Informer, KubeObject, KubePort } from "../../kube/port.ts";
+import type { Informer, InformerSource } from "../../kube/manager.ts";
+import type { KubeObject, KubePort } from "../../kube/port.ts";
 import { InvalidProviderConfig, type CredentialSource } from "../../providers/provider.ts";
 
 export interface StoreRecord {
@@ -74,9 +75,11 @@ export class StoreDirectory {
   private readonly kube: KubePort;
   private readonly controllerClass: string;
   private readonly informers: { kind: StoreKind; informer: Informer }[] = [];
+  private readonly cache: InformerSource;
   private readonly listeners: ((key: string, store: StoreRecord | undefined) => void)[] = [];
 
-  constructor(kube: KubePort, controllerClass: string) {
+  constructor(kube: KubePort, cache: InformerSource, controllerClass: string) {
+    this.cache = cache;
     this.kube = kube;
     this.controllerClass = controllerClass;
   }
@@ -100,7 +103,7 @@ export class StoreDirectory {
       };
       this.informers.push({
         kind,
-        informer: this.kube.informer(resource, {}, { onAdd: (o) => fire(o), onUpdate: (o) => fire(o), onDelete: (o) => fire(o, true) }),
+        informer: this.cache.informer(resource, {}, { onAdd: (o) => fire(o), onUpdate: (_old, o) => fire(o), onDelete: (o) => fire(o, true) }, { dropLastApplied: true }),
       });
     }
     await Promise.all(this.informers.map((i) => i.informer.start()));

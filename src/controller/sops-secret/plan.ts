@@ -24,6 +24,8 @@ export function sopsView(sops: SopsSecret, type?: string): SealedLike {
 }
 
 export type SopsResult =
+  /** status records that the Secret is current for this document and identities: nothing decrypted. */
+  | { kind: "current"; keys: readonly string[] }
   | { ok: true; data: Record<string, Uint8Array>; type?: string; mac: MacResult; identityFingerprint: string }
   | { ok: false; reason: SyncedReason; message: string };
 
@@ -45,6 +47,19 @@ function withProblems(message: string, problems: readonly string[]): string {
 
 export function planSops(input: SopsPlanInput): Plan {
   const { sops, secret, result, keyring, now } = input;
+  if ("kind" in result) {
+    const view = sopsView(sops);
+    const p = plan({ sealed: view, secret, outcome: result, keyring, now });
+    const prior = priorSynced(view);
+    // The fast path knows nothing new about the MAC or identity entries: keep what status says.
+    if (p.state.reason !== "Unsealed" || prior?.status !== "True" || (prior.reason !== "MacNotChecked" && prior.reason !== "IdentitySecretProblem")) return p;
+    const state: SyncedState = { status: "True", reason: prior.reason, message: prior.message ?? "" };
+    const out: Plan = { ...p, state };
+    delete out.status;
+    const status = nextStatus(view, state, now);
+    if (status) out.status = status;
+    return out;
+  }
   const view = sopsView(sops, result.ok ? result.type : undefined);
   if (!result.ok) {
     if (secret && !mayWrite(secret, view)) return plan({ sealed: view, secret, outcome: { kind: "current", keys: [] }, keyring, now });

@@ -19,7 +19,8 @@ import type { Reconciler, ReconcileContext, SecondaryWatch } from "../controller
 import type { AgeKeyring } from "../keys/age-keyring.ts";
 import { formatKey, type ObjectKey } from "../object-key.ts";
 import type { SyncedReason } from "../sealed-secret/conditions.ts";
-import { failurePlan, labelsToTry, type KeyringView } from "../sealed-secret/plan.ts";
+import { currentKeys, failurePlan, labelsToTry, sourceHash, type KeyringView } from "../sealed-secret/plan.ts";
+import { readSecret } from "../sealed-secret/reconcile.ts";
 import type { SealedSecretStats } from "../sealed-secret/stats.ts";
 import { planSops, sopsView, type SopsResult } from "./plan.ts";
 
@@ -70,6 +71,7 @@ export class SopsSecretReconciler implements Reconciler {
       {
         resource: resources.secret,
         selector: this.selector,
+        metadataOnly: true,
         keysFor: (secret: KubeObject) => {
           const key = `${secret.metadata?.namespace ?? ""}/${secret.metadata?.name ?? ""}`;
           return [...owners(secret), ...(this.referrers.get(key) ?? [])];
@@ -87,10 +89,8 @@ export class SopsSecretReconciler implements Reconciler {
     return ageRecipientFingerprint(recipient);
   }
 
-  /** The referenced identity Secrets' `age.key` / `*.agekey` entries; every unusable one is a problem. */
-  private async userIdentities(sops: SopsSecret, key: ObjectKey): Promise<{ identities: Identity[]; problems: string[] }> {
-    const identities: Identity[] = [];
-    const problems: string[] = [];
+  /** Remembers which identity Secrets this SopsSecret reads, so their changes re-queue it. */
+  private register(sops: SopsSecret, key: ObjectKey): void {
     const self = formatKey(key);
     for (const set of this.referrers.values()) set.delete(self);
     for (const ref of sops.spec.identitySecretRefs) {
@@ -98,6 +98,15 @@ export class SopsSecretReconciler implements Reconciler {
       let set = this.referrers.get(refKey);
       if (!set) this.referrers.set(refKey, (set = new Set()));
       set.add(self);
+    }
+  }
+
+  /** The referenced identity Secrets' `age.key` / `*.agekey` entries; every unusable one is a problem. */
+  private async userIdentities(sops: SopsSecret, key: ObjectKey): Promise<{ identities: Identity[]; problems: string[] }> {
+    const identities: Identity[] = [];
+    const problems: string[] = [];
+    for (const ref of sops.spec.identitySecretRefs) {
+      this.options.stats.secretReads++;
       const secret = await this.options.kube.get(resources.secret, key.namespace, ref.name);
       if (!secret) {
         problems.push(`Secret ${ref.name} not found`);
@@ -143,10 +152,31 @@ export class SopsSecretReconciler implements Reconciler {
     const labels = labelsToTry(sopsView(sops));
     const ownLabel = labels[0]?.label ?? "";
     const controller: Identity[] = ageKeys.map((k) => ({ identity: deriveScopeIdentityForLabel(k.identity, ownLabel), source: `age key ${k.name}`, compromised: k.compromised }));
+    const controllerKeys = await Promise.all(controller.map(async (i) => ({ fingerprint: await this.fingerprint(i.identity), name: i.source, compromised: i.compromised })));
+    this.register(sops, key);
+    // The identity Secrets' versions (from the metadata cache) are inputs of the Secret: a changed
+    // identity Secret means decrypting again.
+    const extra = { identitySecrets: sops.spec.identitySecretRefs.map((ref) => [ref.name, ctx.cachedSecondary(resources.secret, { ...key, name: ref.name })?.metadata?.resourceVersion ?? ""]) };
+    const stable = sopsView(sops);
+    const cachedSecret = ctx.cachedSecondary(resources.secret, key);
+    const recorded = sops.status?.secret?.keys ?? [];
+    const controllerFps = new Set(controllerKeys.map((k) => k.fingerprint));
+    // A recorded key that is not one of the controller's came from an identity Secret whose version
+    // the source hash covers.
+    const userRecorded = recorded.filter((k) => !controllerFps.has(k));
+    const known = currentKeys(stable, cachedSecret, new Set([...controllerFps, ...userRecorded]), extra);
+    if (known !== undefined) {
+      stats.skippedDecrypt++;
+      const keyring: KeyringView = { keys: [...controllerKeys, ...userRecorded.map((fingerprint) => ({ fingerprint, name: "identity Secret", compromised: false }))], problems: [] };
+      const now = this.now();
+      const p = planSops({ sops, secret: cachedSecret, result: { kind: "current", keys: known }, identityProblems: [], keyring, now });
+      await applyPlan({ ...common, sealed: stable, keyring, plan: p, now });
+      return;
+    }
     const user = await this.userIdentities(sops, key);
     const all = [...controller, ...user.identities];
     const keyring: KeyringView = {
-      keys: await Promise.all(all.map(async (i) => ({ fingerprint: await this.fingerprint(i.identity), name: i.source, compromised: i.compromised }))),
+      keys: [...controllerKeys, ...(await Promise.all(user.identities.map(async (i) => ({ fingerprint: await this.fingerprint(i.identity), name: i.source, compromised: i.compromised }))))],
       problems: [],
     };
     let result: SopsResult;
@@ -172,9 +202,11 @@ export class SopsSecretReconciler implements Reconciler {
         if (scope !== undefined) result = { ok: false, reason: "ScopeMismatch", message: `${scope}; ${err.message}` };
       }
     }
-    const secret = await kube.get(resources.secret, key.namespace, key.name);
+    const secret = cachedSecret ? await readSecret(kube, stats, key) : undefined;
     const now = this.now();
     const p = planSops({ sops, secret, result, identityProblems: user.problems, keyring, now });
+    // Recorded against the document as committed (the decrypted type is not known on the fast path).
+    if (p.record) p.record = { ...p.record, sourceHash: sourceHash(stable, p.record.keys, extra) };
     await applyPlan({ ...common, sealed: sopsView(sops, result.ok ? result.type : undefined), keyring, plan: p, now });
   }
 

@@ -15,8 +15,3 @@ export function computeBackoff(policy: BackoffPolicy, attempt: number, random: n
   const ceiling = Math.min(policy.maxMs, policy.baseMs * 2 ** exponent);
   return Math.round(ceiling * (1 - policy.jitter * random));
 }
-
-/** Spreads a periodic interval by up to ±fraction so refreshes of many objects do not align. */
-export function jitterInterval(intervalMs: number, fraction: number, random: number): number {
-  return Math.round(intervalMs * (1 + fraction * (2 * random - 1)));
-}

@@ -1,0 +1,238 @@
+// The KubePort over plain HTTP (undici) on a KubeConnection: JSON requests with a timeout each,
+// writes through a token bucket, paginated lists, metadata-only lists and watches
+// (PartialObjectMetadata, as controller-runtime's metadata client asks for them), and managedFields
+// dropped from every object on the way in (the controller never reads them; they are a large share
+// of each object's size).
+import { fetch, type Response } from "undici";
+import type { KubeConnection } from "./connection.ts";
+import {
+  KubeApiError,
+  reasonForStatus,
+  resourcePath,
+  type KubeErrorReason,
+  type KubeObject,
+  type KubePort,
+  type ListOptions,
+  type ListPage,
+  type PatchType,
+  type Resource,
+  type Selector,
+  type WatchEvent,
+  type WatchOptions,
+} from "./port.ts";
+import { TokenBucket } from "./rate-limit.ts";
+
+const PATCH_CONTENT_TYPE: Record<PatchType, string> = {
+  merge: "application/merge-patch+json",
+  json: "application/json-patch+json",
+};
+
+const KNOWN_REASONS = new Set<KubeErrorReason>(["NotFound", "AlreadyExists", "Conflict", "Invalid", "Forbidden", "Unauthorized", "TooManyRequests", "Expired", "Timeout"]);
+
+const METADATA_LIST_ACCEPT = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json";
+const METADATA_ACCEPT = "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json";
+
+export interface HttpKubeOptions {
+  /** Bound on every request that is not a watch (ms). */
+  requestTimeoutMs?: number;
+  /** Writes per second across the process (0: unlimited) and the burst allowed above it. */
+  writeQps?: number;
+  writeBurst?: number;
+  /** Objects per list page. */
+  pageSize?: number;
+  /** Sent as User-Agent (audit logs tell replicas apart by it). */
+  userAgent?: string;
+}
+
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+export const DEFAULT_PAGE_SIZE = 500;
+
+/** Removes what no reader needs from an object as it arrives (in place). */
+export function trimIncoming(obj: KubeObject): KubeObject {
+  if (obj.metadata?.managedFields !== undefined) delete obj.metadata.managedFields;
+  return obj;
+}
+
+export class HttpKube implements KubePort {
+  readonly writes: TokenBucket;
+  private readonly connection: Promise<KubeConnection>;
+  private readonly timeoutMs: number;
+  private readonly pageSize: number;
+  private readonly userAgent: string;
+  /** API requests made, by verb (metrics, benchmarks). */
+  readonly requests: Record<string, number> = {};
+
+  constructor(connection: KubeConnection | Promise<KubeConnection>, options: HttpKubeOptions = {}) {
+    this.connection = Promise.resolve(connection);
+    this.connection.catch(() => undefined); // reported by the first request
+    this.timeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    this.pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE;
+    this.userAgent = options.userAgent ?? "sealbridge";
+    this.writes = new TokenBucket({ qps: options.writeQps ?? 0, burst: options.writeBurst ?? 1 });
+  }
+
+  async close(): Promise<void> {
+    await (await this.connection).close();
+  }
+
+  private async send(method: string, path: string, init: { body?: unknown; contentType?: string; accept?: string; signal?: AbortSignal }): Promise<Response> {
+    const connection = await this.connection;
+    if (method !== "GET") await this.writes.take();
+    this.requests[method] = (this.requests[method] ?? 0) + 1;
+    const headers: Record<string, string> = {
+      ...(await connection.authHeaders()),
+      accept: init.accept ?? "application/json",
+      "user-agent": this.userAgent,
+    };
+    if (init.body !== undefined) headers["content-type"] = init.contentType ?? "application/json";
+    try {
+      return await fetch(`${connection.server}${path}`, {
+        method,
+        headers,
+        dispatcher: connection.dispatcher,
+        signal: init.signal ?? AbortSignal.timeout(this.timeoutMs),
+        ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
+      });
+    } catch (err) {
+      const timedOut = err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError");
+      throw new KubeApiError(0, timedOut ? "Timeout" : "Unavailable", `${method} ${path}: ${timedOut ? `no answer within ${this.timeoutMs} ms` : err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+
+  /** One JSON request; non-2xx answers become KubeApiError with the server's Status message. */
+  async request(method: string, path: string, body?: unknown, contentType?: string, accept?: string): Promise<unknown> {
+    const signal = AbortSignal.timeout(this.timeoutMs);
+    const response = await this.send(method, path, { body, ...(contentType ? { contentType } : {}), ...(accept ? { accept } : {}), signal });
+    let text: string;
+    try {
+      text = await response.text();
+    } catch (err) {
+      throw new KubeApiError(0, "Timeout", `${method} ${path}: response not read within ${this.timeoutMs} ms (${err instanceof Error ? err.name : "error"})`);
+    }
+    if (response.ok) return text ? JSON.parse(text) : undefined;
+    throw toApiError(response.status, method, path, text);
+  }
+
+  async get(resource: Resource, namespace: string | undefined, name: string): Promise<KubeObject | undefined> {
+    try {
+      return trimIncoming((await this.request("GET", resourcePath(resource, namespace, name))) as KubeObject);
+    } catch (err) {
+      if (err instanceof KubeApiError && err.reason === "NotFound") return undefined;
+      throw err;
+    }
+  }
+
+  async listPage(resource: Resource, options: ListOptions): Promise<ListPage> {
+    const query = selectorQuery(options);
+    query.set("limit", String(options.limit ?? this.pageSize));
+    if (options.continue) query.set("continue", options.continue);
+    const list = (await this.request("GET", `${resourcePath(resource, options.namespace)}?${query.toString()}`, undefined, undefined, options.metadataOnly ? METADATA_LIST_ACCEPT : undefined)) as {
+      items?: KubeObject[] | null;
+      metadata?: { resourceVersion?: string; continue?: string };
+    };
+    const items = (list.items ?? []).map(trimIncoming);
+    const next = list.metadata?.continue;
+    return { items, resourceVersion: list.metadata?.resourceVersion ?? "", ...(next ? { continue: next } : {}) };
+  }
+
+  async list(resource: Resource, selector: Selector = {}): Promise<KubeObject[]> {
+    const out: KubeObject[] = [];
+    let token: string | undefined;
+    do {
+      const page = await this.listPage(resource, { ...selector, ...(token ? { continue: token } : {}) });
+      out.push(...page.items);
+      token = page.continue;
+    } while (token);
+    return out;
+  }
+
+  async watch(resource: Resource, options: WatchOptions, onEvent: (event: WatchEvent) => void): Promise<void> {
+    const query = selectorQuery(options);
+    query.set("watch", "1");
+    query.set("resourceVersion", options.resourceVersion);
+    query.set("allowWatchBookmarks", "true");
+    query.set("timeoutSeconds", String(options.timeoutSeconds));
+    const path = `${resourcePath(resource, options.namespace)}?${query.toString()}`;
+    const response = await this.send("GET", path, { signal: options.signal, ...(options.metadataOnly ? { accept: METADATA_ACCEPT } : {}) });
+    if (!response.ok) throw toApiError(response.status, "WATCH", path, await response.text().catch(() => ""));
+    if (!response.body) return;
+    const decoder = new TextDecoder();
+    let buffered = "";
+    try {
+      for await (const chunk of response.body) {
+        buffered += decoder.decode(chunk as Uint8Array, { stream: true });
+        let newline: number;
+        while ((newline = buffered.indexOf("\n")) >= 0) {
+          const line = buffered.slice(0, newline);
+          buffered = buffered.slice(newline + 1);
+          if (line.trim() === "") continue;
+          const event = JSON.parse(line) as WatchEvent;
+          if (event.type === "ERROR") {
+            const status = event.object as { code?: number; reason?: string; message?: string };
+            throw toApiError(status.code ?? 500, "WATCH", path, JSON.stringify(status));
+          }
+          trimIncoming(event.object);
+          onEvent(event);
+        }
+      }
+    } catch (err) {
+      if (options.signal.aborted) return;
+      if (err instanceof KubeApiError) throw err;
+      throw new KubeApiError(0, "Unavailable", `WATCH ${path}: stream failed (${err instanceof Error ? err.message : String(err)})`);
+    }
+  }
+
+  async create(resource: Resource, obj: KubeObject): Promise<KubeObject> {
+    return trimIncoming((await this.request("POST", resourcePath(resource, obj.metadata?.namespace), obj)) as KubeObject);
+  }
+
+  async replace(resource: Resource, obj: KubeObject): Promise<KubeObject> {
+    return trimIncoming((await this.request("PUT", resourcePath(resource, obj.metadata?.namespace, requireName(obj)), obj)) as KubeObject);
+  }
+
+  async replaceStatus(resource: Resource, obj: KubeObject): Promise<KubeObject> {
+    return trimIncoming((await this.request("PUT", resourcePath(resource, obj.metadata?.namespace, requireName(obj), "status"), obj)) as KubeObject);
+  }
+
+  async patch(resource: Resource, namespace: string | undefined, name: string, patch: unknown, type: PatchType): Promise<KubeObject> {
+    return trimIncoming((await this.request("PATCH", resourcePath(resource, namespace, name), patch, PATCH_CONTENT_TYPE[type])) as KubeObject);
+  }
+
+  async createSubresource(resource: Resource, namespace: string | undefined, name: string, subresource: string, body: unknown): Promise<KubeObject> {
+    return (await this.request("POST", resourcePath(resource, namespace, name, subresource), body)) as KubeObject;
+  }
+
+  async delete(resource: Resource, namespace: string | undefined, name: string): Promise<void> {
+    try {
+      await this.request("DELETE", resourcePath(resource, namespace, name));
+    } catch (err) {
+      if (!(err instanceof KubeApiError && err.reason === "NotFound")) throw err;
+    }
+  }
+}
+
+function selectorQuery(selector: Selector): URLSearchParams {
+  const query = new URLSearchParams();
+  if (selector.labelSelector) query.set("labelSelector", selector.labelSelector);
+  if (selector.fieldSelector) query.set("fieldSelector", selector.fieldSelector);
+  return query;
+}
+
+function requireName(obj: KubeObject): string {
+  const name = obj.metadata?.name;
+  if (!name) throw new KubeApiError(422, "Invalid", "object has no metadata.name");
+  return name;
+}
+
+function toApiError(status: number, method: string, path: string, body: string): KubeApiError {
+  let reason = reasonForStatus(status);
+  let message = `${method} ${path}: HTTP ${status}`;
+  try {
+    const parsed = JSON.parse(body) as { reason?: string; message?: string };
+    if (typeof parsed.reason === "string" && KNOWN_REASONS.has(parsed.reason as KubeErrorReason)) reason = parsed.reason as KubeErrorReason;
+    if (typeof parsed.message === "string") message = `${message}: ${parsed.message.slice(0, 1000)}`;
+  } catch {
+    // not a Status object; the HTTP code is all we know
+  }
+  return new KubeApiError(status, reason, message);
+}
