@@ -1,9 +1,10 @@
-// The KubePort over plain HTTP (undici) on a KubeConnection: JSON requests with a timeout each,
+// The KubePort over plain HTTP (node:https) on a KubeConnection: JSON requests with a timeout each,
 // writes through a token bucket, paginated lists, metadata-only lists and watches
 // (PartialObjectMetadata, as controller-runtime's metadata client asks for them), and managedFields
 // dropped from every object on the way in (the controller never reads them; they are a large share
 // of each object's size).
-import { fetch, type Response } from "undici";
+import { request as httpRequest, type IncomingMessage } from "node:http";
+import { request as httpsRequest } from "node:https";
 import type { KubeConnection } from "./connection.ts";
 import {
   KubeApiError,
@@ -75,28 +76,30 @@ export class HttpKube implements KubePort {
     await (await this.connection).close();
   }
 
-  private async send(method: string, path: string, init: { body?: unknown; contentType?: string; accept?: string; signal?: AbortSignal }): Promise<Response> {
+  private async send(method: string, path: string, init: { body?: unknown; contentType?: string; accept?: string; signal: AbortSignal }): Promise<IncomingMessage> {
     const connection = await this.connection;
     if (method !== "GET") await this.writes.take();
     this.requests[method] = (this.requests[method] ?? 0) + 1;
-    const headers: Record<string, string> = {
+    const payload = init.body === undefined ? undefined : Buffer.from(JSON.stringify(init.body));
+    const headers: Record<string, string | number> = {
       ...(await connection.authHeaders()),
       accept: init.accept ?? "application/json",
       "user-agent": this.userAgent,
     };
-    if (init.body !== undefined) headers["content-type"] = init.contentType ?? "application/json";
-    try {
-      return await fetch(`${connection.server}${path}`, {
-        method,
-        headers,
-        dispatcher: connection.dispatcher,
-        signal: init.signal ?? AbortSignal.timeout(this.timeoutMs),
-        ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
-      });
-    } catch (err) {
-      const timedOut = err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError");
-      throw new KubeApiError(0, timedOut ? "Timeout" : "Unavailable", `${method} ${path}: ${timedOut ? `no answer within ${this.timeoutMs} ms` : err instanceof Error ? err.message : String(err)}`);
+    if (payload) {
+      headers["content-type"] = init.contentType ?? "application/json";
+      headers["content-length"] = payload.length;
     }
+    const url = new URL(`${connection.server}${path}`);
+    const request = url.protocol === "http:" ? httpRequest : httpsRequest;
+    return await new Promise<IncomingMessage>((resolve, reject) => {
+      const req = request(url, { method, headers, agent: connection.agent, signal: init.signal }, resolve);
+      req.on("error", (err) => {
+        const timedOut = init.signal.aborted;
+        reject(new KubeApiError(0, timedOut ? "Timeout" : "Unavailable", `${method} ${path}: ${timedOut ? `no answer within ${this.timeoutMs} ms` : err.message}`));
+      });
+      req.end(payload);
+    });
   }
 
   /** One JSON request; non-2xx answers become KubeApiError with the server's Status message. */
@@ -105,12 +108,13 @@ export class HttpKube implements KubePort {
     const response = await this.send(method, path, { body, ...(contentType ? { contentType } : {}), ...(accept ? { accept } : {}), signal });
     let text: string;
     try {
-      text = await response.text();
+      text = await readAll(response);
     } catch (err) {
       throw new KubeApiError(0, "Timeout", `${method} ${path}: response not read within ${this.timeoutMs} ms (${err instanceof Error ? err.name : "error"})`);
     }
-    if (response.ok) return text ? JSON.parse(text) : undefined;
-    throw toApiError(response.status, method, path, text);
+    const status = response.statusCode ?? 0;
+    if (status >= 200 && status < 300) return text ? JSON.parse(text) : undefined;
+    throw toApiError(status, method, path, text);
   }
 
   async get(resource: Resource, namespace: string | undefined, name: string): Promise<KubeObject | undefined> {
@@ -154,13 +158,13 @@ export class HttpKube implements KubePort {
     query.set("timeoutSeconds", String(options.timeoutSeconds));
     const path = `${resourcePath(resource, options.namespace)}?${query.toString()}`;
     const response = await this.send("GET", path, { signal: options.signal, ...(options.metadataOnly ? { accept: METADATA_ACCEPT } : {}) });
-    if (!response.ok) throw toApiError(response.status, "WATCH", path, await response.text().catch(() => ""));
-    if (!response.body) return;
-    const decoder = new TextDecoder();
+    const status = response.statusCode ?? 0;
+    if (status < 200 || status >= 300) throw toApiError(status, "WATCH", path, await readAll(response).catch(() => ""));
+    response.setEncoding("utf8");
     let buffered = "";
     try {
-      for await (const chunk of response.body) {
-        buffered += decoder.decode(chunk as Uint8Array, { stream: true });
+      for await (const chunk of response) {
+        buffered += chunk as string;
         let newline: number;
         while ((newline = buffered.indexOf("\n")) >= 0) {
           const line = buffered.slice(0, newline);
@@ -168,8 +172,8 @@ export class HttpKube implements KubePort {
           if (line.trim() === "") continue;
           const event = JSON.parse(line) as WatchEvent;
           if (event.type === "ERROR") {
-            const status = event.object as { code?: number; reason?: string; message?: string };
-            throw toApiError(status.code ?? 500, "WATCH", path, JSON.stringify(status));
+            const failure = event.object as { code?: number };
+            throw toApiError(failure.code ?? 500, "WATCH", path, JSON.stringify(event.object));
           }
           trimIncoming(event.object);
           onEvent(event);
@@ -235,4 +239,11 @@ function toApiError(status: number, method: string, path: string, body: string):
     // not a Status object; the HTTP code is all we know
   }
   return new KubeApiError(status, reason, message);
+}
+
+async function readAll(response: IncomingMessage): Promise<string> {
+  response.setEncoding("utf8");
+  let text = "";
+  for await (const chunk of response) text += chunk as string;
+  return text;
 }

@@ -12,7 +12,7 @@ export interface ControllerProcess {
   lines: string[];
   /** Resolves with the first line matching `pattern` (already seen or still to come). */
   waitFor(pattern: RegExp, timeoutMs?: number): Promise<string>;
-  /** The HTTP API and metrics ports, once the SealedSecret part is ready. */
+  /** The HTTP API and metrics ports, once the process-level server listens. */
   ports(): Promise<{ api: number; metrics: number }>;
   exited: Promise<number | null>;
   /** SIGTERM and wait (SIGKILL after 10 s). */
@@ -61,7 +61,7 @@ export function startControllerProcess(args: readonly string[], env: NodeJS.Proc
       });
     });
   const ports = async () => {
-    const line = await waitFor(/"msg":"SealedSecret controller ready"/, 60_000);
+    const line = await waitFor(/"msg":"HTTP API and metrics listening"/, 60_000);
     const parsed = JSON.parse(line) as { api: number; metrics: number };
     return { api: parsed.api, metrics: parsed.metrics };
   };

@@ -234,7 +234,7 @@ export class ExternalSecretReconciler implements Reconciler {
         return await this.fail(finish, new SecretNotFound(`secret ${fetched.missing.join(", ")} not found in provider`), "could not get secret data from provider");
       }
       if (policy === "Delete" && fetched.missing.length === requested && Object.keys(fetched.data).length === 0) {
-        if (target && spec.target.creationPolicy === "Owner") {
+        if ((target ?? targetMeta) && spec.target.creationPolicy === "Owner") {
           await kube.delete(resources.secret, meta.namespace, targetName);
           await recordEvent(kube, ctx.log, es, { type: "Normal", reason: "Deleted", note: "secret deleted due to DeletionPolicy" });
         }
