@@ -21,6 +21,8 @@ export interface ControllerConfig {
   keyRenewPeriodMs: number;
   logLevel: string;
   workers: number;
+  /** RSA decrypt worker threads; absent: the CPUs the process may use (cgroup quota included). */
+  rsaWorkers?: number;
   leaderElection: {
     enabled: boolean;
     namespace: string;
@@ -54,6 +56,8 @@ export const CONTROLLER_USAGE = `Usage: npm start -- [flags]   (or: node src/mai
   --age-key-type TYPE        new age sealing keys: x25519 or pq (ML-KEM-768+X25519; default x25519)
   --log-level LEVEL          trace|debug|info|warn|error (default info)
   --workers N                concurrent reconciles per kind (default 4)
+  --rsa-workers N            RSA decrypt threads (default: the CPUs the process may use, i.e. the
+                             available cores capped by the cgroup CPU quota or limit)
   --leader-elect             HA: every replica serves the HTTP API and metrics; only the holder of a
                              coordination.k8s.io Lease reconciles and writes sealing keys
   --leader-election-namespace NS  namespace of the Lease (default: the key namespace)
@@ -89,6 +93,7 @@ export function parseControllerArgs(argv: readonly string[], env: NodeJS.Process
         "age-key-type": { type: "string" },
         "log-level": { type: "string" },
         workers: { type: "string" },
+        "rsa-workers": { type: "string" },
         "leader-elect": { type: "boolean" },
         "leader-election-namespace": { type: "string" },
         "leader-election-id": { type: "string" },
@@ -110,6 +115,10 @@ export function parseControllerArgs(argv: readonly string[], env: NodeJS.Process
   const workers = Number(v.workers ?? "4");
   if (!Number.isInteger(workers) || workers < 1 || workers > 64) {
     throw new ConfigError(`--workers must be an integer from 1 to 64, got "${v.workers}"`);
+  }
+  const rsaWorkers = v["rsa-workers"] === undefined ? undefined : Number(v["rsa-workers"]);
+  if (rsaWorkers !== undefined && (!Number.isInteger(rsaWorkers) || rsaWorkers < 1 || rsaWorkers > 256)) {
+    throw new ConfigError(`--rsa-workers must be an integer from 1 to 256, got "${v["rsa-workers"]}"`);
   }
   const level = v["log-level"] ?? env["LOG_LEVEL"] ?? "info";
   if (!["trace", "debug", "info", "warn", "error", "fatal", "silent"].includes(level)) {
@@ -141,6 +150,7 @@ export function parseControllerArgs(argv: readonly string[], env: NodeJS.Process
     keyRenewPeriodMs,
     logLevel: level,
     workers,
+    ...(rsaWorkers !== undefined ? { rsaWorkers } : {}),
     leaderElection: {
       enabled: v["leader-elect"] ?? false,
       namespace: v["leader-election-namespace"] ?? keyNamespace,

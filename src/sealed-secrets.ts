@@ -14,10 +14,9 @@ import { startApiServer, startMetricsServer, type Listening } from "./server/htt
 import { sealedSecretMetrics } from "./server/metrics.ts";
 import { SealingApi, type ApiAnswer } from "./server/sealing-api.ts";
 
-export type SealedSecretsConfig = Pick<ControllerConfig, "keyNamespace" | "listenAddr" | "metricsAddr" | "workers" | "keyPrefix" | "keyBits" | "keyRenewPeriodMs"> & {
+export type SealedSecretsConfig = Pick<ControllerConfig, "keyNamespace" | "listenAddr" | "metricsAddr" | "workers" | "rsaWorkers" | "keyPrefix" | "keyBits" | "keyRenewPeriodMs"> & {
   /** Reconcile SealedSecrets in this namespace only (all when omitted). */
   watchNamespace?: string;
-  rsaThreads?: number;
   /** Served on the same API as /v1/cert.pem when the age controllers run (see age-secrets.ts). */
   ageRecipients?: (query: URLSearchParams) => Promise<ApiAnswer>;
   /** Start read-only (keys, API, metrics) and reconcile only once lead() is called. */
@@ -37,7 +36,7 @@ export interface SealedSecretsRuntime {
 }
 
 export async function startSealedSecrets(kube: KubePort, log: Logger, config: SealedSecretsConfig): Promise<SealedSecretsRuntime> {
-  const pool = new RsaPool(config.rsaThreads);
+  const pool = new RsaPool({ ...(config.rsaWorkers !== undefined ? { size: config.rsaWorkers } : {}), log });
   const keys = new KeyManager({
     kube,
     log,
@@ -98,7 +97,7 @@ export async function startSealedSecrets(kube: KubePort, log: Logger, config: Se
     });
     cleanups.push(() => metrics.close());
     if (!config.awaitLeadership) await lead();
-    log.info({ api: api.port, metrics: metrics.port, keyNamespace: config.keyNamespace, leading: leading !== undefined }, "SealedSecret controller ready");
+    log.info({ api: api.port, metrics: metrics.port, keyNamespace: config.keyNamespace, leading: leading !== undefined, rsaWorkers: pool.size }, "SealedSecret controller ready");
     return { keys, pool, stats, controller, api, metrics, lead, stop };
   } catch (err) {
     await stop();
