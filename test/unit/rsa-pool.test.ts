@@ -12,7 +12,7 @@ import { after, before, test } from "node:test";
 import { scopeLabel } from "../../src/crypto/scope.ts";
 import { sealValue } from "../../src/crypto/sealed.ts";
 import type { Keyring } from "../../src/controller/keys/keyring.ts";
-import { DecryptWorkerUnavailableError, RsaPool } from "../../src/controller/keys/rsa-pool.ts";
+import { DecryptWorkerStoppedError, DecryptWorkerUnavailableError, RsaPool } from "../../src/controller/keys/rsa-pool.ts";
 import { createLogger } from "../../src/log.ts";
 import { siblingModule } from "../../src/runtime/sibling-module.ts";
 
@@ -51,6 +51,7 @@ async function rejection(pool: RsaPool): Promise<unknown> {
       await pool.open(request);
     } catch (err) {
       if (err instanceof DecryptWorkerUnavailableError) return err;
+      assert.ok(err instanceof DecryptWorkerStoppedError && err.retryable, `a retryable stop, got ${String(err)}`);
       await new Promise((r) => setTimeout(r, 20));
       continue;
     }

@@ -23,6 +23,13 @@ export class DecryptWorkerUnavailableError extends Error {
   readonly retryable = false;
 }
 
+/** The worker holding an open died; another is being started, so a retry may succeed. */
+export class DecryptWorkerStoppedError extends Error {
+  override readonly name = "DecryptWorkerStoppedError";
+  readonly reason = "DecryptWorkerStopped";
+  readonly retryable = true;
+}
+
 export interface RsaPoolOptions {
   /** Worker threads (default: the CPUs this process may use, cgroup quota included). */
   size?: number;
@@ -136,7 +143,7 @@ export class RsaPool {
       this.giveUp(why, slot);
       return;
     }
-    const lost = new Error(`RSA worker stopped: ${why}`);
+    const lost = new DecryptWorkerStoppedError(`RSA worker stopped: ${why}`);
     for (const job of slot?.pending.values() ?? []) job.reject(lost);
     const delay = this.respawnDelayMs * 2 ** (this.failuresInRow - 1);
     // One line per run of failures; a run that ends in giving up adds the error line.
