@@ -1,6 +1,7 @@
 // The RSA worker pool with real worker threads: a healthy pool opens values; a worker module that is
 // missing, throws while loading, or exits right after starting is respawned a bounded number of
-// times with backoff, then the pool gives up with one error line and a typed, non-retryable error.
+// times with backoff, then the pool gives up with one error line and a typed, non-retryable error,
+// which the SealedSecret reconciler writes as its condition (over an in-memory fake of the kube port).
 import assert from "node:assert/strict";
 import { generateKeyPairSync } from "node:crypto";
 import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
@@ -9,9 +10,13 @@ import { join } from "node:path";
 import { Writable } from "node:stream";
 import { pathToFileURL } from "node:url";
 import { after, before, test } from "node:test";
+import { resources } from "../../src/api/resources.ts";
 import { scopeLabel } from "../../src/crypto/scope.ts";
 import { sealValue } from "../../src/crypto/sealed.ts";
 import type { Keyring } from "../../src/controller/keys/keyring.ts";
+import { SealedSecretReconciler } from "../../src/controller/sealed-secret/reconcile.ts";
+import { SealedSecretStats } from "../../src/controller/sealed-secret/stats.ts";
+import type { KubeObject, KubePort, Resource } from "../../src/kube/port.ts";
 import { DecryptWorkerStoppedError, DecryptWorkerUnavailableError, RsaPool } from "../../src/controller/keys/rsa-pool.ts";
 import { createLogger } from "../../src/log.ts";
 import { siblingModule } from "../../src/runtime/sibling-module.ts";
@@ -114,13 +119,17 @@ test("respawns back off: the delay doubles with each failure in a row", async ()
   }
 });
 
-test("a healthy pool (the real worker) opens values with the keys it was sent", async () => {
+function testKeyring(): { keyring: Keyring; publicKey: ReturnType<typeof generateKeyPairSync>["publicKey"] } {
   const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
   const privateKeyPem = privateKey.export({ type: "pkcs1", format: "pem" }).toString();
-  const keyring: Keyring = {
-    keys: [{ name: "k", fingerprint: "f1", privateKey, privateKeyPem, certificatePem: "", createdAt: new Date(0), compromised: false }],
-    problems: [],
+  return {
+    keyring: { keys: [{ name: "k", fingerprint: "f1", privateKey, privateKeyPem, certificatePem: "", createdAt: new Date(0), compromised: false }], problems: [] },
+    publicKey,
   };
+}
+
+test("a healthy pool (the real worker) opens values with the keys it was sent", async () => {
+  const { keyring, publicKey } = testKeyring();
   const { log, lines } = memoryLog();
   const pool = new RsaPool({ size: 2, log });
   try {
@@ -138,6 +147,55 @@ test("a healthy pool (the real worker) opens values with the keys it was sent", 
     assert.equal(pool.spawns, 2);
     assert.equal(pool.unavailable, undefined);
     assert.deepEqual(lines().filter((l) => Number(l["level"]) >= 40), []);
+  } finally {
+    await pool.close();
+  }
+});
+
+/** Objects by resource/namespace/name; only what the SealedSecret reconciler calls. */
+class MemoryKube implements Partial<KubePort> {
+  readonly objects = new Map<string, KubeObject>();
+  private key(resource: Resource, namespace: string | undefined, name: string): string {
+    return `${resource.plural}/${namespace ?? ""}/${name}`;
+  }
+  get(resource: Resource, namespace: string | undefined, name: string): Promise<KubeObject | undefined> {
+    return Promise.resolve(this.objects.get(this.key(resource, namespace, name)));
+  }
+  create(resource: Resource, obj: KubeObject): Promise<KubeObject> {
+    this.objects.set(this.key(resource, obj.metadata?.namespace, obj.metadata?.name ?? `${this.objects.size}`), obj);
+    return Promise.resolve(obj);
+  }
+  replaceStatus(resource: Resource, obj: KubeObject): Promise<KubeObject> {
+    this.objects.set(this.key(resource, obj.metadata?.namespace, obj.metadata?.name ?? ""), obj);
+    return Promise.resolve(obj);
+  }
+}
+
+test("the SealedSecret reconciler turns a pool that gave up into Synced=False DecryptWorkerUnavailable, without a retry", async () => {
+  const { keyring } = testKeyring();
+  const pool = new RsaPool({ size: 1, workerFile: pathToFileURL(join(dir, "absent.js")), maxFailures: 2, respawnDelayMs: 10 });
+  try {
+    await rejection(pool);
+    const kube = new MemoryKube();
+    const sealed: KubeObject = {
+      apiVersion: "bitnami.com/v1alpha1",
+      kind: "SealedSecret",
+      metadata: { name: "db", namespace: "ns", uid: "u1", generation: 1 },
+      spec: { encryptedData: { password: "AAAA" } },
+    };
+    await kube.create(resources.sealedSecret, sealed);
+    const reconciler = new SealedSecretReconciler({ kube: kube as unknown as KubePort, keyring: () => keyring, pool, stats: new SealedSecretStats(), now: () => new Date(0) });
+    // Resolves (no throw): the condition says it all, so the queue does not retry in a loop.
+    await reconciler.reconcile({ namespace: "ns", name: "db" }, { log: memoryLog().log, cached: () => undefined });
+    const status = (await kube.get(resources.sealedSecret, "ns", "db"))?.["status"] as { observedGeneration?: number; conditions?: { type: string; status: string; reason: string; message: string }[] };
+    assert.equal(status.observedGeneration, 1);
+    const synced = status.conditions?.find((c) => c.type === "Synced");
+    assert.equal(synced?.status, "False");
+    assert.equal(synced?.reason, "DecryptWorkerUnavailable");
+    assert.match(synced?.message ?? "", /cannot start .*absent\.js/);
+    assert.equal(await kube.get(resources.secret, "ns", "db"), undefined, "no Secret written");
+    const events = [...kube.objects.values()].filter((o) => o.kind === "Event");
+    assert.deepEqual(events.map((e) => e["reason"]), ["ErrUnsealFailed"]);
   } finally {
     await pool.close();
   }
