@@ -57,7 +57,7 @@ async function idle(rt: SealedSecretsRuntime, atLeast: number): Promise<void> {
   }
 }
 
-console.log(`SealedSecret controller benchmark: N=${N}, one RSA-4096 value each, ${WORKERS} reconcile workers, RSA pool of ${(await import("node:os")).availableParallelism()} threads`);
+console.log(`SealedSecret controller benchmark: N=${N}, one RSA-4096 value each, ${WORKERS} reconcile workers, RSA pool of ${(await import("../src/runtime/cpus.ts")).cpusAvailable()} threads`);
 const first = await start();
 const cert = parseSealingCertificate(first.keys.sealingKey?.certificatePem ?? "", new Date());
 

@@ -24,6 +24,8 @@ export interface ControllerConfig {
   workers: number;
   /** The client side of the API: writes per second and burst (0: unlimited), request timeout. */
   kubeApi: { qps: number; burst: number; timeoutMs: number };
+  /** RSA decrypt worker threads; absent: the CPUs the process may use (cgroup quota included). */
+  rsaWorkers?: number;
   leaderElection: {
     enabled: boolean;
     namespace: string;
@@ -60,6 +62,8 @@ export const CONTROLLER_USAGE = `Usage: npm start -- [flags]   (or: node src/mai
   --kube-api-qps N           API writes per second across the process (default 500; 0 = no limit)
   --kube-api-burst N         writes allowed above the rate in a burst (default 1000)
   --kube-api-timeout DUR     bound on every API request that is not a watch (default 30s)
+  --rsa-workers N            RSA decrypt threads (default: the CPUs the process may use, i.e. the
+                             available cores capped by the cgroup CPU quota or limit)
   --leader-elect             HA: every replica serves the HTTP API and metrics; only the holder of a
                              coordination.k8s.io Lease reconciles and writes sealing keys
   --leader-election-namespace NS  namespace of the Lease (default: the key namespace)
@@ -98,6 +102,7 @@ export function parseControllerArgs(argv: readonly string[], env: NodeJS.Process
         "kube-api-qps": { type: "string" },
         "kube-api-burst": { type: "string" },
         "kube-api-timeout": { type: "string" },
+        "rsa-workers": { type: "string" },
         "leader-elect": { type: "boolean" },
         "leader-election-namespace": { type: "string" },
         "leader-election-id": { type: "string" },
@@ -119,6 +124,10 @@ export function parseControllerArgs(argv: readonly string[], env: NodeJS.Process
   const workers = Number(v.workers ?? "4");
   if (!Number.isInteger(workers) || workers < 1 || workers > 64) {
     throw new ConfigError(`--workers must be an integer from 1 to 64, got "${v.workers}"`);
+  }
+  const rsaWorkers = v["rsa-workers"] === undefined ? undefined : Number(v["rsa-workers"]);
+  if (rsaWorkers !== undefined && (!Number.isInteger(rsaWorkers) || rsaWorkers < 1 || rsaWorkers > 256)) {
+    throw new ConfigError(`--rsa-workers must be an integer from 1 to 256, got "${v["rsa-workers"]}"`);
   }
   const level = v["log-level"] ?? env["LOG_LEVEL"] ?? "info";
   if (!["trace", "debug", "info", "warn", "error", "fatal", "silent"].includes(level)) {
@@ -157,6 +166,7 @@ export function parseControllerArgs(argv: readonly string[], env: NodeJS.Process
     logLevel: level,
     workers,
     kubeApi: { qps, burst, timeoutMs },
+    ...(rsaWorkers !== undefined ? { rsaWorkers } : {}),
     leaderElection: {
       enabled: v["leader-elect"] ?? false,
       namespace: v["leader-election-namespace"] ?? keyNamespace,

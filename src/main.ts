@@ -105,6 +105,7 @@ async function start(config: ControllerConfig, log: Logger): Promise<Running> {
         keyPrefix: config.keyPrefix,
         keyBits: config.keyBits,
         keyRenewPeriodMs: config.keyRenewPeriodMs,
+        ...(config.rsaWorkers !== undefined ? { rsaWorkers: config.rsaWorkers } : {}),
         awaitLeadership,
       });
       Object.assign(handlers, sealed.handlers);

@@ -16,7 +16,7 @@ import { sealedSecretMetrics, type KindSource } from "./server/metrics.ts";
 import { SealingApi } from "./server/sealing-api.ts";
 import type { Registry } from "prom-client";
 
-export type SealedSecretsConfig = Pick<ControllerConfig, "keyNamespace" | "workers" | "keyPrefix" | "keyBits" | "keyRenewPeriodMs"> & {
+export type SealedSecretsConfig = Pick<ControllerConfig, "keyNamespace" | "workers" | "rsaWorkers" | "keyPrefix" | "keyBits" | "keyRenewPeriodMs"> & {
   /** Reconcile SealedSecrets in this namespace only (all when omitted). */
   watchNamespace?: string;
   /** The process's shared cache (a private one when omitted). */
@@ -46,7 +46,7 @@ export interface SealedSecretsRuntime {
 export async function startSealedSecrets(kube: KubePort, log: Logger, config: SealedSecretsConfig): Promise<SealedSecretsRuntime> {
   const cache = config.cache ?? new Manager(kube);
   const client = cache.client;
-  const pool = new RsaPool();
+  const pool = new RsaPool({ ...(config.rsaWorkers !== undefined ? { size: config.rsaWorkers } : {}), log });
   const keys = new KeyManager({
     kube: client,
     cache,
@@ -95,7 +95,7 @@ export async function startSealedSecrets(kube: KubePort, log: Logger, config: Se
     keysLoaded = true;
     cleanups.push(() => keys.stop());
     if (!config.awaitLeadership) await lead();
-    log.info({ keyNamespace: config.keyNamespace, leading: leading !== undefined }, "SealedSecret controller ready");
+    log.info({ keyNamespace: config.keyNamespace, leading: leading !== undefined, rsaWorkers: pool.size }, "SealedSecret controller ready");
     return {
       keys,
       pool,

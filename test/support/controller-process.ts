@@ -1,5 +1,6 @@
-// Runs the controller as its own process (`node src/main.ts ...`), the way it runs when deployed:
-// reads its JSON log lines, finds the ports it listened on, and stops or kills it.
+// Runs the controller as its own process (`node src/main.ts ...`, or another entry such as a compiled
+// dist/main.js), the way it runs when deployed: reads its JSON log lines, finds the ports it listened
+// on, and stops or kills it.
 import { spawn, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -20,9 +21,16 @@ export interface ControllerProcess {
   kill(): Promise<void>;
 }
 
-export function startControllerProcess(args: readonly string[], env: NodeJS.ProcessEnv = {}): ControllerProcess {
-  const child = spawn(process.execPath, [join(root, "src/main.ts"), ...args], {
-    cwd: root,
+export interface ProcessOptions {
+  /** The script node runs (default: the repository's src/main.ts). */
+  entry?: string;
+  /** Working directory (default: the repository root). */
+  cwd?: string;
+}
+
+export function startControllerProcess(args: readonly string[], env: NodeJS.ProcessEnv = {}, options: ProcessOptions = {}): ControllerProcess {
+  const child = spawn(process.execPath, [options.entry ?? join(root, "src/main.ts"), ...args], {
+    cwd: options.cwd ?? root,
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });

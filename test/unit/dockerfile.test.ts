@@ -1,39 +1,12 @@
-// The Dockerfile, checked statically (no container engine runs the tests), and the compiled output
-// its final stage ships, run with the test's Node 24: `node dist/main.js --help` works and imports
-// only production dependencies.
+// The Dockerfile, checked statically (no container engine runs the tests). What its final stage
+// ships is built, laid out and run against a real control plane in
+// test/integration/compiled-build.test.ts.
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
-import { readdirSync, readFileSync, rmSync, statSync } from "node:fs";
-import { builtinModules } from "node:module";
-import { join } from "node:path";
 import { test } from "node:test";
-
-const root = new URL("../../", import.meta.url).pathname;
-
-interface Stage {
-  from: string;
-  name?: string;
-  lines: string[];
-}
-
-function stages(text: string): Stage[] {
-  const out: Stage[] = [];
-  const joined = text.replace(/\\\n/g, " ");
-  for (const raw of joined.split("\n")) {
-    const line = raw.trim();
-    if (line === "" || line.startsWith("#")) continue;
-    const from = /^FROM\s+(\S+)(?:\s+AS\s+(\S+))?/i.exec(line);
-    if (from) {
-      out.push({ from: from[1] ?? "", ...(from[2] ? { name: from[2] } : {}), lines: [] });
-      continue;
-    }
-    out.at(-1)?.lines.push(line);
-  }
-  return out;
-}
+import { dockerfileStages, finalStage } from "../support/dockerfile.ts";
 
 test("Dockerfile: multi-stage; the final stage is a minimal Node 24 runtime, non-root, compiled JS and production modules only", () => {
-  const all = stages(readFileSync(join(root, "Dockerfile"), "utf8"));
+  const all = dockerfileStages();
   assert.ok(all.length >= 2, "multi-stage");
   const build = all[0];
   const final = all.at(-1);
@@ -58,36 +31,14 @@ test("Dockerfile: multi-stage; the final stage is a minimal Node 24 runtime, non
   assert.ok(final.lines.some((l) => /^EXPOSE\s+8080\s+8081$/.test(l)));
 });
 
-function jsFiles(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const path = join(dir, name);
-    return statSync(path).isDirectory() ? jsFiles(path) : path.endsWith(".js") ? [path] : [];
-  });
-}
-
-test("the compiled output runs on Node 24 and imports only production dependencies", { timeout: 120_000 }, async () => {
-  const out = join(root, ".tmp", `dist-test-${process.pid}`);
-  try {
-    const tsc = join(root, "node_modules", "typescript", "bin", "tsc");
-    await new Promise<void>((resolve, reject) =>
-      execFile(process.execPath, [tsc, "-p", join(root, "tsconfig.build.json"), "--outDir", out], (err, stdout) => (err ? reject(new Error(`tsc: ${stdout}`)) : resolve())),
-    );
-    const help = await new Promise<string>((resolve, reject) =>
-      execFile(process.execPath, [join(out, "main.js"), "--help"], (err, stdout) => (err ? reject(new Error(err.message)) : resolve(stdout))),
-    );
-    assert.match(help, /--leader-elect-lease-duration/);
-    const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { dependencies: Record<string, string> };
-    const allowed = new Set([...Object.keys(pkg.dependencies), ...builtinModules]);
-    const imported = new Set<string>();
-    for (const file of jsFiles(out)) {
-      for (const m of readFileSync(file, "utf8").matchAll(/(?:from\s+|import\()\s*["']([^"'.][^"']*)["']/g)) {
-        const spec = (m[1] ?? "").replace(/^node:/, "");
-        const name = spec.startsWith("@") ? spec.split("/").slice(0, 2).join("/") : (spec.split("/")[0] ?? "");
-        imported.add(name);
-      }
-    }
-    for (const name of imported) assert.ok(allowed.has(name), `dist imports ${name}, which is not a production dependency`);
-  } finally {
-    rmSync(out, { recursive: true, force: true });
-  }
+test("the final stage read as data (what test/integration/compiled-build.test.ts lays out and runs)", () => {
+  const final = finalStage();
+  assert.equal(final.workdir, "/app");
+  assert.deepEqual(final.copies, [
+    { from: "/src/package.json", to: "./package.json" },
+    { from: "/src/node_modules", to: "./node_modules" },
+    { from: "/src/dist", to: "./dist" },
+  ]);
+  assert.deepEqual(final.env, { NODE_ENV: "production" });
+  assert.deepEqual(final.entrypoint, ["/nodejs/bin/node", "dist/main.js"]);
 });

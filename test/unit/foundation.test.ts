@@ -44,6 +44,13 @@ test("controller flags: defaults, switches and clear errors", () => {
   assert.equal(parseControllerArgs(["--help"], {}), "help");
   assert.throws(() => parseControllerArgs(["--workers", "zero"], {}), ConfigError);
   assert.throws(() => parseControllerArgs(["--bogus"], {}), /bogus/);
+  // RSA worker threads: absent means "the CPUs the process may use", decided where the pool is made.
+  assert.equal(config.rsaWorkers, undefined);
+  const rsa = parseControllerArgs(["--rsa-workers", "3"], {});
+  assert.ok(rsa !== "help");
+  assert.equal(rsa.rsaWorkers, 3);
+  assert.throws(() => parseControllerArgs(["--rsa-workers", "0"], {}), /--rsa-workers must be an integer/);
+  assert.throws(() => parseControllerArgs(["--rsa-workers", "1.5"], {}), ConfigError);
 });
 
 test("cluster detection: flag, KUBECONFIG, ~/.kube/config, none", () => {

@@ -34,4 +34,5 @@ export interface OpenResult {
 }
 
 export type ToWorker = { type: "keys"; keys: WorkerKey[] } | { type: "open"; id: number; request: OpenRequest };
-export type FromWorker = { id: number; result: OpenResult } | { id: number; error: string };
+/** `ready` is the worker's first message, sent once its module has loaded (see rsa-pool.ts). */
+export type FromWorker = { type: "ready" } | { id: number; result: OpenResult } | { id: number; error: string };

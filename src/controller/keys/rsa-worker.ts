@@ -55,7 +55,15 @@ function open(request: OpenRequest): OpenResult {
 parentPort?.on("message", (message: ToWorker) => {
   if (message.type === "keys") {
     keys.clear();
-    for (const k of message.keys) keys.set(k.fingerprint, createPrivateKey(k.privateKeyPem));
+    for (const k of message.keys) {
+      // The keyring already checked each key; one that still fails to parse is left out (its values
+      // then report NoKeyCouldDecrypt) rather than crashing the worker on every respawn.
+      try {
+        keys.set(k.fingerprint, createPrivateKey(k.privateKeyPem));
+      } catch {
+        continue;
+      }
+    }
     return;
   }
   let reply: FromWorker;
@@ -66,3 +74,6 @@ parentPort?.on("message", (message: ToWorker) => {
   }
   parentPort?.postMessage(reply);
 });
+
+// Everything above loaded: the pool counts a worker that dies before this as one that cannot start.
+parentPort?.postMessage({ type: "ready" } satisfies FromWorker);

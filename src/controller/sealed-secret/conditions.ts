@@ -22,6 +22,8 @@ export type SyncedReason =
   | "SecretNotOwned"
   | "SecretImmutable"
   | "ApplyFailed"
+  // The RSA worker pool gave up starting workers (issue 11): nothing decrypts until a restart.
+  | "DecryptWorkerUnavailable"
   // SopsSecret (issue 5): the MAC could not be checked (only a re-serialised form), and SOPS failures.
   | "MacNotChecked"
   | "SopsMacMismatch"

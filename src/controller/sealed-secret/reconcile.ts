@@ -8,7 +8,7 @@ import type { Reconciler, ReconcileContext, SecondaryWatch } from "../controller
 import { applyPlan } from "../apply-plan.ts";
 import { ownersOf } from "../secret-owners.ts";
 import type { Keyring } from "../keys/keyring.ts";
-import type { RsaPool } from "../keys/rsa-pool.ts";
+import { DecryptWorkerUnavailableError, type RsaPool } from "../keys/rsa-pool.ts";
 import { formatKey, type ObjectKey } from "../object-key.ts";
 import {
   currentKeys,
@@ -83,11 +83,20 @@ export class SealedSecretReconciler implements Reconciler {
       if (keyring.keys.length === 0) {
         outcome = { kind: "opened", labels, values: values.map(([name]) => ({ name, ok: false, reason: "NoPrivateKeys", message: "no key loaded" })) };
       } else {
-        const result = await this.options.pool.open({
-          values,
-          labels: labels.map((l) => l.label),
-          keys: keyring.keys.map((k) => k.fingerprint),
-        });
+        let result;
+        try {
+          result = await this.options.pool.open({
+            values,
+            labels: labels.map((l) => l.label),
+            keys: keyring.keys.map((k) => k.fingerprint),
+          });
+        } catch (err) {
+          // Retrying cannot help once the pool gave up: say so in the condition instead.
+          if (!(err instanceof DecryptWorkerUnavailableError)) throw err;
+          const now = this.now();
+          await applyPlan({ ...common, sealed, plan: failurePlan({ sealed, keyring: view, now }, "DecryptWorkerUnavailable", err.message), now });
+          return;
+        }
         outcome = { kind: "opened", labels, values: result.values };
       }
       secret = cachedSecret ? await readSecret(kube, stats, key) : undefined;
