@@ -42,6 +42,11 @@ export interface RsaPoolOptions {
   respawnDelayMs?: number;
   /** A worker that ran this long before dying starts a new count of failures (default 10 s). */
   stableAfterMs?: number;
+  /**
+   * Workers start with the first open() and stop after this long without work (default 30 s):
+   * an idle controller holds no worker isolates (each costs ~25 MiB resident).
+   */
+  idleMs?: number;
 }
 
 interface Job {
@@ -74,6 +79,9 @@ export class RsaPool {
   private keys: WorkerKey[] = [];
   private failuresInRow = 0;
   private closed = false;
+  private started = false;
+  private readonly idleMs: number;
+  private idleTimer: NodeJS.Timeout | undefined;
   private unavailableError: DecryptWorkerUnavailableError | undefined;
   /** Workers started since the pool was made, respawns included (for tests and diagnostics). */
   spawns = 0;
@@ -87,8 +95,40 @@ export class RsaPool {
     this.maxFailures = Math.max(1, options.maxFailures ?? 5);
     this.respawnDelayMs = options.respawnDelayMs ?? 200;
     this.stableAfterMs = options.stableAfterMs ?? 10_000;
+    this.idleMs = options.idleMs ?? 30_000;
     this.slots = Array.from({ length: this.size }, () => undefined);
+  }
+
+  /** Live workers (0 while idle). */
+  get workers(): number {
+    return this.slots.filter((s) => s !== undefined).length;
+  }
+
+  private ensureStarted(): void {
+    if (this.idleTimer) {
+      clearTimeout(this.idleTimer);
+      this.idleTimer = undefined;
+    }
+    if (this.started) return;
+    this.started = true;
     for (let i = 0; i < this.size; i++) this.spawn(i);
+  }
+
+  /** Once no work is pending, stop the workers after idleMs (they start again on demand). */
+  private settle(): void {
+    if (this.closed || !this.started || this.idleTimer || this.backlog.length > 0) return;
+    if (this.slots.some((s) => s !== undefined && s.pending.size > 0)) return;
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = undefined;
+      if (this.backlog.length > 0 || this.slots.some((s) => s !== undefined && s.pending.size > 0)) return;
+      this.started = false;
+      for (const [i, slot] of this.slots.entries()) {
+        if (!slot) continue;
+        this.slots[i] = undefined; // before terminate: the exit is not a failure
+        void slot.worker.terminate();
+      }
+    }, this.idleMs);
+    this.idleTimer.unref();
   }
 
   /** Set once the pool has given up starting workers. */
@@ -123,6 +163,7 @@ export class RsaPool {
         this.rsaOps += reply.result.rsaOps;
         job.resolve(reply.result);
       }
+      this.settle();
     });
     worker.on("error", (err: Error) => (slot.lastError = err));
     worker.on("exit", (code: number) => {
@@ -150,7 +191,7 @@ export class RsaPool {
     if (this.failuresInRow === 1) this.log?.warn({ error: why, respawnInMs: delay }, "RSA worker stopped; starting another");
     const timer = setTimeout(() => {
       this.respawns.delete(timer);
-      if (!this.closed && !this.unavailableError) this.spawn(index);
+      if (!this.closed && !this.unavailableError && this.started) this.spawn(index);
     }, delay);
     this.respawns.add(timer);
   }
@@ -190,6 +231,7 @@ export class RsaPool {
   open(request: OpenRequest): Promise<OpenResult> {
     if (this.closed) return Promise.reject(new Error("RSA pool is closed"));
     if (this.unavailableError) return Promise.reject(this.unavailableError);
+    this.ensureStarted();
     return new Promise<OpenResult>((resolve, reject) => {
       const job: Job = { id: this.nextId++, request, resolve, reject };
       let best: Slot | undefined;
@@ -201,6 +243,7 @@ export class RsaPool {
 
   async close(): Promise<void> {
     this.closed = true;
+    if (this.idleTimer) clearTimeout(this.idleTimer);
     for (const timer of this.respawns) clearTimeout(timer);
     this.respawns.clear();
     const closed = new Error("RSA pool is closed");
