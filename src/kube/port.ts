@@ -68,7 +68,9 @@ export type KubeErrorReason =
   | "Unauthorized"
   | "TooManyRequests"
   | "ServerError"
-  | "Unavailable";
+  | "Unavailable"
+  /** Refused before sending: this replica does not hold the leader Lease (src/kube/write-gate.ts). */
+  | "NotLeader";
 
 /** An API call that failed, classified by the status code and the Status reason the server sent. */
 export class KubeApiError extends Error {
@@ -81,7 +83,7 @@ export class KubeApiError extends Error {
     super(message);
     this.status = status;
     this.reason = reason;
-    this.retryable = reason === "Conflict" || reason === "TooManyRequests" || reason === "ServerError" || reason === "Unavailable";
+    this.retryable = reason === "Conflict" || reason === "TooManyRequests" || reason === "ServerError" || reason === "Unavailable" || reason === "NotLeader";
   }
 }
 
