@@ -8,6 +8,8 @@ import { ExternalSecretsControllers } from "./controller/external-secret/control
 import { ClientNodeKube } from "./kube/client-node-adapter.ts";
 import { findClusterConfig } from "./kube/cluster-config.ts";
 import { installCrds } from "./kube/install-crds.ts";
+import type { KubePort } from "./kube/port.ts";
+import { WriteGate } from "./kube/write-gate.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { startControlPlane, type ControlPlane } from "./sandbox/control-plane.ts";
 import { startSealedSecrets, type SealedSecretsRuntime } from "./sealed-secrets.ts";
@@ -57,8 +59,16 @@ async function start(config: ControllerConfig, log: Logger): Promise<Running> {
     await sandbox?.stop();
   };
   try {
-    const kube = new ClientNodeKube(kc);
-    if (sandbox) await installCrds(kube);
+    const rawKube = new ClientNodeKube(kc);
+    if (sandbox) await installCrds(rawKube);
+    // With --leader-elect everything but the elector writes through a gate that is open only while
+    // this replica holds the Lease within its renew deadline; the elector keeps the raw port.
+    if (config.leaderElection.enabled) {
+      const { namespace, name, identity, leaseDurationMs, renewDeadlineMs, retryPeriodMs } = config.leaderElection;
+      elector = new LeaderElector(rawKube, { namespace, name, identity, leaseDurationMs, renewDeadlineMs, retryPeriodMs }, log);
+    }
+    const le = elector;
+    const kube: KubePort = le ? new WriteGate(rawKube, () => le.mayWrite()) : rawKube;
     // Every replica loads the sealing keys and serves the HTTP API and metrics (so kubeseal and
     // probes reach any of them); with --leader-elect only the Lease holder reconciles and mints keys.
     const awaitLeadership = config.leaderElection.enabled;
@@ -112,23 +122,13 @@ async function start(config: ControllerConfig, log: Logger): Promise<Running> {
       }
       log.info("reconcilers running");
     };
-    if (config.leaderElection.enabled) {
+    if (elector) {
       // Losing the lease ends the process (as controller-runtime does) so a restart begins from a
-      // clean state; a follower has already been serving the API and takes over the writing.
-      const { namespace, name, identity, leaseDurationMs, renewDeadlineMs, retryPeriodMs } = config.leaderElection;
-      const le = new LeaderElector(kube, { namespace, name, identity, leaseDurationMs, renewDeadlineMs, retryPeriodMs }, log);
-      elector = le;
-      campaign = le.run({
-        onStartedLeading: async () => {
-          try {
-            await reconcile();
-          } catch (err) {
-            // Leading without reconciling would block the other replicas: give the lease up.
-            log.error({ error: err instanceof Error ? err.message : String(err) }, "could not start reconciling as leader; exiting");
-            process.exitCode = 1;
-            process.kill(process.pid, "SIGTERM");
-          }
-        },
+      // clean state; a follower has already been serving the API and takes over the writing. The
+      // elector runs reconcile() beside its renew loop; if it fails, the elector gives the lease up
+      // and calls onStoppedLeading.
+      campaign = elector.run({
+        onStartedLeading: reconcile,
         onStoppedLeading: () => {
           log.error("leadership lost; exiting");
           process.exitCode = 1;
