@@ -12,6 +12,8 @@ import { inClusterConnection, kubeconfigConnection, type KubeConnection } from "
 import { HttpKube } from "./kube/http-kube.ts";
 import { installCrds } from "./kube/install-crds.ts";
 import { Manager } from "./kube/manager.ts";
+import type { KubePort } from "./kube/port.ts";
+import { WriteGate } from "./kube/write-gate.ts";
 import { createLogger, type Logger } from "./log.ts";
 import type { ControlPlane } from "./sandbox/control-plane.ts";
 import { startProcessServer, type ApiHandlers, type ProcessServer } from "./server/http.ts";
@@ -46,18 +48,31 @@ async function connect(config: ControllerConfig, log: Logger): Promise<{ connect
 
 async function start(config: ControllerConfig, log: Logger): Promise<Running> {
   const { connection, kubeconfigPath, sandbox } = await connect(config, log);
-  const kube = new HttpKube(connection, {
+  const userAgent = `sealbridge/${config.leaderElection.identity}`;
+  // With --leader-elect everything but the elector writes through a gate that is open only while
+  // this replica holds the Lease within its renew deadline, asked again at the moment each write
+  // leaves (after the rate limit). The elector has a port of its own: Lease renewals never wait
+  // behind reconcile writes.
+  let elector: LeaderElector | undefined;
+  if (config.leaderElection.enabled) {
+    const { namespace, name, identity, leaseDurationMs, renewDeadlineMs, retryPeriodMs } = config.leaderElection;
+    const leaseKube = new HttpKube(connection, { requestTimeoutMs: config.kubeApi.timeoutMs, userAgent });
+    elector = new LeaderElector(leaseKube, { namespace, name, identity, leaseDurationMs, renewDeadlineMs, retryPeriodMs }, log);
+  }
+  const le = elector;
+  const httpKube = new HttpKube(connection, {
     requestTimeoutMs: config.kubeApi.timeoutMs,
     writeQps: config.kubeApi.qps,
     writeBurst: config.kubeApi.burst,
-    userAgent: `sealbridge/${config.leaderElection.identity}`,
+    userAgent,
+    ...(le ? { mayWrite: () => le.mayWrite() } : {}),
   });
+  const kube: KubePort = le ? new WriteGate(httpKube, () => le.mayWrite()) : httpKube;
   const cache = new Manager(kube);
   let sealed: SealedSecretsRuntime | undefined;
   let age: AgeSecretsRuntime | undefined;
   let externalSecrets: ExternalSecretsControllers | undefined;
   let server: ProcessServer | undefined;
-  let elector: LeaderElector | undefined;
   let campaign: Promise<void> | undefined;
   let reconciling = false;
   const kinds: KindSource[] = [];
@@ -70,7 +85,7 @@ async function start(config: ControllerConfig, log: Logger): Promise<Running> {
     await age?.stop();
     await server?.close();
     await cache.stop();
-    await kube.close().catch(() => undefined);
+    await httpKube.close().catch(() => undefined);
     await sandbox?.stop();
   };
   try {
@@ -112,7 +127,7 @@ async function start(config: ControllerConfig, log: Logger): Promise<Running> {
       kinds.push(sealed.kind);
       sealed.registerMetrics(registry);
     }
-    processMetrics({ kinds, cache: () => cache.cacheSizes(), kube }, registry);
+    processMetrics({ kinds, cache: () => cache.cacheSizes(), kube: httpKube }, registry);
     // Ready: keys loaded and, once reconciling, every shared cache synced.
     const ready = () => (sealed?.ready() ?? true) && (age?.ready() ?? true) && (!reconciling || cache.synced);
     server = await startProcessServer({ handlers, log, addr: config.listenAddr, metricsAddr: config.metricsAddr, registry, ready });
@@ -149,23 +164,13 @@ async function start(config: ControllerConfig, log: Logger): Promise<Running> {
       reconciling = true;
       log.info("reconcilers running");
     };
-    if (config.leaderElection.enabled) {
+    if (elector) {
       // Losing the lease ends the process (as controller-runtime does) so a restart begins from a
-      // clean state; a follower has already been serving the API and takes over the writing.
-      const { namespace, name, identity, leaseDurationMs, renewDeadlineMs, retryPeriodMs } = config.leaderElection;
-      const le = new LeaderElector(kube, { namespace, name, identity, leaseDurationMs, renewDeadlineMs, retryPeriodMs }, log);
-      elector = le;
-      campaign = le.run({
-        onStartedLeading: async () => {
-          try {
-            await reconcile();
-          } catch (err) {
-            // Leading without reconciling would block the other replicas: give the lease up.
-            log.error({ error: err instanceof Error ? err.message : String(err) }, "could not start reconciling as leader; exiting");
-            process.exitCode = 1;
-            process.kill(process.pid, "SIGTERM");
-          }
-        },
+      // clean state; a follower has already been serving the API and takes over the writing. The
+      // elector runs reconcile() beside its renew loop; if it fails, the elector gives the lease up
+      // and calls onStoppedLeading.
+      campaign = elector.run({
+        onStartedLeading: reconcile,
         onStoppedLeading: () => {
           log.error("leadership lost; exiting");
           process.exitCode = 1;

@@ -43,6 +43,11 @@ export interface HttpKubeOptions {
   pageSize?: number;
   /** Sent as User-Agent (audit logs tell replicas apart by it). */
   userAgent?: string;
+  /**
+   * Asked at the moment a write leaves (after the rate limit and auth): false refuses it with
+   * NotLeader. A leader past its renew deadline must not send a write that waited in the queue.
+   */
+  mayWrite?: () => boolean;
 }
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
@@ -60,6 +65,7 @@ export class HttpKube implements KubePort {
   private readonly timeoutMs: number;
   private readonly pageSize: number;
   private readonly userAgent: string;
+  private readonly mayWrite: (() => boolean) | undefined;
   /** API requests made, by verb (metrics, benchmarks). */
   readonly requests: Record<string, number> = {};
 
@@ -70,6 +76,7 @@ export class HttpKube implements KubePort {
     this.pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE;
     this.userAgent = options.userAgent ?? "sealbridge";
     this.writes = new TokenBucket({ qps: options.writeQps ?? 0, burst: options.writeBurst ?? 1 });
+    this.mayWrite = options.mayWrite;
   }
 
   async close(): Promise<void> {
@@ -89,6 +96,9 @@ export class HttpKube implements KubePort {
     if (payload) {
       headers["content-type"] = init.contentType ?? "application/json";
       headers["content-length"] = payload.length;
+    }
+    if (method !== "GET" && this.mayWrite && !this.mayWrite()) {
+      throw new KubeApiError(0, "NotLeader", `${method} ${path}: refused, this replica does not hold the leader Lease`);
     }
     const url = new URL(`${connection.server}${path}`);
     const request = url.protocol === "http:" ? httpRequest : httpsRequest;

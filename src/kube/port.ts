@@ -86,7 +86,9 @@ export type KubeErrorReason =
   | "Expired"
   | "Timeout"
   | "ServerError"
-  | "Unavailable";
+  | "Unavailable"
+  /** Refused before sending: this replica does not hold the leader Lease (src/kube/write-gate.ts). */
+  | "NotLeader";
 
 /** An API call that failed, classified by the status code and the Status reason the server sent. */
 export class KubeApiError extends Error {
@@ -99,7 +101,7 @@ export class KubeApiError extends Error {
     super(message);
     this.status = status;
     this.reason = reason;
-    this.retryable = reason === "Conflict" || reason === "TooManyRequests" || reason === "ServerError" || reason === "Unavailable" || reason === "Timeout" || reason === "Expired";
+    this.retryable = reason === "Conflict" || reason === "TooManyRequests" || reason === "ServerError" || reason === "Unavailable" || reason === "Timeout" || reason === "Expired" || reason === "NotLeader";
   }
 }
 

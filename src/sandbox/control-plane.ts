@@ -17,6 +17,10 @@ export interface ControlPlane {
   readonly kubeconfigPath: string;
   readonly server: string;
   readonly dir: string;
+  /** A kubeconfig per extra user of StartOptions.users (its own token, so the audit log tells them apart). */
+  readonly userKubeconfigPaths: Readonly<Record<string, string>>;
+  /** Process ids, e.g. for a test that pauses the API server (SIGSTOP); undefined once exited. */
+  pids(): { etcd: number | undefined; kubeApiserver: number | undefined };
   /** Stops both processes and removes the temp folder. Safe to call more than once. */
   stop(): Promise<void>;
 }
@@ -27,6 +31,10 @@ export interface StartOptions {
   /** How long to wait for /readyz once started. */
   readyTimeoutMs?: number;
   binaries?: ControlPlaneBinaries;
+  /** Extra kube-apiserver flags (e.g. --audit-log-path and --audit-policy-file). */
+  apiServerArgs?: readonly string[];
+  /** Extra admin users (system:masters), each with its own token and kubeconfig. */
+  users?: readonly string[];
 }
 
 export class ControlPlaneError extends Error {
@@ -91,7 +99,9 @@ async function startOnce(
     await waitFor(etcd, async () => (await httpStatus(`${etcdUrl}/health`)) === 200, 30_000);
 
     const token = randomBytes(24).toString("hex");
-    await writeFile(join(dir, "tokens.csv"), `${token},admin,admin-uid,"system:masters"\n`, { mode: 0o600 });
+    const userTokens = (options.users ?? []).map((user) => ({ user, token: randomBytes(24).toString("hex") }));
+    const tokenLines = [{ user: "admin", token }, ...userTokens].map(({ user, token: t }) => `${t},${user},${user}-uid,"system:masters"\n`);
+    await writeFile(join(dir, "tokens.csv"), tokenLines.join(""), { mode: 0o600 });
     const sa = generateKeyPairSync("rsa", { modulusLength: 2048 });
     await writeFile(join(dir, "sa.key"), sa.privateKey.export({ type: "pkcs8", format: "pem" }), { mode: 0o600 });
     await writeFile(join(dir, "sa.pub"), sa.publicKey.export({ type: "spki", format: "pem" }));
@@ -113,6 +123,7 @@ async function startOnce(
       "--allow-privileged=true",
       "--enable-priority-and-fairness=false",
       "--v=0",
+      ...(options.apiServerArgs ?? []),
     ]);
     children.push(apiserver);
     await waitFor(
@@ -123,15 +134,21 @@ async function startOnce(
     const ca = await readFile(join(dir, "pki", "apiserver.crt"));
     const kubeconfigPath = join(dir, "kubeconfig");
     await writeFile(kubeconfigPath, kubeconfigYaml(server, ca, token), { mode: 0o600 });
+    const userKubeconfigPaths: Record<string, string> = {};
+    for (const { user, token: t } of userTokens) {
+      userKubeconfigPaths[user] = join(dir, `kubeconfig-${user}`);
+      await writeFile(userKubeconfigPaths[user], kubeconfigYaml(server, ca, t, user), { mode: 0o600 });
+    }
     progress(`kube-apiserver ready at ${server}`);
-    return { kubeconfigPath, server, dir, stop };
+    const pids = () => ({ etcd: etcd.exited ? undefined : etcd.process.pid, kubeApiserver: apiserver.exited ? undefined : apiserver.process.pid });
+    return { kubeconfigPath, server, dir, userKubeconfigPaths, pids, stop };
   } catch (err) {
     await stop();
     throw err;
   }
 }
 
-function kubeconfigYaml(server: string, ca: Buffer, token: string): string {
+function kubeconfigYaml(server: string, ca: Buffer, token: string, user = "admin"): string {
   return [
     "apiVersion: v1",
     "kind: Config",
@@ -141,14 +158,14 @@ function kubeconfigYaml(server: string, ca: Buffer, token: string): string {
     `    server: ${server}`,
     `    certificate-authority-data: ${ca.toString("base64")}`,
     "users:",
-    "- name: admin",
+    `- name: ${user}`,
     "  user:",
     `    token: ${token}`,
     "contexts:",
     "- name: sealbridge-sandbox",
     "  context:",
     "    cluster: sealbridge-sandbox",
-    "    user: admin",
+    `    user: ${user}`,
     "    namespace: default",
     "current-context: sealbridge-sandbox",
     "",

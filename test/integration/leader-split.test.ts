@@ -1,0 +1,245 @@
+// Leader election that cannot split, shown on the server's own record. Two controller processes
+// with --leader-elect, each with its own token (so the API server's audit log names who sent every
+// request), keep reconciling a stream of new SealedSecrets; then the API server is frozen (SIGSTOP)
+// for longer than the lease duration and resumed. The audit log must show one writer, then the
+// other, never both: every write of the old leader was done before the new leader took the Lease
+// and before its first write, and the old leader stopped writing before its lease could expire for
+// the other. After the resume exactly one replica leads, and new SealedSecrets get their Secrets.
+//
+// This file starts its own control plane: it needs audit flags, and freezing the shared one would
+// stall every other test.
+import assert from "node:assert/strict";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { KubeConfig } from "@kubernetes/client-node";
+import { resources } from "../../src/api/resources.ts";
+import { parseSealingCertificate } from "../../src/crypto/certificate.ts";
+import { scopeLabel } from "../../src/crypto/scope.ts";
+import { sealValue } from "../../src/crypto/sealed.ts";
+import { ClientNodeKube } from "../../src/kube/client-node-adapter.ts";
+import { installCrds } from "../../src/kube/install-crds.ts";
+import type { KubeObject } from "../../src/kube/port.ts";
+import { startControlPlane, type ControlPlane } from "../../src/sandbox/control-plane.ts";
+import { startControllerProcess, type ControllerProcess } from "../support/controller-process.ts";
+import { eventually } from "../support/sealed-controller.ts";
+
+const LEASE = { duration: 4_000, renew: 3_000, retry: 500 };
+const PAUSE_MS = 7_000; // longer than the lease duration
+const REPLICAS = ["replica-a", "replica-b"] as const;
+
+// Metadata level: who, what, when, and the answer's code; never a request or response body.
+const AUDIT_POLICY = `apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages: ["RequestReceived"]
+rules:
+  - level: Metadata
+    users: ["replica-a", "replica-b"]
+  - level: None
+`;
+
+interface AuditEvent {
+  stage: string;
+  verb: string;
+  user: { username: string };
+  objectRef?: { resource?: string; namespace?: string; name?: string; subresource?: string };
+  responseStatus?: { code?: number };
+  requestReceivedTimestamp: string;
+  stageTimestamp: string;
+}
+
+interface Request {
+  user: string;
+  verb: string;
+  what: string;
+  code: number;
+  received: number;
+  completed: number;
+}
+
+const MUTATING = new Set(["create", "update", "patch", "delete", "deletecollection"]);
+
+/** RFC 3339 with microseconds → epoch milliseconds with the fraction kept. */
+function epochMs(micro: string): number {
+  const m = /^(.*T\d\d:\d\d:\d\d)(\.\d+)?Z$/.exec(micro);
+  if (!m?.[1]) throw new Error(`unexpected timestamp ${micro}`);
+  return Date.parse(`${m[1]}Z`) + Number(m[2] ?? "0") * 1000;
+}
+
+function completedRequests(log: string): Request[] {
+  const out: Request[] = [];
+  for (const line of log.split("\n")) {
+    if (!line.trim()) continue;
+    const e = JSON.parse(line) as AuditEvent;
+    if (e.stage !== "ResponseComplete" && e.stage !== "Panic") continue;
+    const ref = e.objectRef ?? {};
+    out.push({
+      user: e.user.username,
+      verb: e.verb,
+      what: `${ref.resource ?? "?"}${ref.subresource ? `/${ref.subresource}` : ""} ${ref.namespace ?? ""}/${ref.name ?? ""}`,
+      code: e.responseStatus?.code ?? 0,
+      received: epochMs(e.requestReceivedTimestamp),
+      completed: epochMs(e.stageTimestamp),
+    });
+  }
+  return out.sort((x, y) => x.received - y.received);
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const iso = (ms: number) => new Date(ms).toISOString();
+
+test("split brain: an API server frozen longer than the lease under two replicas never yields two writers", { timeout: 300_000 }, async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), "sealbridge-split-"));
+  const auditLog = join(dir, "audit.log");
+  await writeFile(join(dir, "audit-policy.yaml"), AUDIT_POLICY);
+  let cp: ControlPlane | undefined;
+  let frozenPid: number | undefined;
+  const procs: ControllerProcess[] = [];
+  let churning = true;
+  let churn: Promise<void> | undefined;
+  try {
+    cp = await startControlPlane({
+      users: REPLICAS,
+      apiServerArgs: [`--audit-policy-file=${join(dir, "audit-policy.yaml")}`, `--audit-log-path=${auditLog}`, "--audit-log-mode=blocking"],
+      onProgress: (line) => t.diagnostic(line),
+    });
+    const kc = new KubeConfig();
+    kc.loadFromFile(cp.kubeconfigPath);
+    const kube = new ClientNodeKube(kc);
+    await installCrds(kube);
+    const suffix = Math.random().toString(36).slice(2, 8);
+    const [keyNamespace, appNamespace] = [`split-keys-${suffix}`, `split-app-${suffix}`];
+    for (const name of [keyNamespace, appNamespace]) await kube.create(resources.namespace, { apiVersion: "v1", kind: "Namespace", metadata: { name } });
+
+    const userKubeconfigs = cp.userKubeconfigPaths;
+    const start = (identity: (typeof REPLICAS)[number]) => {
+      const kubeconfig = userKubeconfigs[identity];
+      assert.ok(kubeconfig);
+      const p = startControllerProcess(
+        [
+          "--kubeconfig", kubeconfig,
+          "--key-namespace", keyNamespace,
+          "--listen-addr", "127.0.0.1:0",
+          "--metrics-addr", "127.0.0.1:0",
+          "--key-bits", "2048",
+          "--leader-elect",
+          "--leader-elect-lease-duration", `${LEASE.duration}ms`,
+          "--leader-elect-renew-deadline", `${LEASE.renew}ms`,
+          "--leader-elect-retry-period", `${LEASE.retry}ms`,
+          "--disable-external-secrets",
+        ],
+        { POD_NAME: identity },
+      );
+      procs.push(p);
+      return p;
+    };
+    const a = start("replica-a");
+    await a.waitFor(/"msg":"reconcilers running"/, 90_000);
+    const b = start("replica-b");
+    const [pa] = await Promise.all([a.ports(), b.ports()]);
+    const certPem = await (await fetch(`http://127.0.0.1:${pa.api}/v1/cert.pem`)).text();
+    const cert = parseSealingCertificate(certPem, new Date());
+    const sealed = (name: string): KubeObject => ({
+      apiVersion: "bitnami.com/v1alpha1",
+      kind: "SealedSecret",
+      metadata: { name, namespace: appNamespace },
+      spec: { encryptedData: { password: sealValue({ publicKey: cert.publicKey, plaintext: Buffer.from(`value-of-${name}`), label: scopeLabel("strict", appNamespace, name) }) } },
+    });
+    const opened = async (name: string) => {
+      const s = await kube.get(resources.secret, appNamespace, name);
+      const data = (s?.["data"] as Record<string, string> | undefined)?.["password"];
+      return data === undefined ? undefined : Buffer.from(data, "base64").toString();
+    };
+
+    // Keep the leader writing (a Secret, a status and an event per object) up to and through the freeze.
+    const churned: string[] = [];
+    churn = (async () => {
+      for (let i = 0; churning; i++) {
+        const name = `churn-${i}`;
+        await kube.create(resources.sealedSecret, sealed(name)).then(() => churned.push(name), () => undefined);
+        await sleep(150);
+      }
+    })();
+    await eventually("the leader writing churned Secrets", async () => {
+      const names = churned.slice(0, 6);
+      if (names.length < 6) return undefined;
+      return (await Promise.all(names.map(opened))).every((v) => v !== undefined) ? true : undefined;
+    }, 60_000);
+
+    // Freeze the API server. setpriv execs it, so the child's pid is the apiserver's own.
+    const pid = cp.pids().kubeApiserver;
+    assert.ok(pid !== undefined);
+    assert.equal((await readFile(`/proc/${pid}/comm`, "utf8")).trim(), "kube-apiserver");
+    const frozenAt = Date.now();
+    process.kill(pid, "SIGSTOP");
+    frozenPid = pid;
+    await sleep(PAUSE_MS);
+    const resumeSentAt = Date.now();
+    process.kill(pid, "SIGCONT");
+    frozenPid = undefined;
+
+    // The old leader gave up during the freeze and ends; the other takes over.
+    const lostLine = await a.waitFor(/"msg":"lost leadership/, 30_000);
+    const exitCode = await Promise.race([a.exited, sleep(60_000).then(() => "still running")]);
+    assert.equal(exitCode, 1, "the old leader exits after losing the lease");
+    await b.waitFor(/"msg":"became leader"/, 60_000);
+    await b.waitFor(/"msg":"reconcilers running"/, 60_000);
+
+    // Convergence: a SealedSecret made after the resume, and every churned one, gets its Secret.
+    await kube.create(resources.sealedSecret, sealed("after-resume"));
+    assert.equal(await eventually("Secret after-resume", () => opened("after-resume"), 60_000), "value-of-after-resume");
+    churning = false;
+    await churn;
+    for (const name of churned) assert.equal(await eventually(`Secret ${name}`, () => opened(name), 60_000), `value-of-${name}`);
+    const lease = await kube.get(resources.lease, keyNamespace, "sealbridge-leader");
+    assert.equal((lease?.["spec"] as { holderIdentity?: string } | undefined)?.holderIdentity, "replica-b");
+    const count = (p: ControllerProcess, re: RegExp) => p.lines.filter((l) => re.test(l)).length;
+    assert.equal(count(a, /"msg":"became leader"/), 1);
+    assert.equal(count(b, /"msg":"became leader"/), 1);
+    await b.stop();
+
+    // The server's record.
+    const requests = completedRequests(await readFile(auditLog, "utf8"));
+    const writes = (user: string) => requests.filter((r) => r.user === user && MUTATING.has(r.verb) && !r.what.startsWith("leases"));
+    const leaseWrites = (user: string) => requests.filter((r) => r.user === user && MUTATING.has(r.verb) && r.what.startsWith("leases") && r.code < 300);
+    const [aWrites, bWrites] = [writes("replica-a"), writes("replica-b")];
+    assert.ok(aWrites.length > 0 && bWrites.length > 0, `both replicas wrote (a ${aWrites.length}, b ${bWrites.length})`);
+    const aLast = Math.max(...aWrites.map((r) => r.completed));
+    const bFirst = Math.min(...bWrites.map((r) => r.received));
+    const bTakeover = leaseWrites("replica-b")[0];
+    assert.ok(bTakeover, "replica-b wrote the Lease");
+    const aRenewals = leaseWrites("replica-a");
+    const aLastRenewalBeforeFreeze = Math.max(...aRenewals.filter((r) => r.completed < frozenAt).map((r) => r.completed));
+    const lostAt = Date.parse((JSON.parse(lostLine) as { time: string }).time);
+    const inFlight = aWrites.filter((r) => r.received >= frozenAt);
+    t.diagnostic(
+      `a: ${aWrites.length} writes, last done ${iso(aLast)} (${inFlight.length} applied after the resume); ` +
+        `frozen ${iso(frozenAt)}, resumed ${iso(resumeSentAt)}; a's last renewal before the freeze ${iso(aLastRenewalBeforeFreeze)}, ` +
+        `a stopped writing ${iso(lostAt)} (+${lostAt - aLastRenewalBeforeFreeze} ms); b took the lease ${iso(bTakeover.received)}, ` +
+        `first write ${iso(bFirst)}, ${bWrites.length} writes; gap between writers ${(bFirst - aLast).toFixed(1)} ms`,
+    );
+
+    // Never two writers: by the server's clock, the writers' intervals do not overlap, and every write
+    // of the old leader was done before the new one took the Lease.
+    assert.ok(aLast < bTakeover.received, `a wrote until ${iso(aLast)}, after b took the lease at ${iso(bTakeover.received)}`);
+    assert.ok(aLast < bFirst, `a's last write ${iso(aLast)} overlaps b's first ${iso(bFirst)}`);
+    let switches = 0;
+    const dataWrites = requests.filter((r) => MUTATING.has(r.verb) && !r.what.startsWith("leases"));
+    for (let i = 1; i < dataWrites.length; i++) if (dataWrites[i]?.user !== dataWrites[i - 1]?.user) switches++;
+    assert.equal(switches, 1, "one hand-over of writing, from a to b");
+    // The old leader stopped writing before its lease could expire for the other: its gate closed
+    // less than a lease duration after its last renewal, and the other waited a full lease duration
+    // of its own watching after the resume (what a frozen server may still apply lands meanwhile).
+    assert.ok(lostAt < aLastRenewalBeforeFreeze + LEASE.duration, "a gave up before its lease could expire");
+    assert.ok(bTakeover.received >= resumeSentAt + LEASE.duration, `b took over ${bTakeover.received - resumeSentAt} ms after the resume`);
+    assert.ok(aLast < resumeSentAt + LEASE.duration, "a's writes were all applied before its lease could expire for b");
+  } finally {
+    churning = false;
+    if (frozenPid !== undefined) process.kill(frozenPid, "SIGCONT");
+    await churn?.catch(() => undefined);
+    await Promise.all(procs.map((p) => p.kill()));
+    await cp?.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+});
