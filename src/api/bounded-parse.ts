@@ -239,12 +239,13 @@ export function prescanYaml(text: string, limits: ParseLimits): void {
         continue;
       }
       const column = j - i;
-      while (blocks.length > 0 && (blocks[blocks.length - 1] ?? -1) >= column) blocks.pop();
       if (inPlain && column > (blocks[blocks.length - 1] ?? -1)) {
-        // A deeper line after a plain scalar continues it ("- a\n  - b" is the one entry "a - b").
+        // A line deeper than the collection holding a plain scalar continues the scalar
+        // ("- a\n  - b" is the one entry "a - b").
         i = lineEnd(text, k);
         continue;
       }
+      while (blocks.length > 0 && (blocks[blocks.length - 1] ?? -1) >= column) blocks.pop();
       i = j;
       nodeStart = true;
       keyOpened = false;
@@ -429,6 +430,7 @@ function checkDocuments(docs: readonly Document.Parsed[], text: string, limits: 
     const enter = (node: unknown, parent: Frame | undefined): Extent | undefined => {
       if (isAlias(node)) {
         if (++aliases > limits.maxAliases) fail("TooManyAliases", `more than ${limits.maxAliases} YAML aliases`, node);
+        if (++rawNodes > limits.maxNodes) fail("TooManyNodes", `more than ${limits.maxNodes} YAML nodes`, node);
         const target = anchors.get(node.source);
         if (target === undefined) fail("MalformedYaml", "an alias has no anchor before it", node);
         if (open.has(target)) fail("MalformedYaml", "an alias refers to a node that contains it", node);

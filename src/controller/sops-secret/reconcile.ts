@@ -41,6 +41,9 @@ const SOPS_REASONS = new Set<SyncedReason>([
   "SopsMalformedValue",
   "SopsUnsupported",
   "DocumentTooLarge",
+  "TooDeep",
+  "TooManyAliases",
+  "TooManyNodes",
 ]);
 
 interface Identity {
