@@ -1,7 +1,8 @@
 // Reading manifest streams (multi-document YAML, or concatenated JSON objects as kubeseal writes
 // them) and writing them back the way kubeseal's Kubernetes encoders do: JSON in Go struct field
 // order, 2-space indent, HTML-escaped; YAML with "---" and sorted keys (JSON converted to YAML).
-import { parseAllDocuments, stringify } from "yaml";
+import { stringify } from "yaml";
+import { isBoundedParseError, parseJson, parseLimits, parseYamlDocuments, yamlDocumentToJs, type BoundedParseError, type ParseLimits } from "../api/bounded-parse.ts";
 import {
   type ObjectMeta,
   type OwnerReference,
@@ -11,8 +12,14 @@ import {
 import { CliError } from "./io.ts";
 import type { OutputFormat } from "./kubeseal-flags.ts";
 
+/**
+ * The CLI reads the user's own files, which may be larger than one object (a stream of manifests, a
+ * key backup), so its limits are wider than the controller's; they still bound the work.
+ */
+export const CLI_PARSE_LIMITS: Partial<ParseLimits> = { maxBytes: 16 << 20, maxNodes: 500_000, maxTokens: 2_000_000 };
+
 /** Splits a stream of concatenated JSON values (whitespace between them). */
-function splitJsonStream(text: string): string[] {
+function splitJsonStream(text: string, source: string): string[] {
   const out: string[] = [];
   let depth = 0;
   let inString = false;
@@ -32,49 +39,51 @@ function splitJsonStream(text: string): string[] {
       depth--;
       if (depth === 0) out.push(text.slice(start, i + 1));
     } else if (depth === 0 && !/\s/.test(c)) {
-      throw new CliError(`${"input"}: unexpected "${c}" between JSON documents`);
+      throw new CliError(`${source}: unexpected text between JSON documents (after document ${out.length})`);
     }
   }
-  if (depth !== 0 || inString) throw new CliError("input: JSON document is truncated");
+  if (depth !== 0 || inString) throw new CliError(`${source}: JSON document is truncated`);
   return out;
+}
+
+function parseFailure(err: BoundedParseError, source: string): CliError {
+  const what = err.reason === "MalformedYaml" ? "invalid YAML" : err.reason === "MalformedJson" ? "invalid JSON" : `refused (${err.reason})`;
+  return new CliError(`${source}: ${what}: ${err.message}`);
 }
 
 /**
  * Parses every non-empty document of a YAML or JSON stream. `source` names the input in errors.
  * Values are never quoted in errors: a parser message can echo input, so only positions are kept.
  */
-export function parseManifestStream(bytes: Uint8Array, source: string): unknown[] {
-  const text = Buffer.from(bytes).toString("utf8");
-  if (text.includes("\uFFFD") && !Buffer.from(text, "utf8").equals(Buffer.from(bytes))) {
-    throw new CliError(`${source}: input is not valid UTF-8`);
-  }
-  const trimmed = text.trimStart();
-  if (trimmed.startsWith("{") || trimmed.startsWith("[")) {
-    return splitJsonStream(trimmed).map((doc, i) => {
-      try {
-        return JSON.parse(doc) as unknown;
-      } catch (err) {
-        const detail = err instanceof SyntaxError ? err.message.replace(/".*"/g, "…") : "invalid JSON";
-        throw new CliError(`${source}: document ${i + 1}: invalid JSON (${detail})`);
-      }
-    });
-  }
-  const docs = parseAllDocuments(text, { uniqueKeys: true });
-  if (!Array.isArray(docs)) {
-    throw new CliError(`${source}: could not parse the input as YAML`);
-  }
-  const out: unknown[] = [];
-  for (const [i, doc] of docs.entries()) {
-    const error = doc.errors[0];
-    if (error !== undefined) {
-      const where = error.linePos?.[0];
-      const at = where === undefined ? "" : ` at line ${where.line}, column ${where.col}`;
-      throw new CliError(`${source}: document ${i + 1}: invalid YAML${at} (${error.code})`);
+export function parseManifestStream(bytes: Uint8Array, source: string, limits: Partial<ParseLimits> = CLI_PARSE_LIMITS): unknown[] {
+  try {
+    const max = parseLimits(limits).maxBytes;
+    if (bytes.length > max) throw new CliError(`${source}: refused (DocumentTooLarge): the input is ${bytes.length} bytes, over the ${max}-byte limit`);
+    const text = Buffer.from(bytes).toString("utf8");
+    if (text.includes("\uFFFD") && !Buffer.from(text, "utf8").equals(Buffer.from(bytes))) {
+      throw new CliError(`${source}: input is not valid UTF-8`);
     }
-    const value: unknown = doc.toJS({ maxAliasCount: 100 });
-    if (value !== null && value !== undefined) out.push(value);
+    const trimmed = text.trimStart();
+    if (trimmed.startsWith("{") || trimmed.startsWith("[")) {
+      return splitJsonStream(trimmed, source).map((doc, i) => {
+        try {
+          return parseJson(doc, { limits });
+        } catch (err) {
+          if (isBoundedParseError(err)) throw parseFailure(err, `${source}: document ${i + 1}`);
+          throw err;
+        }
+      });
+    }
+    const out: unknown[] = [];
+    for (const doc of parseYamlDocuments(text, { limits, yaml: { uniqueKeys: true } })) {
+      const value = yamlDocumentToJs(doc, { limits });
+      if (value !== null && value !== undefined) out.push(value);
+    }
+    return out;
+  } catch (err) {
+    if (isBoundedParseError(err)) throw parseFailure(err, source);
+    throw err;
   }
-  return out;
 }
 
 type Ordered = Record<string, unknown>;

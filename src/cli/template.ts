@@ -1,11 +1,12 @@
 // sealbridge template: render a Go template offline, the way ESO or Sealed Secrets would.
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
-import YAML from "yaml";
+import { isBoundedParseError, parseYaml } from "../api/bounded-parse.ts";
 import { TemplateError } from "../template/errors.ts";
 import { type TemplateProfile, render } from "../template/template.ts";
 import { type Value, fromPlain, stringMap } from "../template/values.ts";
 import { CliError, type CliIo } from "./io.ts";
+import { CLI_PARSE_LIMITS } from "./manifests.ts";
 
 const HELP = `Usage: sealbridge template [-f FILE | -] [--values FILE] [flags]
 
@@ -122,9 +123,10 @@ export async function templateCommand(args: readonly string[], io: CliIo): Promi
     const raw = await readInput(flags.values, io);
     let parsed: unknown;
     try {
-      parsed = YAML.parse(raw);
+      parsed = parseYaml(raw, { limits: CLI_PARSE_LIMITS });
     } catch (e) {
-      throw new CliError(`${flags.values}: not valid JSON or YAML: ${e instanceof Error ? e.message.split("\n")[0] : String(e)}`);
+      if (!isBoundedParseError(e)) throw e;
+      throw new CliError(`${flags.values}: not valid JSON or YAML (${e.reason}): ${e.message}`);
     }
     if (parsed !== null && parsed !== undefined) {
       if (typeof parsed !== "object" || Array.isArray(parsed)) throw new CliError(`${flags.values}: values must be a mapping`);

@@ -27,8 +27,12 @@ export type CryptoErrorReason =
   | "AgeInvalidRecipient"
   | "AgeInvalidIdentity"
   | "AgeFileTooLarge"
-  // SOPS (src/crypto/sops.ts)
+  // Bounded parsing (src/api/bounded-parse.ts), as SOPS documents report it
   | "DocumentTooLarge"
+  | "TooDeep"
+  | "TooManyAliases"
+  | "TooManyNodes"
+  // SOPS (src/crypto/sops.ts)
   | "SopsMalformedDocument"
   | "SopsMetadataMissing"
   | "SopsUnsupported"

@@ -12,7 +12,8 @@
 // object that went through the API server (keys re-ordered, fields added) gets "NotChecked".
 import { createDecipheriv, createHash, timingSafeEqual } from "node:crypto";
 import { RE2JS } from "re2js";
-import { isMap, isScalar, isSeq, parseAllDocuments, type Document, type Node } from "yaml";
+import { isAlias, isMap, isScalar, isSeq, type Node } from "yaml";
+import { BoundedParseError, checkDepth, isStackOverflow, parseYamlDocuments, DEFAULT_PARSE_LIMITS } from "../api/bounded-parse.ts";
 import { ageRecipientFingerprint, ageRecipientOf, decryptAge } from "./age.ts";
 import { CryptoError, isCryptoError } from "./errors.ts";
 
@@ -21,6 +22,12 @@ export const SOPS_FORMATS: readonly SopsFormat[] = ["yaml", "json", "dotenv"];
 
 /** Documents larger than this are refused before parsing (a Secret holds at most 1 MiB). */
 export const MAX_SOPS_DOCUMENT_BYTES = 1 << 20;
+
+/** SOPS files list a handful of recipients; each one listed may cost an age decryption per identity. */
+export const MAX_SOPS_AGE_RECIPIENTS = 256;
+
+/** Indices in flattened dotenv metadata (`sops_age__list_3__map_enc`): a sparse list would be huge. */
+const MAX_DOTENV_LIST_INDEX = MAX_SOPS_AGE_RECIPIENTS;
 
 export type SopsScalar = string | number | bigint | boolean | null | Uint8Array;
 export type SopsValue = SopsScalar | SopsMap | SopsValue[];
@@ -68,7 +75,9 @@ export interface DecryptedSops {
 
 const DEFAULT_UNENCRYPTED_SUFFIX = "_unencrypted";
 const MAC_ONLY_ENCRYPTED_INIT = createHash("sha256").update("sops").digest();
-const ENC_VALUE = /^ENC\[AES256_GCM,data:(.+),iv:(.+),tag:(.+),type:(.+)\]/s;
+// SOPS's own expression (Go RE2). In V8 its four greedy groups backtrack cubically on a long value
+// full of ",iv:" and ",tag:"; RE2JS matches in linear time with Go's semantics.
+const ENC_VALUE = RE2JS.compile("^ENC\\[AES256_GCM,data:(.+),iv:(.+),tag:(.+),type:(.+)\\]", RE2JS.DOTALL);
 
 function malformed(message: string): CryptoError {
   return new CryptoError("SopsMalformedDocument", message);
@@ -85,39 +94,67 @@ export function detectSopsFormat(text: string): SopsFormat {
   return "yaml";
 }
 
-function yamlNodeToValue(node: Node | null, doc: Document.Parsed, path: string): SopsValue {
+/** The bounded parser's failures as the SOPS reasons the status shows. */
+function fromParseError(err: BoundedParseError): CryptoError {
+  switch (err.reason) {
+    case "DocumentTooLarge":
+    case "TooDeep":
+    case "TooManyAliases":
+    case "TooManyNodes":
+      return new CryptoError(err.reason, `the SOPS document: ${err.message}`);
+    case "MalformedYaml":
+    case "MalformedJson":
+      return malformed(err.message);
+  }
+}
+
+/**
+ * Converts a checked YAML node. An alias becomes the value its anchor converted to (shared, not
+ * re-walked): SOPS walks the node an alias points to, and the bounded parser has already checked
+ * that the expanded document stays within limits.
+ */
+function yamlNodeToValue(node: Node | null, path: string, anchors: Map<string, SopsValue>): SopsValue {
   if (node === null) return null;
-  if (isMap(node)) {
+  let value: SopsValue;
+  if (isAlias(node)) {
+    const resolved = anchors.get(node.source);
+    if (resolved === undefined) throw malformed(`${path}: unresolvable alias`);
+    return resolved;
+  } else if (isMap(node)) {
     const out: SopsMap = new Map();
     for (const pair of node.items) {
       const keyNode = pair.key as Node | null;
       const key = isScalar(keyNode) ? keyNode.value : undefined;
       if (typeof key !== "string") throw malformed(`${path}: a mapping key is not a string (SOPS supports only string keys)`);
-      out.set(key, yamlNodeToValue(pair.value as Node | null, doc, `${path}.${key}`));
+      out.set(key, yamlNodeToValue(pair.value as Node | null, `${path}.${key}`, anchors));
     }
-    return out;
-  }
-  if (isSeq(node)) return node.items.map((item, i) => yamlNodeToValue(item as Node | null, doc, `${path}[${i}]`));
-  if (isScalar(node)) {
+    value = out;
+  } else if (isSeq(node)) {
+    value = node.items.map((item, i) => yamlNodeToValue(item as Node | null, `${path}[${i}]`, anchors));
+  } else if (isScalar(node)) {
     const v = node.value;
-    if (v === null || typeof v === "string" || typeof v === "number" || typeof v === "bigint" || typeof v === "boolean") return v;
-    return v instanceof Date ? v.toISOString() : JSON.stringify(v);
+    if (v === null || typeof v === "string" || typeof v === "number" || typeof v === "bigint" || typeof v === "boolean") value = v;
+    else value = v instanceof Date ? v.toISOString() : JSON.stringify(v);
+  } else {
+    throw malformed(`${path}: unsupported YAML node`);
   }
-  // An alias: SOPS walks the node it points to.
-  const resolved = (node as { resolve?: (d: Document.Parsed) => Node | undefined }).resolve?.(doc);
-  if (resolved === undefined) throw malformed(`${path}: unresolvable alias`);
-  return yamlNodeToValue(resolved, doc, path);
+  if (node.anchor !== undefined && node.anchor !== "") anchors.set(node.anchor, value);
+  return value;
 }
 
-function parseYamlLike(text: string, format: "yaml" | "json"): SopsMap[] {
-  const docs = parseAllDocuments(text, { schema: "core", intAsBigInt: true, uniqueKeys: true, prettyErrors: false });
-  if (!Array.isArray(docs)) return [];
+function parseYamlLike(text: string, format: "yaml" | "json", maxBytes: number): SopsMap[] {
+  let docs;
+  try {
+    docs = parseYamlDocuments(text, { limits: { ...DEFAULT_PARSE_LIMITS, maxBytes }, yaml: { schema: "core", intAsBigInt: true, uniqueKeys: true } });
+  } catch (err) {
+    if (!(err instanceof BoundedParseError)) throw err;
+    const converted = fromParseError(err);
+    if (format === "json") converted.message = converted.message.replace("not valid YAML", "not valid JSON");
+    throw converted;
+  }
   if (format === "json" && docs.length !== 1) throw malformed("a JSON document must hold exactly one object");
   return docs.map((doc, i): SopsMap => {
-    const first = doc.errors[0];
-    // Parser messages quote a line of the input, which may be a secret: keep only the position.
-    if (first !== undefined) throw malformed(`document ${i + 1}: not valid ${format.toUpperCase()} (${first.code} at line ${first.linePos?.[0].line ?? "?"})`);
-    const root = yamlNodeToValue(doc.contents, doc, "");
+    const root = yamlNodeToValue(doc.contents, "", new Map());
     if (root === null) return new Map();
     if (!(root instanceof Map)) throw malformed(`document ${i + 1}: the top level must be a mapping`);
     return root;
@@ -135,29 +172,52 @@ function parseDotenv(text: string): SopsMap {
   return out;
 }
 
+type DotenvNode = Record<string, unknown> | unknown[];
+
 /** `sops_age__list_0__map_enc` style keys (dotenv) back into nested metadata. */
 function unflattenDotenvMetadata(branch: SopsMap): Record<string, unknown> | undefined {
-  const meta: Record<string, unknown> = {};
+  // Objects without a prototype: a key segment named "__proto__" is then just a name.
+  const meta = Object.create(null) as Record<string, unknown>;
   let found = false;
   for (const [key, value] of [...branch]) {
     if (!key.startsWith("sops_")) continue;
     found = true;
     branch.delete(key);
     const parts = key.slice("sops_".length).split(/(__map_|__list_)/);
-    let node: Record<string, unknown> | unknown[] = meta;
+    let node: DotenvNode = meta;
     let name: string | number = parts[0] ?? "";
     for (let i = 1; i + 1 < parts.length; i += 2) {
-      const nextName: string | number = parts[i] === "__list_" ? Number(parts[i + 1]) : (parts[i + 1] ?? "");
-      const container: unknown = (node as Record<string, unknown>)[name as string];
-      const fresh = typeof nextName === "number" ? [] : {};
-      const next = (container ?? fresh) as Record<string, unknown> | unknown[];
-      (node as Record<string, unknown>)[name as string] = next;
+      const list = parts[i] === "__list_";
+      const index = Number(parts[i + 1]);
+      if (list && !(Number.isInteger(index) && index >= 0 && index < MAX_DOTENV_LIST_INDEX)) {
+        throw malformed(`a sops metadata key has a list index that is not an integer below ${MAX_DOTENV_LIST_INDEX}`);
+      }
+      const nextName: string | number = list ? index : (parts[i + 1] ?? "");
+      const container = slot(node, name);
+      if (container !== undefined && Array.isArray(container) !== list) {
+        throw malformed("a sops metadata key uses one name both as a list and as a map");
+      }
+      const next = (container ?? (list ? [] : Object.create(null))) as DotenvNode;
+      setSlot(node, name, next);
       node = next;
       name = nextName;
     }
-    (node as Record<string, unknown>)[name as string] = value;
+    setSlot(node, name, value);
   }
   return found ? meta : undefined;
+}
+
+/** An own entry of a metadata node (never an inherited one, such as an array's "__proto__"). */
+function slot(node: DotenvNode, name: string | number): DotenvNode | undefined {
+  if (Array.isArray(node) !== (typeof name === "number")) throw malformed("the dotenv sops metadata mixes lists and maps");
+  if (!Object.prototype.hasOwnProperty.call(node, name)) return undefined;
+  const v: unknown = (node as Record<string | number, unknown>)[name];
+  if (typeof v !== "object" || v === null) throw malformed("a dotenv sops metadata key is both a value and a map or list");
+  return v as DotenvNode;
+}
+
+function setSlot(node: DotenvNode, name: string | number, value: unknown): void {
+  (node as Record<string | number, unknown>)[name] = value;
 }
 
 function toPlain(value: SopsValue): unknown {
@@ -189,6 +249,9 @@ function parseMetadata(raw: Record<string, unknown>): SopsMetadata {
     });
   };
   const age = ageEntries(raw["age"], "sops.age");
+  const tooMany = (): CryptoError =>
+    new CryptoError("SopsUnsupported", `the file lists more than ${MAX_SOPS_AGE_RECIPIENTS} age recipients`);
+  if (age.length > MAX_SOPS_AGE_RECIPIENTS) throw tooMany();
   const others = new Set<string>();
   const noteOthers = (group: Record<string, unknown>): void => {
     for (const k of ["pgp", "kms", "gcp_kms", "azure_kv", "hc_vault", "hckms"]) {
@@ -205,6 +268,7 @@ function parseMetadata(raw: Record<string, unknown>): SopsMetadata {
     for (const [i, g] of groups.entries()) {
       const group = (g ?? {}) as Record<string, unknown>;
       age.push(...ageEntries(group["age"], `sops.key_groups[${i}].age`));
+      if (age.length > MAX_SOPS_AGE_RECIPIENTS) throw tooMany();
       noteOthers(group);
     }
   }
@@ -252,7 +316,7 @@ export function parseSopsDocument(document: string | Uint8Array, format?: SopsFo
     rawMeta = unflattenDotenvMetadata(branch);
     branches = [branch];
   } else {
-    branches = parseYamlLike(text, fmt);
+    branches = parseYamlLike(text, fmt, maxBytes);
     for (const [i, branch] of branches.entries()) {
       const meta = branch.get("sops");
       if (meta === undefined) continue;
@@ -270,6 +334,12 @@ export function parseSopsDocument(document: string | Uint8Array, format?: SopsFo
 
 /** Takes a plain object (e.g. a resource read from the API server) whose top-level `sops` key holds the metadata. */
 export function parseSopsObject(object: Record<string, unknown>): ParsedSops {
+  try {
+    checkDepth(object, DEFAULT_PARSE_LIMITS.maxDepth);
+  } catch (err) {
+    if (err instanceof BoundedParseError) throw fromParseError(err);
+    throw err;
+  }
   const toValue = (v: unknown, path: string): SopsValue => {
     if (v === null || v === undefined) return null;
     if (Array.isArray(v)) return v.map((x, i) => toValue(x, `${path}[${i}]`));
@@ -330,10 +400,10 @@ function parseGoBool(text: string): boolean | undefined {
 }
 
 function decryptValue(value: string, key: Uint8Array, aad: string, where: string): SopsScalar {
-  const m = ENC_VALUE.exec(value);
-  if (m === null) throw new CryptoError("SopsMalformedValue", `${where}: should be encrypted but is not an ENC[AES256_GCM,…] value`);
-  const [data, iv, tag] = [m[1], m[2], m[3]].map((b) => Buffer.from(b ?? "", "base64"));
-  const type = m[4] ?? "";
+  const m = ENC_VALUE.matcher(value);
+  if (!m.find()) throw new CryptoError("SopsMalformedValue", `${where}: should be encrypted but is not an ENC[AES256_GCM,…] value`);
+  const [data, iv, tag] = [m.group(1), m.group(2), m.group(3)].map((b) => Buffer.from(b ?? "", "base64"));
+  const type = m.group(4) ?? "";
   if (iv === undefined || tag === undefined || data === undefined || iv.length === 0 || tag.length !== 16) {
     throw new CryptoError("SopsMalformedValue", `${where}: malformed ENC[] value`);
   }
@@ -373,7 +443,8 @@ function decryptValue(value: string, key: Uint8Array, aad: string, where: string
       return b;
     }
     default:
-      throw new CryptoError("SopsMalformedValue", `${where}: unknown value type "${type}"`);
+      // The type is clear text from the file; quoted only when it looks like a type name.
+      throw new CryptoError("SopsMalformedValue", `${where}: unknown value type${/^[a-z0-9]{1,16}$/.test(type) ? ` "${type}"` : ""}`);
   }
 }
 
@@ -493,8 +564,17 @@ export interface DecryptSopsOptions {
 
 /** Decrypts a SOPS document from its original bytes; a MAC mismatch is an error (SopsMacMismatch). */
 export async function decryptSops(opts: DecryptSopsOptions): Promise<DecryptedSops> {
-  const parsed = parseSopsDocument(opts.document, opts.format, opts.maxBytes);
-  return decryptParsed(parsed, opts.identities, true);
+  return typedOverflow(async () => decryptParsed(parseSopsDocument(opts.document, opts.format, opts.maxBytes), opts.identities, true));
+}
+
+/** A stack overflow the input caused is a typed failure, never re-thrown as a RangeError. */
+async function typedOverflow<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    if (isStackOverflow(err)) throw new CryptoError("TooDeep", "the SOPS document nests too deeply to process");
+    throw err;
+  }
 }
 
 /**
@@ -503,7 +583,7 @@ export async function decryptSops(opts: DecryptSopsOptions): Promise<DecryptedSo
  * order and server-added fields change what SOPS hashed.
  */
 export async function decryptSopsObject(object: Record<string, unknown>, identities: readonly string[]): Promise<DecryptedSops> {
-  return decryptParsed(parseSopsObject(object), identities, false);
+  return typedOverflow(async () => decryptParsed(parseSopsObject(object), identities, false));
 }
 
 async function decryptParsed(parsed: ParsedSops, identities: readonly string[], originalBytes: boolean): Promise<DecryptedSops> {

@@ -1,6 +1,6 @@
 // The Sealed Secrets controller API, transport-free: the certificate, verify and re-encrypt
 // (kubeseal's --fetch-cert, --validate, --re-encrypt). Answers never contain a decrypted value.
-import { parseAllDocuments } from "yaml";
+import { isBoundedParseError, parseJsonOrYaml, type ParseLimits } from "../api/bounded-parse.ts";
 import {
   ManifestError,
   parseSealedSecret,
@@ -22,6 +22,12 @@ export interface ApiAnswer {
   contentType: string;
   body: string;
 }
+
+/**
+ * Request bodies: as large as the HTTP server accepts (2 MiB), parsed on the event loop, so the
+ * node and token budgets keep any body to a fraction of a second.
+ */
+export const API_PARSE_LIMITS: Partial<ParseLimits> = { maxBytes: 2 << 20 };
 
 export interface SealingApiOptions {
   keyring: () => Keyring;
@@ -53,18 +59,18 @@ export class SealingApi {
     return { status: 200, contentType: "application/x-pem-file", body: key.certificatePem };
   }
 
+  /** A body that is not exactly one readable SealedSecret is a 400 with the reason, never a 500. */
   private parse(body: Uint8Array): { sealed: SealedSecret } | { answer: ApiAnswer } {
-    let docs;
+    let docs: unknown[];
     try {
-      docs = parseAllDocuments(Buffer.from(body).toString("utf8")).filter((d) => d.contents !== null);
-    } catch {
-      return { answer: text(400, "request body is not JSON or YAML") };
+      docs = parseJsonOrYaml(body, { limits: API_PARSE_LIMITS }).filter((d) => d !== null && d !== undefined);
+    } catch (err) {
+      if (isBoundedParseError(err)) return { answer: text(400, `request body refused: ${err.reason}: ${err.message}`) };
+      throw err;
     }
     if (docs.length !== 1) return { answer: text(400, `expected exactly one SealedSecret, got ${docs.length} documents`) };
-    const doc = docs[0];
-    if (!doc || doc.errors.length > 0) return { answer: text(400, "request body is not JSON or YAML") };
     try {
-      return { sealed: parseSealedSecret(doc.toJSON(), "SealedSecret") };
+      return { sealed: parseSealedSecret(docs[0], "SealedSecret") };
     } catch (err) {
       if (err instanceof ManifestError) return { answer: text(400, err.message) };
       throw err;

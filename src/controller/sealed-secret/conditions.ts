@@ -34,6 +34,10 @@ export type SyncedReason =
   | "SopsMalformedValue"
   | "SopsUnsupported"
   | "DocumentTooLarge"
+  // Bounded parsing (src/api/bounded-parse.ts, issue 13): a document refused before it could cost much.
+  | "TooDeep"
+  | "TooManyAliases"
+  | "TooManyNodes"
   | "IdentitySecretProblem";
 
 export interface SyncedState {

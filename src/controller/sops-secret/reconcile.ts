@@ -42,6 +42,9 @@ const SOPS_REASONS = new Set<SyncedReason>([
   "SopsMalformedValue",
   "SopsUnsupported",
   "DocumentTooLarge",
+  "TooDeep",
+  "TooManyAliases",
+  "TooManyNodes",
 ]);
 
 interface Identity {
