@@ -18,7 +18,7 @@ import { UrlError, goField, parseUrl, urlString } from "./url.ts";
 import { DurationError, SECOND, formatDuration, parseDuration, roundDuration } from "./duration.ts";
 import { TimeParseError, parseTime } from "./time-parse.ts";
 import {
-  GoStruct, GoTime, Int64, type GoMap, type Value, intValue, nilSlice, isIntLike, isMap, isSlice, kindName, sliceElemType, typeName, typedSlice,
+  GoComplex, GoStruct, GoTime, Int64, type GoMap, type Value, intValue, nilSlice, isIntLike, isMap, isSlice, kindName, sliceElemType, typeName, typedSlice,
 } from "./values.ts";
 import type { TemplateProfile } from "./template.ts";
 
@@ -37,6 +37,7 @@ export function empty(v: Value): boolean {
   if (typeof v === "boolean") return !v;
   if (typeof v === "number") return v === 0;
   if (isIntLike(v)) return intValue(v) === 0n;
+  if (v instanceof GoComplex) return v.re === 0 && v.im === 0;
   if (v instanceof GoTime || v instanceof GoStruct) return false;
   if (v instanceof Uint8Array || isSlice(v)) return v.length === 0;
   return v.size === 0;
