@@ -1,5 +1,5 @@
 // Go text/template's predefined functions: and or not eq ne lt le gt ge index slice len print printf println html js urlquery call.
-import { bytesToGoString, goStringToBytes } from "./gostring.ts";
+import { bytesToGoString, compareGo, goStringToBytes, isEscape } from "./gostring.ts";
 import { FuncError } from "./errors.ts";
 import { type TemplateFunction, fn } from "./funcs.ts";
 import { sprint, sprintf, sprintln } from "./printf.ts";
@@ -65,7 +65,8 @@ export function lt(a1: Value, a2: Value): boolean {
   if (k1 !== k2) throw new FuncError(`incompatible types for comparison: ${tn(arg1)} and ${tn(arg2)}`);
   if (k1 === "bool") throw new FuncError("invalid type for comparison");
   if (k1 === "int") return num(arg1) < num(arg2);
-  return (arg1 as string | number) < (arg2 as string | number);
+  if (k1 === "string") return compareGo(arg1 as string, arg2 as string) < 0;
+  return (arg1 as number) < (arg2 as number);
 }
 
 function indexArg(index: Value, cap: number): number {
@@ -169,7 +170,8 @@ export function jsEscape(s: string): string {
     }
     if (cp < 0x20) out += "\\u00" + cp.toString(16).toUpperCase().padStart(2, "0");
     else if (cp < 0x80) out += ch;
-    else if (isPrint(ch)) out += ch;
+    // An invalid byte decodes to U+FFFD, which is printable: the byte is written as is.
+    else if (isPrint(ch) || isEscape(ch.charCodeAt(0))) out += ch;
     else out += "\\u" + cp.toString(16).toUpperCase().padStart(4, "0");
   }
   return out;
@@ -178,7 +180,7 @@ export function jsEscape(s: string): string {
 /** net/url.QueryEscape */
 export function queryEscape(s: string): string {
   let out = "";
-  for (const b of Buffer.from(s, "utf8")) {
+  for (const b of goStringToBytes(s)) {
     const c = String.fromCharCode(b);
     if (/[A-Za-z0-9\-_.~]/.test(c)) out += c;
     else if (c === " ") out += "+";

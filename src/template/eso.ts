@@ -3,6 +3,7 @@
 // mergePolicy and metadata templates. Mirrors external-secrets runtime/template/v2 Execute.
 import YAML from "yaml";
 import { TemplateError } from "./errors.ts";
+import { bytesToGoString } from "./gostring.ts";
 import { type TemplateOptions, render } from "./template.ts";
 import { stringMap } from "./values.ts";
 
@@ -33,12 +34,13 @@ export interface EsoTemplateSpec {
 
 export interface EsoRenderInput {
   template: EsoTemplateSpec;
-  /** The secret data fetched from providers (data/dataFrom), as strings. */
-  data: Readonly<Record<string, string>>;
+  /** The secret data fetched from providers (data/dataFrom); bytes reach templates byte for byte. */
+  data: Readonly<Record<string, string | Uint8Array>>;
   options?: Omit<TemplateOptions, "profile">;
 }
 
 export interface EsoRenderOutput {
+  /** Go strings: goStringToBytes (gostring.ts) gives each value's exact bytes, binary ones included. */
   data: Record<string, string>;
   labels: Record<string, string>;
   annotations: Record<string, string>;
@@ -55,6 +57,13 @@ export class EsoTemplateError extends Error {
   }
 }
 
+/** ESO's string(data[k]) for each provider value. */
+function goStrings(data: EsoRenderInput["data"]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(data)) out[k] = typeof v === "string" ? v : bytesToGoString(v);
+  return out;
+}
+
 function exec(name: string, text: string, data: Readonly<Record<string, string>>, options: EsoRenderInput["options"]): string {
   try {
     return render(name, text, stringMap(Object.entries(data)), { ...options, profile: "eso" });
@@ -67,11 +76,11 @@ function exec(name: string, text: string, data: Readonly<Record<string, string>>
   }
 }
 
-function applyValues(tpl: Readonly<Record<string, string>>, data: EsoRenderInput["data"], into: Record<string, string>, options: EsoRenderInput["options"]): void {
+function applyValues(tpl: Readonly<Record<string, string>>, data: Readonly<Record<string, string>>, into: Record<string, string>, options: EsoRenderInput["options"]): void {
   for (const [k, v] of Object.entries(tpl)) into[k] = exec(k, v, data, options);
 }
 
-function applyKeysAndValues(tpl: string, data: EsoRenderInput["data"], into: Record<string, string>, options: EsoRenderInput["options"]): void {
+function applyKeysAndValues(tpl: string, data: Readonly<Record<string, string>>, into: Record<string, string>, options: EsoRenderInput["options"]): void {
   const rendered = exec(tpl, tpl, data, options);
   let parsed: unknown;
   try {
@@ -96,7 +105,8 @@ function applyKeysAndValues(tpl: string, data: EsoRenderInput["data"], into: Rec
  * template.data (data wins). With mergePolicy Merge the provider data is the base layer.
  */
 export function renderEsoTemplate(input: EsoRenderInput): EsoRenderOutput {
-  const { template, data, options } = input;
+  const { template, options } = input;
+  const data = goStrings(input.data);
   if (template.engineVersion !== undefined && template.engineVersion !== "v2") {
     throw new EsoTemplateError(`unsupported template engineVersion ${String(template.engineVersion)}`, "");
   }

@@ -4,6 +4,7 @@ import { type CallContext, type FuncMap, GO_TYPE_NAMES, type ParamType, type Tem
 import type { TemplateLimits } from "./limits.ts";
 import type { CommandNode, ControlNode, ListNode, Node, PipeNode, Tree } from "./nodes.ts";
 import { nodeString } from "./nodes.ts";
+import { canonical } from "./gostring.ts";
 import { formatValue } from "./printf.ts";
 import { goQuote } from "./strconv.ts";
 import { formatTime } from "./time.ts";
@@ -480,7 +481,9 @@ export class Executor {
     }
     if (receiver !== undefined) argv.unshift(receiver);
     try {
-      return fn.call(argv, this.opts.ctx);
+      const out = fn.call(argv, this.opts.ctx);
+      // Functions build strings by concatenation; bytes that met up may now be UTF-8 text.
+      return typeof out === "string" ? canonical(out) : out;
     } catch (e) {
       if (e instanceof LimitError || e instanceof TemplateError) throw e;
       this.at(node);

@@ -4,7 +4,12 @@ import { createHash } from "node:crypto";
 import bcrypt from "bcryptjs";
 import { decodeBase32, decodeStd, encodeBase32 } from "./base64.ts";
 import { FuncError } from "./errors.ts";
-import { bytesToGoString, goStringToBytes } from "./gostring.ts";
+import {
+  byteLength, byteSlice, bytesToGoString, compareGo, goContains, goHasPrefix, goHasSuffix, goReplaceAll, goSplit, goStringToBytes, runes,
+} from "./gostring.ts";
+import { abbreviateFull, deleteWhiteSpace, initials, swapCase, uncapitalize, wrapCustom } from "./goutils.ts";
+import { goTitle, goToLower, goToUpper } from "./unicode-case.ts";
+import { camelCaseToLowerCase, toCamelCase } from "./xstrings.ts";
 import * as re from "./regexp.ts";
 import { type CallContext, type TemplateFunction, fn } from "./funcs.ts";
 import { marshal, unmarshal } from "./json.ts";
@@ -25,7 +30,7 @@ import type { TemplateProfile } from "./template.ts";
 /** sprig strval: fmt.Sprintf("%v") for everything but strings and bytes. */
 export function strval(v: Value): string {
   if (typeof v === "string") return v;
-  if (v instanceof Uint8Array) return Buffer.from(v).toString("utf8");
+  if (v instanceof Uint8Array) return bytesToGoString(v);
   if (v === undefined || v === null) return "<nil>";
   return formatValue(v, "v");
 }
@@ -123,26 +128,51 @@ export function goTrimSpace(s: string): string {
   return s.replace(GO_SPACE, "");
 }
 
+/** strings.Trim: an ASCII cutset trims bytes; otherwise runes, where U+FFFD in the cutset (or an
+ * invalid byte) matches every invalid byte. */
 function goTrim(s: string, cutset: string): string {
-  const set = new Set([...cutset]);
-  const chars = [...s];
+  if (s === "" || cutset === "") return s;
+  if (!/[^\x00-\x7f]/.test(cutset)) {
+    const set = new Set(cutset);
+    let a = 0;
+    let b = s.length;
+    while (a < b && set.has(s[a] ?? "")) a++;
+    while (b > a && set.has(s[b - 1] ?? "")) b--;
+    return s.slice(a, b);
+  }
+  const cut = [...runes(cutset)];
+  const matchesError = cut.some((r) => r.rune === 0xfffd);
+  const set = new Set(cut.map((r) => r.rune));
+  const rs = [...runes(s)];
+  const inSet = (i: number): boolean => {
+    const r = rs[i];
+    return r !== undefined && (r.rune === 0xfffd ? matchesError : set.has(r.rune));
+  };
   let a = 0;
-  let b = chars.length;
-  while (a < b && set.has(chars[a] ?? "")) a++;
-  while (b > a && set.has(chars[b - 1] ?? "")) b--;
-  return chars.slice(a, b).join("");
+  let b = rs.length;
+  while (a < b && inSet(a)) a++;
+  while (b > a && inSet(b - 1)) b--;
+  return rs.slice(a, b).map((r) => r.text).join("");
 }
 
-/** strings.Title: upper-cases letters that follow a separator. */
-function title(s: string): string {
-  let prev = " ";
-  let out = "";
-  for (const ch of s) {
-    const isSep = /[A-Za-z0-9_]/.test(prev) ? false : /[\p{L}\p{Nd}]/u.test(prev) ? false : /\s/u.test(prev) || prev.charCodeAt(0) < 0x80;
-    out += isSep ? ch.toUpperCase() : ch;
-    prev = ch;
+/** Go's panic text for a string slice s[low:high] out of range, or undefined when it is in range. */
+function sliceBoundsError(low: number, high: number | undefined, len: number): string | undefined {
+  const prefix = "runtime error: slice bounds out of range ";
+  if (high !== undefined) {
+    if (high < 0) return `${prefix}[:${high}]`;
+    if (high > len) return `${prefix}[:${high}] with length ${len}`;
   }
-  return out;
+  const h = high ?? len;
+  if (low < 0) return `${prefix}[${low}:]`;
+  if (low > h) return `${prefix}[${low}:${h}]`;
+  return undefined;
+}
+
+/** s[low:high] by bytes; a panic (FuncError) where Go's bounds check fails. */
+function goSliceString(s: string, low: number, high?: number): string {
+  const err = sliceBoundsError(low, high, byteLength(s));
+  if (err !== undefined) throw new FuncError(err);
+  return byteSlice(s, low, high);
 }
 
 function list(args: Value[]): Value[] {
@@ -177,7 +207,7 @@ function sha(alg: string, s: string): string {
 function adler32(s: string): bigint {
   let a = 1;
   let b = 0;
-  for (const byte of Buffer.from(s, "utf8")) {
+  for (const byte of goStringToBytes(s)) {
     a = (a + byte) % 65521;
     b = (b + a) % 65521;
   }
@@ -260,17 +290,17 @@ export function sprigFunctions(profile: TemplateProfile): Map<string, TemplateFu
     ["hello", fn([], () => "Hello!")],
     // strings
     ["trim", s(goTrimSpace)],
-    ["upper", s((x) => x.toUpperCase())],
-    ["lower", s((x) => x.toLowerCase())],
-    ["title", s(title)],
-    ["untitle", s((x) => x.replace(/(^|\s)(\S)/gu, (_m, sp: string, c: string) => sp + c.toLowerCase()))],
+    ["upper", s(goToUpper)],
+    ["lower", s(goToLower)],
+    ["title", s(goTitle)],
+    ["untitle", s(uncapitalize)],
     ["substr", fn(["int", "int", "string"], ([a, b, str]) => {
       const st = Number(a);
       const en = Number(b);
       const x = str as string;
-      if (st < 0) return x.slice(0, en);
-      if (en < 0 || en > x.length) return x.slice(st);
-      return x.slice(st, en);
+      if (st < 0) return goSliceString(x, 0, en);
+      if (en < 0 || en > byteLength(x)) return goSliceString(x, st);
+      return goSliceString(x, st, en);
     })],
     ["repeat", fn(["int", "string"], ([c, str], ctx) => {
       const n = Number(c);
@@ -280,41 +310,43 @@ export function sprigFunctions(profile: TemplateProfile): Map<string, TemplateFu
     })],
     ["trimall", s2((a, b) => goTrim(b, a))],
     ["trimAll", s2((a, b) => goTrim(b, a))],
-    ["trimSuffix", s2((a, b) => (b.endsWith(a) ? b.slice(0, b.length - a.length) : b))],
-    ["trimPrefix", s2((a, b) => (b.startsWith(a) ? b.slice(a.length) : b))],
-    ["nospace", s((x) => x.replace(/\s/gu, ""))],
+    ["trimSuffix", s2((a, b) => (goHasSuffix(b, a) ? byteSlice(b, 0, byteLength(b) - byteLength(a)) : b))],
+    ["trimPrefix", s2((a, b) => (goHasPrefix(b, a) ? byteSlice(b, byteLength(a)) : b))],
+    ["nospace", s(deleteWhiteSpace)],
     ["trunc", fn(["int", "string"], ([c, str]) => {
       const n = Number(c);
       const x = str as string;
-      if (n < 0 && x.length + n > 0) return x.slice(x.length + n);
-      if (n >= 0 && x.length > n) return x.slice(0, n);
+      const len = byteLength(x);
+      if (n < 0 && len + n > 0) return byteSlice(x, len + n);
+      if (n >= 0 && len > n) return byteSlice(x, 0, n);
       return x;
     })],
-    ["abbrev", fn(["int", "string"], ([w, str]) => {
-      const n = Number(w);
-      const x = str as string;
-      if (n < 4 || x.length <= n) return x;
-      return x.slice(0, n - 3) + "...";
+    ["abbrev", fn(["int", "string"], ([w, str]) => (Number(w) < 4 ? (str) : abbreviateFull(str as string, 0, Number(w))))],
+    ["abbrevboth", fn(["int", "int", "string"], ([l, r, str]) => {
+      const [left, right] = [Number(l), Number(r)];
+      return right < 4 || (left > 0 && right < 7) ? (str) : abbreviateFull(str as string, left, right);
     })],
-    ["abbrevboth", fn(["int", "int", "string"], ([l, r, str]) => abbrevBoth(Number(l), Number(r), str as string))],
     ["shuffle", fn(["string"], ([x], ctx) => shuffle(x as string, ctx))],
-    ["initials", s((x) => x.split(/\s+/u).filter(Boolean).map((w) => [...w][0] ?? "").join(""))],
+    ["initials", s(initials)],
     ["randAlphaNum", fn(["int"], ([c], ctx) => randString(c as bigint, CHARSETS.alnum, ctx))],
     ["randAlpha", fn(["int"], ([c], ctx) => randString(c as bigint, CHARSETS.alpha, ctx))],
     ["randAscii", fn(["int"], ([c], ctx) => randString(c as bigint, CHARSETS.ascii, ctx))],
     ["randNumeric", fn(["int"], ([c], ctx) => randString(c as bigint, CHARSETS.numeric, ctx))],
-    ["swapcase", s((x) => [...x].map((c) => (c === c.toUpperCase() ? c.toLowerCase() : c.toUpperCase())).join(""))],
-    ["snakecase", s((x) => x.replace(/([a-z0-9])([A-Z])/g, "$1_$2").replace(/[\s-]+/g, "_").toLowerCase())],
-    ["camelcase", s((x) => x.split(/[_\s-]+/).filter(Boolean).map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join(""))],
-    ["kebabcase", s((x) => x.replace(/([a-z0-9])([A-Z])/g, "$1-$2").replace(/[\s_]+/g, "-").toLowerCase())],
-    ["wrap", fn(["int", "string"], ([l, str]) => wrap(str as string, Number(l), "\n"))],
-    ["wrapWith", fn(["int", "string", "string"], ([l, sep, str]) => wrap(str as string, Number(l), sep as string))],
-    ["contains", s2((sub, str) => str.includes(sub))],
-    ["hasPrefix", s2((sub, str) => str.startsWith(sub))],
-    ["hasSuffix", s2((sub, str) => str.endsWith(sub))],
+    ["swapcase", s(swapCase)],
+    ["snakecase", s((x) => camelCaseToLowerCase(x, "_"))],
+    ["camelcase", s((x) => toCamelCase(x, true))],
+    ["kebabcase", s((x) => camelCaseToLowerCase(x, "-"))],
+    ["wrap", fn(["int", "string"], ([l, str]) => wrapCustom(str as string, Number(l), "", false))],
+    ["wrapWith", fn(["int", "string", "string"], ([l, sep, str]) => wrapCustom(str as string, Number(l), sep as string, true))],
+    ["contains", s2((sub, str) => goContains(str, sub))],
+    ["hasPrefix", s2((sub, str) => goHasPrefix(str, sub))],
+    ["hasSuffix", s2((sub, str) => goHasSuffix(str, sub))],
     ["quote", fn([], (args) => args.filter((a) => a !== null && a !== undefined).map((a) => goQuote(strval(a))).join(" "), "any")],
-    ["squote", fn([], (args) => args.filter((a) => a !== null && a !== undefined).map((a) => `'${strval(a)}'`).join(" "), "any")],
-    ["cat", fn([], (args) => args.filter((a) => a !== null && a !== undefined).map(strval).join(" "), "any")],
+    ["squote", fn([], (args) => args.filter((a) => a !== null && a !== undefined).map((a) => sprintf("'%v'", [a])).join(" "), "any")],
+    ["cat", fn([], (args) => {
+      const xs = args.filter((a) => a !== null && a !== undefined);
+      return sprintf("%v ".repeat(xs.length).trim(), xs);
+    }, "any")],
     ["indent", fn(["int", "string"], ([n, v], ctx) => {
       const pad = " ".repeat(Math.max(0, Number(n)));
       const out = pad + (v as string).replaceAll("\n", "\n" + pad);
@@ -327,7 +359,7 @@ export function sprigFunctions(profile: TemplateProfile): Map<string, TemplateFu
       ctx.checkSize(out.length);
       return out;
     })],
-    ["replace", fn(["string", "string", "string"], ([o, n, src]) => (src as string).replaceAll(o as string, n as string))],
+    ["replace", fn(["string", "string", "string"], ([o, n, src]) => goReplaceAll(src as string, o as string, n as string))],
     ["plural", fn(["string", "string", "int"], ([one, many, c]) => ((c as bigint) === 1n ? one : many))],
     ["sha1sum", s((x) => sha("sha1", x))],
     ["sha256sum", s((x) => sha("sha256", x))],
@@ -402,7 +434,7 @@ export function sprigFunctions(profile: TemplateProfile): Map<string, TemplateFu
     }, "float64")],
     ["join", fn(["string", "any"], ([sep, v]) => strslice(v).join(sep as string))],
     ["sortAlpha", fn(["any"], ([v]) => {
-      if (isSlice(v)) return typedSlice(strslice(v).sort(), "string");
+      if (isSlice(v)) return typedSlice(strslice(v).sort(compareGo), "string");
       return typedSlice([strval(v)], "string");
     })],
     // defaults
@@ -660,11 +692,6 @@ function sprigSlice(l: Value, ix: Value[]): Value {
   return elem === undefined ? out : typedSlice(out, elem);
 }
 
-function goSplit(s: string, sep: string): string[] {
-  if (sep === "") return [...s];
-  return s.split(sep);
-}
-
 function goSplitN(s: string, sep: string, n: number): string[] {
   if (n === 0) return [];
   const parts = goSplit(s, sep);
@@ -750,23 +777,6 @@ function pathBase(p: string): string {
 function pathDir(p: string): string {
   const i = p.lastIndexOf("/");
   return pathClean(p.slice(0, i + 1));
-}
-
-function wrap(s: string, width: number, sep: string): string {
-  if (width < 1) width = 1;
-  const words = s.split(" ");
-  const lines: string[] = [];
-  let cur = "";
-  for (const w of words) {
-    if (cur === "") cur = w;
-    else if (cur.length + 1 + w.length <= width) cur += " " + w;
-    else {
-      lines.push(cur);
-      cur = w;
-    }
-  }
-  lines.push(cur);
-  return lines.join(sep);
 }
 
 /** time.Time{}: January 1, year 1, 00:00:00 UTC. */
@@ -861,27 +871,6 @@ function shuffle(str: string, ctx: CallContext): string {
     [runes[i], runes[j]] = [runes[j] ?? "", runes[i] ?? ""];
   }
   return runes.join("");
-}
-
-/** goutils.AbbreviateFull behind sprig's abbrevboth; lengths in bytes like Go. */
-function abbrevBoth(left: number, right: number, s: string): string {
-  if (right < 4 || (left > 0 && right < 7)) return s;
-  const b = Buffer.from(goStringToBytes(s));
-  const cut = (from: number, to: number): string => bytesToGoString(b.subarray(from, to));
-  if (b.length === 0) return "";
-  if (b.length <= right) return s;
-  let offset = Math.min(left, b.length);
-  if (b.length - offset < right - 3) offset = b.length - (right - 3);
-  if (offset <= 4) return cut(0, right - 3) + "...";
-  if (offset + right - 3 < b.length) {
-    // Abbreviate(str[offset:], right-3)
-    const restLen = b.length - offset;
-    const w = right - 3;
-    if (w < 4) return "";
-    if (restLen <= w) return "..." + cut(offset, b.length);
-    return "..." + cut(offset, offset + w - 3) + "...";
-  }
-  return "..." + cut(b.length - (right - 3), b.length);
 }
 
 /** sprig mustChunk: slices of size elements, the last one shorter. */

@@ -40,6 +40,13 @@ const bytes: Row[] = [
   ["eq-lt", `${BIN}{{ eq $ff (b64dec "//4=") }} {{ lt $ff $mid }} {{ lt (b64dec "/w==") "é" }} {{ lt "é" "\\U0001F600" }} {{ lt "\\uFFFD" "\\U0001F600" }}`],
   ["printf-format-bytes", `${BIN}{{ printf (print "%s" $ff "%d") "x" 1 | b64enc }}`],
   ["toString-strval", `${BIN}{{ toString $ff | b64enc }} {{ $ff | toStrings | toJson }} {{ typeOf $ff }}`],
+  ["concat-forms-utf8", `{{ $a := b64dec "w6k=" | trunc 1 }}{{ $b := b64dec "w6k=" | trunc -1 }}{{ print $a $b }} {{ len (print $a $b) }} {{ upper (print $a $b) }} {{ printf "%q" (cat $a $b) }} {{ print $a $b | splitList "" | len }}`],
+  ["valid-fffd", `{{ upper "\\uFFFD" }} {{ printf "%q %x" "\\uFFFD" "\\uFFFD" }} {{ trimAll "\\uFFFD" (print (b64dec "/w==") "x\\uFFFD") }} {{ contains "\\uFFFD" (b64dec "/w==") }}`],
+  ["literal-escapes", `{{ printf "%q" "\\xff\\377\\x41" }} {{ len "\\xe2\\x82\\xac" }} {{ "\\xe2\\x82\\xac" }} {{ "\\xe2\\x82" | printf "%x" }} {{ eq "\\xc3\\xa9" "é" }}`],
+  ["sort-compare", `{{ list "\\uFFFD" "😀" "z" (b64dec "/w==") "é" | sortAlpha | toJson }} {{ dict "😀" 1 "\\uFFFD" 2 "a" 3 | keys | sortAlpha | join "," }} {{ printf "%v" (dict "😀" 1 "\\uFFFD" 2) }}`],
+  ["suffix-prefix", `${BIN}{{ trimSuffix (b64dec "ZA==") $mid | b64enc }} {{ trimPrefix (b64dec "YWI=") $mid | b64enc }} {{ trimSuffix (b64dec "gA==") (print "x" (b64dec "gA==")) }} {{ hasSuffix (b64dec "qQ==") "é" }} {{ trimPrefix (b64dec "ww==") "é" | b64enc }}`],
+  ["printf-list-bytes", `${BIN}{{ printf "%s|%q|%x|%v" (list $ff) (list $ff "a") (list $ff) (list $mid) | b64enc }}`],
+  ["sealed-profile", `${BIN}{{ upper $mix | b64enc }} {{ trunc 2 "héllo" | b64enc }} {{ printf "%q" $ff }} {{ .bin | b64enc }}`],
 ];
 
 const offsets: Row[] = [
@@ -194,16 +201,18 @@ const CLASSES: ReadonlyArray<readonly [string, readonly Row[]]> = [
 ];
 
 /** Classes the differential test holds the engine to (the others are still being matched). */
-const MATCHED = new Set(["printf"]);
+const MATCHED = new Set(["printf", "bytes", "offsets", "case", "strcase"]);
 
-/** ESO-profile cases (map[string]string data like ESO passes) per class; ids are "<class>/<name>". */
+/** ESO-profile cases (map[string]string data like ESO passes) per class; ids are "<class>/<name>"
+ * (bytes/sealed-profile runs with the Sealed Secrets profile). */
 export function goFidelityCases(all = false): OracleCase[] {
   const out: OracleCase[] = [];
   for (const [cls, rows] of CLASSES) {
     if (!all && !MATCHED.has(cls)) continue;
     for (const [id, template, data] of rows) {
-      if (data !== undefined) out.push({ id: `${cls}/${id}`, profile: "eso", template, data });
-      else out.push({ id: `${cls}/${id}`, profile: "eso", template, data: { a: "1", b: "two" }, stringData: true });
+      const profile = id === "sealed-profile" ? "sealed-secrets" : "eso";
+      if (data !== undefined) out.push({ id: `${cls}/${id}`, profile, template, data });
+      else out.push({ id: `${cls}/${id}`, profile, template, data: { a: "1", b: "two", bin: "b\u00e9" }, stringData: true });
     }
   }
   return out;
