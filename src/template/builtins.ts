@@ -4,14 +4,15 @@ import { FuncError } from "./errors.ts";
 import { type TemplateFunction, fn } from "./funcs.ts";
 import { sprint, sprintf, sprintln } from "./printf.ts";
 import { isPrint } from "./strconv.ts";
-import { Int64, type Value, intValue, isIntLike, isMap, isSlice, isTrue, mapElemType, sliceElemType, typeName, typedSlice } from "./values.ts";
+import { GoComplex, Int64, type Value, intValue, isIntLike, isMap, isSlice, isTrue, mapElemType, sliceElemType, typeName, typedSlice } from "./values.ts";
 
-type BasicKind = "invalid" | "bool" | "int" | "float" | "string";
+type BasicKind = "invalid" | "bool" | "int" | "float" | "complex" | "string";
 
 function basicKind(v: Value): BasicKind {
   if (typeof v === "boolean") return "bool";
   if (isIntLike(v)) return "int";
   if (typeof v === "number") return "float";
+  if (v instanceof GoComplex) return "complex";
   if (typeof v === "string") return "string";
   return "invalid";
 }
@@ -49,6 +50,7 @@ export function eq(arg1in: Value, rest: Value[]): boolean {
         throw new FuncError(`non-comparable type ${sprint([arg1])}: ${tn(arg1)}`);
       } else truth = arg1 === arg;
     } else if (k1 === "int") truth = num(arg1) === num(arg);
+    else if (k1 === "complex") truth = (arg1 as GoComplex).re === (arg as GoComplex).re && (arg1 as GoComplex).im === (arg as GoComplex).im;
     else truth = arg1 === arg;
     if (truth) return true;
   }
@@ -63,7 +65,7 @@ export function lt(a1: Value, a2: Value): boolean {
   const k2 = basicKind(arg2);
   if (k2 === "invalid") throw new FuncError("invalid type for comparison");
   if (k1 !== k2) throw new FuncError(`incompatible types for comparison: ${tn(arg1)} and ${tn(arg2)}`);
-  if (k1 === "bool") throw new FuncError("invalid type for comparison");
+  if (k1 === "bool" || k1 === "complex") throw new FuncError("invalid type for comparison");
   if (k1 === "int") return num(arg1) < num(arg2);
   if (k1 === "string") return compareGo(arg1 as string, arg2 as string) < 0;
   return (arg1 as number) < (arg2 as number);

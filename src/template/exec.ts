@@ -9,7 +9,7 @@ import { formatValue } from "./printf.ts";
 import { goQuote } from "./strconv.ts";
 import { formatTime } from "./time.ts";
 import {
-  GoStruct, GoTime, Int64, type Value, intValue, isIntLike, isMap, isSlice, isTrue, mapElemType, sliceElemType, sortedKeys, typeName,
+  GoComplex, GoStruct, GoTime, Int64, type Value, intValue, isIntLike, isMap, isSlice, isTrue, mapElemType, sliceElemType, sortedKeys, typeName,
 } from "./values.ts";
 
 export type MissingKey = "default" | "zero" | "error";
@@ -359,7 +359,7 @@ export class Executor {
     this.at(n);
     const isHexInt = /^0[xX]/.test(n.text) && !/[pP]/.test(n.text);
     const isRune = n.text.startsWith("'");
-    if (n.isComplex) this.errorf("complex numbers are not supported");
+    if (n.isComplex) return new GoComplex(n.float, n.imag);
     if (n.isFloat && !isHexInt && !isRune && /[.eEpP]/.test(n.text)) return n.float;
     if (n.isInt) {
       if (n.int >= 2n ** 63n || n.int < -(2n ** 63n)) this.errorf(`${n.text} overflows int`);

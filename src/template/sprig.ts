@@ -14,7 +14,7 @@ import * as re from "./regexp.ts";
 import { type CallContext, type TemplateFunction, fn } from "./funcs.ts";
 import { marshal, unmarshal } from "./json.ts";
 import { formatValue, sprintf } from "./printf.ts";
-import { goQuote } from "./strconv.ts";
+import { goQuote, parseGoFloat, parseGoInt } from "./strconv.ts";
 import { formatTime, inZone, unixTime } from "./time.ts";
 import * as decimal from "./decimal.ts";
 import { sprigCryptoFunctions } from "./sprig-crypto.ts";
@@ -23,7 +23,7 @@ import { UrlError, goField, parseUrl, urlString } from "./url.ts";
 import { DurationError, SECOND, formatDuration, parseDuration, roundDuration } from "./duration.ts";
 import { TimeParseError, parseTime } from "./time-parse.ts";
 import {
-  GoComplex, GoStruct, GoTime, Int64, type GoMap, type Value, intValue, nilSlice, isIntLike, isMap, isSlice, kindName, sliceElemType, typeName, typedSlice,
+  GoComplex, GoStruct, GoTime, Int64, type GoMap, type Value, intValue, nilSlice, isIntLike, isMap, isSlice, kindName, mapElemType, sliceElemType, typeName, typedMap, typedSlice,
 } from "./values.ts";
 import type { TemplateProfile } from "./template.ts";
 
@@ -58,28 +58,38 @@ function strslice(v: Value): string[] {
   return [strval(v)];
 }
 
-/** spf13/cast ToInt64 as sprig uses it (errors become 0). */
+/** Go's int64(f) on amd64: truncation, and the "integer indefinite" MinInt64 out of range or NaN. */
+function floatToInt64(f: number): bigint {
+  if (Number.isNaN(f) || f >= 2 ** 63 || f < -(2 ** 63)) return -(1n << 63n);
+  return BigInt(Math.trunc(f));
+}
+
+/** spf13/cast v1.10 trimDecimal: "12.50" → "12", ".5" → "0"; other text is left alone. */
+function trimDecimal(s: string): string {
+  if (!s.includes(".")) return s;
+  const m = /^([-+]?\d*)(\.\d*)?$/.exec(s);
+  if (m === null) return s;
+  const int = m[1] ?? "";
+  return int === "-" || int === "+" ? int + "0" : int === "" ? "0" : int;
+}
+
+/** spf13/cast v1.10 ToInt64 (and ToInt) as sprig uses it: errors become 0. */
 export function toInt64(v: Value): bigint {
   if (isIntLike(v)) return intValue(v);
-  if (typeof v === "number") return Number.isFinite(v) ? BigInt(Math.trunc(v)) : 0n;
+  if (typeof v === "number") return floatToInt64(v);
   if (typeof v === "boolean") return v ? 1n : 0n;
   if (typeof v === "string") {
-    let s = v.trim() === v ? v : v;
-    if (/^[+-]?\d+\.0*$/.test(s)) s = s.replace(/\.0*$/, "");
-    try {
-      if (/^[+-]?(0[xX][0-9a-fA-F]+|0[bB][01]+|0[oO]?[0-7]+|[1-9][0-9]*|0)$/.test(s)) {
-        const neg = s.startsWith("-");
-        const body = s.replace(/^[+-]/, "");
-        const norm = /^0[0-7]+$/.test(body) ? "0o" + body.slice(1) : body;
-        const n = BigInt(norm);
-        return neg ? -n : n;
-      }
-    } catch {
-      return 0n;
-    }
-    return 0n;
+    if (v === "") return 0n;
+    const n = parseGoInt(trimDecimal(v), 0, 64);
+    return n.err === undefined ? n.value : 0n;
   }
   return 0n;
+}
+
+/** strconv.Atoi with the error dropped: 0 on bad syntax, the clamped value on overflow. */
+function atoi(s: string): bigint {
+  const n = parseGoInt(s, 10, 64);
+  return n.err === "syntax" ? 0n : n.value;
 }
 
 function toFloat64(v: Value): number {
@@ -88,26 +98,6 @@ function toFloat64(v: Value): number {
   if (typeof v === "boolean") return v ? 1 : 0;
   if (typeof v === "string") return parseGoFloat(v) ?? 0;
   return 0;
-}
-
-/** strconv.ParseFloat(s, 64) for decimal input; undefined where Go reports an error. */
-function parseGoFloat(s: string): number | undefined {
-  const m = /^([+-]?)(inf|infinity|nan)$/i.exec(s);
-  if (m) return m[2]?.toLowerCase() === "nan" ? NaN : m[1] === "-" ? -Infinity : Infinity;
-  // Underscores only between digits (Go's underscoreOK).
-  if (/_/.test(s) && /(^|[^0-9a-fA-F])_|_($|[^0-9a-fA-F])/.test(s)) return undefined;
-  const t = s.replaceAll("_", "");
-  const hex = /^([+-]?)0[xX]([0-9a-fA-F]*)(?:\.([0-9a-fA-F]*))?[pP]([+-]?\d+)$/.exec(t);
-  if (hex) {
-    const int = hex[2] ?? "";
-    const frac = hex[3] ?? "";
-    if (int + frac === "") return undefined;
-    const n = Number(BigInt("0x" + int + frac)) * 2 ** (Number(hex[4]) - 4 * frac.length);
-    return Number.isFinite(n) ? (hex[1] === "-" ? -n : n) : undefined;
-  }
-  if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(t)) return undefined;
-  const n = Number(t);
-  return Number.isFinite(n) ? n : undefined;
 }
 
 /** Sprig's execDecimalOp: each operand through decimal.NewFromFloat, the result back to float64. */
@@ -269,9 +259,55 @@ function deepCopy(v: Value): Value {
   if (isMap(v)) {
     const m: GoMap = new Map();
     for (const [k, x] of v) m.set(k, deepCopy(x));
-    return m;
+    // copystructure keeps the map's type (map[string]string stays one).
+    const elem = mapElemType(v);
+    return elem ? typedMap(m, elem) : m;
   }
+  if (v instanceof Uint8Array) return v.slice();
   return v;
+}
+
+/** sprig seq: 1, 2 or 3 ints (start, step, end); any other count prints nothing. */
+function seq(p: bigint[], ctx: CallContext): string {
+  let start: bigint;
+  let end: bigint;
+  let step: bigint;
+  switch (p.length) {
+    case 1:
+      start = 1n;
+      end = p[0] ?? 0n;
+      step = end < start ? -1n : 1n;
+      return untilStepList(start, end + step, step, ctx).join(" ");
+    case 2:
+      start = p[0] ?? 0n;
+      end = p[1] ?? 0n;
+      step = end < start ? -1n : 1n;
+      return untilStepList(start, end + step, step, ctx).join(" ");
+    case 3: {
+      start = p[0] ?? 0n;
+      end = p[2] ?? 0n;
+      step = p[1] ?? 0n;
+      let increment = 1n;
+      if (end < start) {
+        increment = -1n;
+        if (step > 0n) return "";
+      }
+      return untilStepList(start, end + increment, step, ctx).join(" ");
+    }
+    default:
+      return "";
+  }
+}
+
+/** sprig untilStep: empty when the step points away from stop. */
+function untilStepList(start: bigint, stop: bigint, step: bigint, ctx: CallContext): bigint[] {
+  const out: bigint[] = [];
+  if (stop < start ? step >= 0n : step <= 0n) return out;
+  const count = (stop - start) / step;
+  ctx.checkSize(Number(count > 0n ? count : 0n) * 8);
+  if (step > 0n) for (let i = start; i < stop; i += step) out.push(i);
+  else for (let i = start; i > stop; i += step) out.push(i);
+  return out;
 }
 
 /** mergo.Merge semantics, simplified: fill keys missing (or empty) in dst from src, recursively for maps. */
@@ -366,25 +402,11 @@ export function sprigFunctions(profile: TemplateProfile): Map<string, TemplateFu
     ["sha512sum", s((x) => sha("sha512", x))],
     ["adler32sum", s((x) => adler32(x).toString())],
     ["toString", fn(["any"], ([v]) => strval(v))],
-    ["atoi", s((x) => (/^[+-]?\d+$/.test(x) ? BigInt(x) : 0n))],
+    ["atoi", s(atoi)],
     ["int64", fn(["any"], ([v]) => new Int64(toInt64(v)))],
     ["int", fn(["any"], ([v]) => BigInt.asIntN(64, toInt64(v)))],
     ["float64", fn(["any"], ([v]) => toFloat64(v))],
-    ["seq", fn([], (args, ctx) => {
-      const p = args.map((a) => Number(a as bigint));
-      let [start, step, end] = [1, 1, 0];
-      if (p.length === 0) return "";
-      if (p.length === 1) end = p[0] ?? 0;
-      else if (p.length === 2) [start, end] = [p[0] ?? 0, p[1] ?? 0];
-      else [start, step, end] = [p[0] ?? 0, p[1] ?? 0, p[2] ?? 0];
-      if (p.length < 3) step = end < start ? -1 : 1;
-      if (step === 0 || (end - start) / step < 0) return "";
-      const count = Math.floor((end - start) / step) + 1;
-      ctx.checkSize(count * 8);
-      const out: number[] = [];
-      for (let i = 0; i < count; i++) out.push(start + i * step);
-      return out.join(" ");
-    }, "int")],
+    ["seq", fn([], (args, ctx) => seq(args.map((a) => a as bigint), ctx), "int")],
     ["split", s2((sep, orig) => {
       const m2: GoMap = new Map();
       goSplit(orig, sep).forEach((v, i) => m2.set(`_${i}`, v));
@@ -466,9 +488,13 @@ export function sprigFunctions(profile: TemplateProfile): Map<string, TemplateFu
     ["mustToPrettyJson", fn(["any"], ([v]) => marshal(v, { escapeHTML: true, indent: "  " }))],
     ["mustToRawJson", fn(["any"], ([v]) => marshal(v, { escapeHTML: false }))],
     ["ternary", fn(["any", "any", "bool"], ([a, b, c]) => (c ? a : b) ?? null)],
-    ["deepCopy", fn(["any"], ([v]) => deepCopy(v))],
+    ["deepCopy", fn(["any"], ([v]) => {
+      // copystructure.Copy(nil) panics inside reflect.
+      if (v === null || v === undefined) throw new FuncError("reflect: call of reflect.Value.Type on zero Value");
+      return deepCopy(v);
+    })],
     ["mustDeepCopy", fn(["any"], ([v]) => {
-      if (v === null || v === undefined) throw new FuncError("copy: Must not be nil");
+      if (v === null || v === undefined) throw new FuncError("reflect: call of reflect.Value.Type on zero Value");
       return deepCopy(v);
     })],
     // reflection
@@ -490,6 +516,15 @@ export function sprigFunctions(profile: TemplateProfile): Map<string, TemplateFu
       return m2 ? m2[0] : "";
     })],
     ["isAbs", s((p) => p.startsWith("/"))],
+    // path/filepath on Linux: the same rules as package path
+    ["osBase", s((p) => pathBase(p))],
+    ["osClean", s((p) => pathClean(p))],
+    ["osDir", s((p) => pathDir(p))],
+    ["osExt", s((p) => {
+      const m2 = /\.[^./]*$/.exec(p);
+      return m2 ? m2[0] : "";
+    })],
+    ["osIsAbs", s((p) => p.startsWith("/"))],
     // encoding
     ["b64enc", s((x) => Buffer.from(goStringToBytes(x)).toString("base64"))],
     ["b64dec", s((x) => {
@@ -725,23 +760,33 @@ export function deepEqual(a: Value, b: Value): boolean {
   return false;
 }
 
+/** The panic of a failed type assertion x.(T) on an interface{}. */
+function assertionError(x: Value, want: string): FuncError {
+  return new FuncError(`interface conversion: interface {} is ${x === null || x === undefined ? "nil" : typeName(x)}, not ${want}`);
+}
+
+/** x.(map[string]interface{}): only that exact map type passes. */
+function asInterfaceMap(x: Value): GoMap {
+  if (isMap(x) && mapElemType(x) === undefined) return x;
+  throw assertionError(x, "map[string]interface {}");
+}
+
+/** sprig dig: the dict is asserted first, then each key, then each step. */
 function dig(args: Value[]): Value {
   if (args.length < 3) throw new FuncError("dig needs at least three arguments");
-  const dict = args[args.length - 1];
+  let cur = asInterfaceMap(args[args.length - 1]);
   const def = args[args.length - 2] ?? null;
   const keys = args.slice(0, -2).map((k) => {
-    if (typeof k !== "string") throw new FuncError("interface conversion: interface {} is not string");
+    if (typeof k !== "string") throw assertionError(k, "string");
     return k;
   });
-  if (!isMap(dict)) throw new FuncError(`interface conversion: interface {} is ${typeName(dict)}, not map[string]interface {}`);
-  let cur: Value = dict;
-  for (let i = 0; i < keys.length; i++) {
-    if (!isMap(cur)) throw new FuncError(`interface conversion: interface {} is ${typeName(cur)}, not map[string]interface {}`);
+  for (let i = 0; ; i++) {
     const k = keys[i] ?? "";
     if (!cur.has(k)) return def;
-    cur = cur.get(k);
+    const step = cur.get(k) ?? null;
+    if (i === keys.length - 1) return step;
+    cur = asInterfaceMap(step);
   }
-  return cur ?? null;
 }
 
 function safeJson(v: Value, opts: { escapeHTML: boolean; indent?: string }): string {

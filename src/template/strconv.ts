@@ -254,3 +254,100 @@ export function formatFloat(v: number, fmt: string, prec: number): string {
   }
   return String(v);
 }
+
+/** strconv.ParseInt / ParseUint (unsigned) with base 0 or 2..36: the value, or the kind of error
+ * (on "range" the value is clamped, as Go returns it). */
+export function parseGoInt(s0: string, base: number, bitSize: number, unsigned = false): { value: bigint; err?: "syntax" | "range" } {
+  if (s0 === "") return { value: 0n, err: "syntax" };
+  let s = s0;
+  let neg = false;
+  if (!unsigned && (s[0] === "+" || s[0] === "-")) {
+    neg = s[0] === "-";
+    s = s.slice(1);
+    if (s === "") return { value: 0n, err: "syntax" };
+  }
+  const base0 = base === 0;
+  if (base0) {
+    base = 10;
+    if (s[0] === "0") {
+      const p = (s[1] ?? "").toLowerCase();
+      if (s.length >= 3 && (p === "b" || p === "o" || p === "x")) {
+        base = p === "b" ? 2 : p === "o" ? 8 : 16;
+        s = s.slice(2);
+      } else {
+        base = 8;
+        s = s.slice(1);
+      }
+    }
+  }
+  let n = 0n;
+  let underscores = false;
+  const b = BigInt(base);
+  for (const c of s) {
+    if (c === "_" && base0) {
+      underscores = true;
+      continue;
+    }
+    const d = /[0-9]/.test(c) ? c.charCodeAt(0) - 48 : /[a-z]/i.test(c) ? c.toLowerCase().charCodeAt(0) - 87 : 99;
+    if (d >= base) return { value: 0n, err: "syntax" };
+    n = n * b + BigInt(d);
+  }
+  if (underscores && !underscoreOK(s0)) return { value: 0n, err: "syntax" };
+  const bits = BigInt(bitSize);
+  if (unsigned) {
+    const max = (1n << bits) - 1n;
+    return n > max ? { value: max, err: "range" } : { value: n };
+  }
+  const cutoff = 1n << (bits - 1n);
+  if (!neg && n >= cutoff) return { value: cutoff - 1n, err: "range" };
+  if (neg && n > cutoff) return { value: -cutoff, err: "range" };
+  return { value: neg ? -n : n };
+}
+
+/** Underscores only between digits, or between a base prefix and a digit. */
+function underscoreOK(s: string): boolean {
+  let saw = "^";
+  let i = 0;
+  if (s[0] === "-" || s[0] === "+") s = s.slice(1);
+  let hex = false;
+  if (s.length >= 2 && s[0] === "0" && "box".includes((s[1] ?? "").toLowerCase())) {
+    i = 2;
+    saw = "0";
+    hex = (s[1] ?? "").toLowerCase() === "x";
+  }
+  for (; i < s.length; i++) {
+    const c = s[i] ?? "";
+    if ((c >= "0" && c <= "9") || (hex && /[a-f]/i.test(c))) {
+      saw = "0";
+      continue;
+    }
+    if (c === "_") {
+      if (saw !== "0") return false;
+      saw = "_";
+      continue;
+    }
+    if (saw === "_") return false;
+    saw = "!";
+  }
+  return saw !== "_";
+}
+
+/** strconv.ParseFloat(s, 64) for decimal input; undefined where Go reports an error. */
+export function parseGoFloat(s: string): number | undefined {
+  const m = /^([+-]?)(inf|infinity|nan)$/i.exec(s);
+  if (m) return m[2]?.toLowerCase() === "nan" ? NaN : m[1] === "-" ? -Infinity : Infinity;
+  // Underscores only between digits (Go's underscoreOK).
+  if (/_/.test(s) && /(^|[^0-9a-fA-F])_|_($|[^0-9a-fA-F])/.test(s)) return undefined;
+  const t = s.replaceAll("_", "");
+  const hex = /^([+-]?)0[xX]([0-9a-fA-F]*)(?:\.([0-9a-fA-F]*))?[pP]([+-]?\d+)$/.exec(t);
+  if (hex) {
+    const int = hex[2] ?? "";
+    const frac = hex[3] ?? "";
+    if (int + frac === "") return undefined;
+    const n = Number(BigInt("0x" + int + frac)) * 2 ** (Number(hex[4]) - 4 * frac.length);
+    return Number.isFinite(n) ? (hex[1] === "-" ? -n : n) : undefined;
+  }
+  if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(t)) return undefined;
+  const n = Number(t);
+  return Number.isFinite(n) ? n : undefined;
+}

@@ -6,7 +6,7 @@ import { runOracle } from "./gorender.ts";
 
 const verbose = process.argv.includes("-v");
 const only = process.argv.slice(2).filter((a) => a !== "-v");
-const cases = loadCases(true).filter((c) => only.length === 0 || only.includes(caseClass(c.id)));
+const cases = loadCases().filter((c) => only.length === 0 || only.includes(caseClass(c.id)));
 const oracle = new Map(runOracle(cases).map((r) => [r.id, r]));
 const byClass = new Map<string, { total: number; agree: number; identicalErrors: number; errors: number }>();
 for (const c of cases) {

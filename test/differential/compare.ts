@@ -15,13 +15,13 @@ import { sprigFunctionCases } from "./sprig-functions-cases.ts";
 
 const CORPUS = join(dirname(fileURLToPath(import.meta.url)), "corpus");
 
-/** The corpus and generated cases; `all` adds the fidelity classes not yet matched. */
-export function loadCases(all = false): OracleCase[] {
+/** The corpus and the generated cases. */
+export function loadCases(): OracleCase[] {
   return readdirSync(CORPUS)
     .filter((f) => f.endsWith(".json"))
     .sort()
     .flatMap((f) => JSON.parse(readFileSync(join(CORPUS, f), "utf8")) as OracleCase[])
-    .concat(esoCryptoCases(), regexCases(), sprigFunctionCases(), goFidelityCases(all));
+    .concat(esoCryptoCases(), regexCases(), sprigFunctionCases(), goFidelityCases());
 }
 
 function toData(c: OracleCase): Value {

@@ -150,11 +150,14 @@ const containers: Row[] = [
 ];
 
 const constants: Row[] = [
-  ["complex-print", `{{ 1i }}|{{ 2+3i }}|{{ 1.5-2i }}|{{ 0i }}|{{ -1i }}|{{ 1e3i }}|{{ 0x10i }}`],
+  ["complex-print", `{{ 1i }}|{{ 2+3i }}|{{ 1.5-2i }}|{{ 0i }}|{{ -1i }}|{{ 1e3i }}|{{ 0x1p2i }}|{{ 1_0i }}|{{ 2+0i | printf "%T %v" }}|{{ trunc 2+0i "abc" }}|{{ 1e2+1e-2i }}|{{ -1-1i }}`],
+  ["complex-hex-int", `{{ 0x10i }}`],
+  ["complex-bad-imag", `{{ 1+0x10i }}`],
   ["complex-printf", `{{ printf "%v|%T|%.2f|%+v|%#v|%g|%e" 1i 2+3i 1+2i 1-1i 2i 1+0.5i 1i }}`],
   ["complex-eq", `{{ eq 1i 1i }} {{ eq 2+3i 2+3i }} {{ ne 1i 2i }}`],
   ["complex-lt", `{{ lt 1i 2i }}`],
   ["complex-sprig", `{{ toString 1i }} {{ typeOf 2+3i }} {{ kindOf 1i }} {{ toJson 1i }}|{{ add 1i 1 }}|{{ empty 0i }} {{ empty 1i }}|{{ int 1i }}`],
+  ["complex-mustToJson", `{{ mustToJson (list 1i) }}`],
   ["complex-if", `{{ if 0i }}yes{{ else }}no{{ end }} {{ if 1i }}yes{{ end }} {{ not 0i }}`],
   ["complex-bad", `{{ 1+2 }}`],
   ["inf-const", `{{ 1e309 }}`],
@@ -173,7 +176,10 @@ const yaml: Row[] = [
   ["fromYaml-dates-toYaml", `{{ fromYaml "d: 2001-12-14t21:59:43.10-05:00\\ne: 2002-12-14" | toYaml }}`],
   ["fromYaml-dates-json", `{{ fromYaml "d: 2024-01-02\\nn: 1\\nf: 1.5\\nb: yes\\ns: '2024-01-02'\\nx: 0x10\\no: 0o17\\nz: ~" | toJson }}`],
   ["fromYaml-scalars", `{{ $y := fromYaml "a: 1\\nb: 1.0\\nc: true\\nd: null\\ne: 1e3\\nf: .inf\\ng: on\\nh: 012" }}{{ range $k, $v := $y }}{{ $k }}={{ typeOf $v }}:{{ $v }};{{ end }}`],
-  ["fromYaml-error", `{{ fromYaml "a: [" | toJson }}|{{ fromYaml "- 1\\n- 2" | toJson }}|{{ fromYaml "a: 1\\na: 2" | toJson }}`],
+  // go-yaml's parse error texts are not reproduced (see README); these are the other failures.
+  ["fromYaml-not-a-map", `{{ fromYaml "- 1\\n- 2" | toJson }}|{{ fromYaml "a: 1\\na: 2" | toJson }}|{{ fromYaml "abc" | toJson }}|{{ fromYaml "1.5" | toJson }}|{{ fromYaml "" | toJson }}|{{ fromYaml "~" | toJson }}|{{ fromYaml "a: .nan" | toJson }}|{{ fromYaml "b: -.inf\\na: .inf" | toJson }}`],
+  ["fromYaml-merge-anchors", `{{ fromYaml "base: &b {x: 1, y: 2}\\nother: &o {y: 3, z: 4}\\nm:\\n  <<: [*b, *o]\\n  x: 9\\nl: [*b, *b]" | toJson }}`],
+  ["fromYaml-keys-quoting", `{{ fromYaml "1: a\\n1.5: b\\ntrue: c\\n0x10: d\\n'0x11': e\\nq: '1_000'\\nr: 1_000\\ns: !!str 12\\nt: |\\n  block\\nu: -0b101\\nv: +12\\nw: 1e3\\nx: 08" | toJson }}`],
   ["toYaml-strings", `{{ toYaml (dict "d" "2024-01-02" "y" "yes" "n" "1" "e" "" "m" "a\\nb") }}`],
 ];
 
@@ -200,15 +206,11 @@ const CLASSES: ReadonlyArray<readonly [string, readonly Row[]]> = [
   ["paths", paths],
 ];
 
-/** Classes the differential test holds the engine to (the others are still being matched). */
-const MATCHED = new Set(["printf", "bytes", "offsets", "case", "strcase"]);
-
 /** ESO-profile cases (map[string]string data like ESO passes) per class; ids are "<class>/<name>"
  * (bytes/sealed-profile runs with the Sealed Secrets profile). */
-export function goFidelityCases(all = false): OracleCase[] {
+export function goFidelityCases(): OracleCase[] {
   const out: OracleCase[] = [];
   for (const [cls, rows] of CLASSES) {
-    if (!all && !MATCHED.has(cls)) continue;
     for (const [id, template, data] of rows) {
       const profile = id === "sealed-profile" ? "sealed-secrets" : "eso";
       if (data !== undefined) out.push({ id: `${cls}/${id}`, profile, template, data });
