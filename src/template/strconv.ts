@@ -1,12 +1,15 @@
 // Go strconv: Quote, QuoteToASCII, QuoteRune, CanBackquote and FormatFloat, over Go strings
 // (gostring.ts) and exact binary-to-decimal conversion, so rounding matches Go digit for digit.
 import { goStringToBytes, runes } from "./gostring.ts";
+import { FLAG_PRINT, goFlags } from "./unicode-go15.ts";
 
 const PRINTABLE = /^[\p{L}\p{M}\p{N}\p{P}\p{S} ]$/u;
 
-/** strconv.IsPrint for one character. */
+/** strconv.IsPrint for one character (Go's Unicode 15.0 tables). */
 export function isPrint(ch: string): boolean {
-  return PRINTABLE.test(ch);
+  const cp = ch.codePointAt(0) ?? 0;
+  const go = cp < 0x80 ? undefined : goFlags(cp);
+  return go !== undefined ? (go & FLAG_PRINT) !== 0 : PRINTABLE.test(ch);
 }
 
 const hex2 = (n: number): string => n.toString(16).padStart(2, "0");

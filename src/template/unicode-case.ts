@@ -2,6 +2,7 @@
 // mapping, and the predicates IsUpper, IsLower, IsTitle, IsLetter, IsSpace, IsPunct. JavaScript's
 // toUpperCase applies full mappings (ß → SS) and context (final sigma); Go never does.
 import { runes } from "./gostring.ts";
+import { FLAG_DIGIT, FLAG_LETTER, FLAG_LOWER, FLAG_NUMBER, FLAG_PUNCT, FLAG_TITLE, FLAG_UPPER, GO_CASE, goFlags } from "./unicode-go15.ts";
 
 const RUNE_ERROR = 0xfffd;
 
@@ -27,6 +28,8 @@ function single(s: string): number | undefined {
 /** unicode.ToUpper */
 export function toUpperRune(cp: number): number {
   if (cp < 0x80) return cp >= 0x61 && cp <= 0x7a ? cp - 32 : cp;
+  const go = GO_CASE.get(cp);
+  if (go !== undefined) return go[0];
   return single(String.fromCodePoint(cp).toUpperCase()) ?? SIMPLE_UPPER.get(cp) ?? cp;
 }
 
@@ -34,23 +37,31 @@ export function toUpperRune(cp: number): number {
 export function toLowerRune(cp: number): number {
   if (cp < 0x80) return cp >= 0x41 && cp <= 0x5a ? cp + 32 : cp;
   if (cp === 0x130) return 0x69; // İ: the full mapping adds a combining dot
+  const go = GO_CASE.get(cp);
+  if (go !== undefined) return go[1];
   return single(String.fromCodePoint(cp).toLowerCase()) ?? cp;
 }
 
 /** unicode.ToTitle */
 export function toTitleRune(cp: number): number {
+  const go = GO_CASE.get(cp);
+  if (go !== undefined) return go[2];
   return simpleTitleSpecial(cp) ?? toUpperRune(cp);
 }
 
-const test = (re: RegExp) => (cp: number): boolean => cp !== RUNE_ERROR && re.test(String.fromCodePoint(cp));
+const test = (re: RegExp, flag: number) => (cp: number): boolean => {
+  if (cp === RUNE_ERROR) return false;
+  const go = cp < 0x80 ? undefined : goFlags(cp);
+  return go !== undefined ? (go & flag) !== 0 : re.test(String.fromCodePoint(cp));
+};
 
-export const isUpper = test(/^\p{Lu}$/u);
-export const isLower = test(/^\p{Ll}$/u);
-export const isTitle = test(/^\p{Lt}$/u);
-export const isLetter = test(/^\p{L}$/u);
-export const isDigit = test(/^\p{Nd}$/u);
-export const isNumber = test(/^\p{N}$/u);
-export const isPunct = test(/^\p{P}$/u);
+export const isUpper = test(/^\p{Lu}$/u, FLAG_UPPER);
+export const isLower = test(/^\p{Ll}$/u, FLAG_LOWER);
+export const isTitle = test(/^\p{Lt}$/u, FLAG_TITLE);
+export const isLetter = test(/^\p{L}$/u, FLAG_LETTER);
+export const isDigit = test(/^\p{Nd}$/u, FLAG_DIGIT);
+export const isNumber = test(/^\p{N}$/u, FLAG_NUMBER);
+export const isPunct = test(/^\p{P}$/u, FLAG_PUNCT);
 
 /** unicode.IsSpace: Latin-1 spaces, then the White_Space property (no U+FEFF, unlike JS \s). */
 export function isSpace(cp: number): boolean {

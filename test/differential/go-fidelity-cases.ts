@@ -93,6 +93,8 @@ const printf: Row[] = [
   ["nested-nil", `{{ printf "%v|%s|%d|%x|%q|%t" (list nil) (list nil) (list nil) (list nil) (list nil) (list nil) }}`],
   ["float-g-prec", `{{ printf "%.3g|%.10g|%g|%G|%.0g|%#g|%#.3g|%#v" 1234567.0 1.0 1e-5 1e-7 123.0 1.0 1.0 1e-7 }}`],
   ["sprint-spacing", `{{ print 1 2 "a" 3 4.5 nil true }}|{{ println 1 "a" nil }}|{{ print nil nil }}|{{ print "a" nil "b" }}`],
+  // Characters Unicode added after Go's 15.0 tables: not printable for Go, so escaped.
+  ["quote-newer-unicode", `{{ printf "%q|%+q" "\u1c89\ua7cb\u1ad0\U00010d50\u0295\u2427" "\u1c89" }}|{{ js "\u1c89\u2427" }}|{{ quote "\U0001FAE9" }}`],
   ["inf-nan", `{{ printf "%f|%5.1f|%+f|%e|%08f|%x|% f|%v" (float64 "Inf") (float64 "-Inf") (float64 "NaN") (float64 "NaN") (float64 "Inf") (float64 "Inf") (float64 "NaN") (float64 "-Inf") }}`],
 ];
 
@@ -193,13 +195,50 @@ const paths: Row[] = [
   ["hexdec-roundtrip", `{{ "café" | printf "%x" | hexdec }}`],
 ];
 
+// Generated rows: sweeps that catch what single examples miss.
+
+/** Float formatting: every verb at several precisions over values with ties, extremes and noise. */
+function floatSweep(): Row[] {
+  const values = ["0.5", "1.5", "2.5", "0.125", "0.375", "1.0005", "2.675", "1e-7", "123456.789", "5e-324", "2.2250738585072014e-308", "1.7976931348623157e308", "9007199254740993.0", "0.1", "0.3333333333333333", "-0.0", "-1234.5678", "1e15", "1e16", "1e20", "1e21", "1e22", "9.999999999999999e22", "0.000123", "100.0"];
+  return values.map((v, i) => [`float-sweep-${i}`, `{{ $v := ${v} }}{{ range $p := list 0 1 2 3 5 8 15 17 20 }}{{ printf "%.*e|%.*f|%.*g|%.*x|" $p $v $p $v $p $v $p $v }}{{ end }}{{ printf "%v|%e|%f|%g|%G|%E|%x|%X|%b|%#v|%+.3e|%#g|%#.0f|%#.0e|%10.3g|%-10.2f|%010.2f" $v $v $v $v $v $v $v $v $v $v $v $v $v $v $v $v $v }}`] as const);
+}
+
+/** Integer verbs, flags, widths and precisions over signed extremes. */
+function intSweep(): Row[] {
+  const values = ["0", "1", "-1", "255", "-255", "9223372036854775807", "-9223372036854775808", "0x1F600", "65"];
+  const verbs = ["%d", "%+d", "% d", "%5d", "%-5d|", "%05d", "%.3d", "%8.3d", "%x", "%#x", "%X", "%#X", "%o", "%#o", "%O", "%b", "%#b", "%c", "%q", "%+q", "%U", "%#U", "%#08x", "%-#8x|", "%v", "%#v", "%+v", "%t", "%s", "%f", "%e"];
+  return values.map((v, i) => [`int-sweep-${i}`, `{{ $v := ${v} }}${verbs.map((f) => `{{ printf "${f}" $v }}`).join("|")}|{{ printf "%d %x" (int64 $v) (int64 $v) }}`] as const);
+}
+
+/** Case mapping over whole Unicode blocks with cased letters (Go has Unicode 15.0 tables). */
+function caseSweep(): Row[] {
+  const blocks: [number, number][] = [[0xa0, 0x250], [0x250, 0x2b0], [0x370, 0x400], [0x400, 0x530], [0x530, 0x590], [0x10a0, 0x1100], [0x13a0, 0x1400], [0x1c80, 0x1cc0], [0x1d00, 0x1dc0], [0x1e00, 0x1f00], [0x1f00, 0x2000], [0x2100, 0x2190], [0x2c00, 0x2d30], [0xa640, 0xa6a0], [0xa720, 0xa800], [0xab30, 0xabc0], [0xff00, 0xff60], [0x10400, 0x10450], [0x104b0, 0x10500], [0x10570, 0x105c0], [0x10c80, 0x10d00], [0x118a0, 0x118e0], [0x16e40, 0x16e80], [0x1e900, 0x1e950]];
+  return blocks.map(([lo, hi]) => {
+    let text = "";
+    for (let cp = lo; cp < hi; cp++) if (/\p{L}/u.test(String.fromCodePoint(cp))) text += String.fromCodePoint(cp);
+    return [`sweep-${lo.toString(16)}`, `{{ $s := ${JSON.stringify(text)} }}{{ upper $s }}|{{ lower $s }}|{{ title (splitList "" $s | join " ") }}|{{ swapcase $s }}|{{ untitle $s }}`] as const;
+  });
+}
+
+/** camelcase / snakecase / kebabcase over word shapes. */
+function strcaseSweep(): Row[] {
+  const words = ["HTTPStatusCode", "Bld4Floor", "HTTP2xx", "a1b2C3", "x__y", "--a--", "_Leading", "trailing_", "MixedUP_case-Words here", "ÄrgerÜber", "αβΓδ", "日本語Text", "emoji😀Case", "tab\tsep", "dots.and,commas", "ID", "iD", "Id", "ABC123def", "123", "a", "A", "_", "-", " "];
+  return words.map((w, i) => [`sweep-${i}`, `{{ $w := "${w}" }}{{ camelcase $w }}|{{ snakecase $w }}|{{ kebabcase $w }}|{{ swapcase $w }}|{{ initials $w }}|{{ title $w }}`] as const);
+}
+
+/** cast conversions over string shapes. */
+function conversionSweep(): Row[] {
+  const inputs = ["0", "-0", "+0", "00", "08", "0x", "0x0", "0X1f", "0b", "0b2", "0o8", "1.", ".1", "-.1", "+.", "1.0.0", "1e2", "1E2", "0x1p3", "1_000_000", "_100", "100_", "1,000", "12abc", "٣", "9223372036854775806.9", "-9223372036854775808.5", "18446744073709551616", "nan", "Inf", "-inf", "1e400", " 1 ", "true"];
+  return inputs.map((x, i) => [`sweep-${i}`, `{{ $x := "${x}" }}{{ int $x }} {{ int64 $x }} {{ float64 $x }} {{ atoi $x }} {{ add $x 0 }} {{ toDecimal $x }}`] as const);
+}
+
 const CLASSES: ReadonlyArray<readonly [string, readonly Row[]]> = [
   ["bytes", bytes],
   ["offsets", offsets],
-  ["printf", printf],
-  ["case", unicodeCase],
-  ["integers", integers],
-  ["strcase", strcase],
+  ["printf", [...printf, ...floatSweep(), ...intSweep()]],
+  ["case", [...unicodeCase, ...caseSweep()]],
+  ["integers", [...integers, ...conversionSweep()]],
+  ["strcase", [...strcase, ...strcaseSweep()]],
   ["containers", containers],
   ["constants", constants],
   ["yaml", yaml],
