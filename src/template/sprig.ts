@@ -73,14 +73,30 @@ function trimDecimal(s: string): string {
   return int === "-" || int === "+" ? int + "0" : int === "" ? "0" : int;
 }
 
-/** spf13/cast v1.10 ToInt64 (and ToInt) as sprig uses it: errors become 0. */
-export function toInt64(v: Value): bigint {
+/** spf13/cast v1.7 trimZeroDecimal: only a zero fraction goes ("12.00" → "12", "12.50" stays). */
+function trimZeroDecimal(s: string): string {
+  let foundZero = false;
+  for (let i = s.length; i > 0; i--) {
+    const c = s[i - 1];
+    if (c === ".") {
+      if (foundZero) return s.slice(0, i - 1);
+    } else if (c === "0") foundZero = true;
+    else return s;
+  }
+  return s;
+}
+
+/** The spf13/cast a profile's Sprig links: ESO v2.9.0 pins v1.10.0, Sealed Secrets v1.7.0. */
+export type CastVersion = "v1.10" | "v1.7";
+
+/** spf13/cast ToInt64 (and ToInt) as sprig uses it: errors become 0. */
+export function toInt64(v: Value, cast: CastVersion = "v1.10"): bigint {
   if (isIntLike(v)) return intValue(v);
   if (typeof v === "number") return floatToInt64(v);
   if (typeof v === "boolean") return v ? 1n : 0n;
   if (typeof v === "string") {
     if (v === "") return 0n;
-    const n = parseGoInt(trimDecimal(v), 0, 64);
+    const n = parseGoInt(cast === "v1.10" ? trimDecimal(v) : trimZeroDecimal(v), 0, 64);
     return n.err === undefined ? n.value : 0n;
   }
   return 0n;
@@ -320,6 +336,8 @@ function mergeInto(dst: GoMap, src: GoMap, overwrite: boolean): void {
 }
 
 export function sprigFunctions(profile: TemplateProfile): Map<string, TemplateFunction> {
+  const cast: CastVersion = profile === "eso" ? "v1.10" : "v1.7";
+  const int64Of = (v: Value): bigint => toInt64(v, cast);
   const s = (f: (x: string) => Value) => fn(["string"], ([a]) => f(a as string));
   const s2 = (f: (a: string, b: string) => Value) => fn(["string", "string"], ([a, b]) => f(a as string, b as string));
   const m: [string, TemplateFunction][] = [
@@ -403,8 +421,8 @@ export function sprigFunctions(profile: TemplateProfile): Map<string, TemplateFu
     ["adler32sum", s((x) => adler32(x).toString())],
     ["toString", fn(["any"], ([v]) => strval(v))],
     ["atoi", s(atoi)],
-    ["int64", fn(["any"], ([v]) => new Int64(toInt64(v)))],
-    ["int", fn(["any"], ([v]) => BigInt.asIntN(64, toInt64(v)))],
+    ["int64", fn(["any"], ([v]) => new Int64(int64Of(v)))],
+    ["int", fn(["any"], ([v]) => BigInt.asIntN(64, int64Of(v)))],
     ["float64", fn(["any"], ([v]) => toFloat64(v))],
     ["seq", fn([], (args, ctx) => seq(args.map((a) => a as bigint), ctx), "int")],
     ["split", s2((sep, orig) => {
@@ -421,23 +439,23 @@ export function sprigFunctions(profile: TemplateProfile): Map<string, TemplateFu
     ["toStrings", fn(["any"], ([v]) => typedSlice(strslice(v), "string"))],
     ["until", fn(["int"], ([c], ctx) => untilStep(0n, c as bigint, (c as bigint) < 0n ? -1n : 1n, ctx))],
     ["untilStep", fn(["int", "int", "int"], ([a, b, st], ctx) => untilStep(a as bigint, b as bigint, st as bigint, ctx))],
-    ["add1", fn(["any"], ([i]) => new Int64(toInt64(i) + 1n))],
-    ["add", fn([], (args) => new Int64(args.reduce<bigint>((acc, b) => acc + toInt64(b), 0n)), "any")],
-    ["sub", fn(["any", "any"], ([a, b]) => new Int64(toInt64(a) - toInt64(b)))],
+    ["add1", fn(["any"], ([i]) => new Int64(int64Of(i) + 1n))],
+    ["add", fn([], (args) => new Int64(args.reduce<bigint>((acc, b) => acc + int64Of(b), 0n)), "any")],
+    ["sub", fn(["any", "any"], ([a, b]) => new Int64(int64Of(a) - int64Of(b)))],
     ["div", fn(["any", "any"], ([a, b]) => {
-      const d = toInt64(b);
+      const d = int64Of(b);
       if (d === 0n) throw new FuncError("runtime error: integer divide by zero");
-      return new Int64(toInt64(a) / d);
+      return new Int64(int64Of(a) / d);
     })],
     ["mod", fn(["any", "any"], ([a, b]) => {
-      const d = toInt64(b);
+      const d = int64Of(b);
       if (d === 0n) throw new FuncError("runtime error: integer divide by zero");
-      return new Int64(toInt64(a) % d);
+      return new Int64(int64Of(a) % d);
     })],
-    ["mul", fn(["any"], ([a, ...rest]) => new Int64(rest.reduce<bigint>((acc, b) => acc * toInt64(b), toInt64(a))), "any")],
-    ["max", fn(["any"], ([a, ...rest]) => new Int64(rest.reduce<bigint>((acc, b) => (toInt64(b) > acc ? toInt64(b) : acc), toInt64(a))), "any")],
-    ["biggest", fn(["any"], ([a, ...rest]) => new Int64(rest.reduce<bigint>((acc, b) => (toInt64(b) > acc ? toInt64(b) : acc), toInt64(a))), "any")],
-    ["min", fn(["any"], ([a, ...rest]) => new Int64(rest.reduce<bigint>((acc, b) => (toInt64(b) < acc ? toInt64(b) : acc), toInt64(a))), "any")],
+    ["mul", fn(["any"], ([a, ...rest]) => new Int64(rest.reduce<bigint>((acc, b) => acc * int64Of(b), int64Of(a))), "any")],
+    ["max", fn(["any"], ([a, ...rest]) => new Int64(rest.reduce<bigint>((acc, b) => (int64Of(b) > acc ? int64Of(b) : acc), int64Of(a))), "any")],
+    ["biggest", fn(["any"], ([a, ...rest]) => new Int64(rest.reduce<bigint>((acc, b) => (int64Of(b) > acc ? int64Of(b) : acc), int64Of(a))), "any")],
+    ["min", fn(["any"], ([a, ...rest]) => new Int64(rest.reduce<bigint>((acc, b) => (int64Of(b) < acc ? int64Of(b) : acc), int64Of(a))), "any")],
     ["add1f", fn(["any"], ([i]) => decimalOp(i ?? null, [1n], decimal.add))],
     ["addf", fn([], (xs) => decimalOp(0, xs, decimal.add), "any")],
     ["subf", fn(["any"], ([a, ...xs]) => decimalOp(a ?? null, xs, decimal.sub), "any")],
@@ -624,8 +642,8 @@ export function sprigFunctions(profile: TemplateProfile): Map<string, TemplateFu
     ["mustHas", fn(["any", "any"], ([needle, hay]) => (hay === null || hay === undefined ? false : requireList("has", hay).some((x) => deepEqual(x, needle))))],
     ["concat", fn([], (ls) => ls.flatMap((l) => requireList("concat", l)), "any")],
     ["dig", fn([], (args) => dig(args), "any")],
-    ["slice", fn(["any"], ([l, ...ix]) => sprigSlice(l, ix), "any")],
-    ["mustSlice", fn(["any"], ([l, ...ix]) => sprigSlice(l, ix), "any")],
+    ["slice", fn(["any"], ([l, ...ix]) => sprigSlice(l, ix, int64Of), "any")],
+    ["mustSlice", fn(["any"], ([l, ...ix]) => sprigSlice(l, ix, int64Of), "any")],
     ["chunk", fn(["int", "any"], ([n, l]) => chunk(Number(n), l ?? null))],
     ["mustChunk", fn(["int", "any"], ([n, l]) => chunk(Number(n), l ?? null))],
     // crypto
@@ -713,14 +731,14 @@ const stringsOrNil = (xs: string[]): Value => (xs.length === 0 ? nilSlice("strin
 /** Split returns nil for n == 0, an empty non-nil slice otherwise. */
 const splitResult = (xs: string[], n: number): Value => (n === 0 ? nilSlice("string") : typedSlice(xs, "string"));
 
-function sprigSlice(l: Value, ix: Value[]): Value {
+function sprigSlice(l: Value, ix: Value[], int64Of: (v: Value) => bigint): Value {
   if (!isSlice(l)) {
     if (l === null || l === undefined) throw new FuncError("runtime error: invalid memory address or nil pointer dereference");
     throw new FuncError(`list should be type of slice or array but ${kindName(l)}`);
   }
   if (l.length === 0) return null;
-  const start = ix.length > 0 ? Number(toInt64(ix[0] ?? null)) : 0;
-  const end = ix.length < 2 ? l.length : Number(toInt64(ix[1] ?? null));
+  const start = ix.length > 0 ? Number(int64Of(ix[0] ?? null)) : 0;
+  const end = ix.length < 2 ? l.length : Number(int64Of(ix[1] ?? null));
   if (start < 0 || end < start || end > l.length) throw new FuncError(`reflect: slice index out of range`);
   const out = l.slice(start, end);
   const elem = sliceElemType(l);

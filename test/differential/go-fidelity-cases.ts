@@ -237,7 +237,8 @@ const CLASSES: ReadonlyArray<readonly [string, readonly Row[]]> = [
   ["offsets", offsets],
   ["printf", [...printf, ...floatSweep(), ...intSweep()]],
   ["case", [...unicodeCase, ...caseSweep()]],
-  ["integers", [...integers, ...conversionSweep()]],
+  // Sealed Secrets links spf13/cast v1.7.0, ESO v1.10.0: the sweep runs on both.
+  ["integers", [...integers, ...conversionSweep(), ...conversionSweep().map(([id, t]) => [`${id}@sealed-secrets`, t] as const)]],
   ["strcase", [...strcase, ...strcaseSweep()]],
   ["containers", containers],
   ["constants", constants],
@@ -246,12 +247,12 @@ const CLASSES: ReadonlyArray<readonly [string, readonly Row[]]> = [
 ];
 
 /** ESO-profile cases (map[string]string data like ESO passes) per class; ids are "<class>/<name>"
- * (bytes/sealed-profile runs with the Sealed Secrets profile). */
+ * (bytes/sealed-profile and names ending in @sealed-secrets run with the Sealed Secrets profile). */
 export function goFidelityCases(): OracleCase[] {
   const out: OracleCase[] = [];
   for (const [cls, rows] of CLASSES) {
     for (const [id, template, data] of rows) {
-      const profile = id === "sealed-profile" ? "sealed-secrets" : "eso";
+      const profile = id === "sealed-profile" || id.endsWith("@sealed-secrets") ? "sealed-secrets" : "eso";
       if (data !== undefined) out.push({ id: `${cls}/${id}`, profile, template, data });
       else out.push({ id: `${cls}/${id}`, profile, template, data: { a: "1", b: "two", bin: "b\u00e9" }, stringData: true });
     }
