@@ -1,11 +1,11 @@
 // ESO target.template (engineVersion v2) as a pure function: template.data, templateFrom
 // (configMap / secret / literal; Values and KeysAndValues; targets Data, Annotations, Labels),
 // mergePolicy and metadata templates. Mirrors external-secrets runtime/template/v2 Execute.
-import YAML from "yaml";
 import { TemplateError } from "./errors.ts";
 import { bytesToGoString } from "./gostring.ts";
 import { type TemplateOptions, render } from "./template.ts";
 import { stringMap } from "./values.ts";
+import { YamlStringMapError, yamlToStringMap } from "./yaml-v2.ts";
 
 export type TemplateScope = "Values" | "KeysAndValues";
 export type TemplateTarget = "Data" | "Annotations" | "Labels";
@@ -82,22 +82,14 @@ function applyValues(tpl: Readonly<Record<string, string>>, data: Readonly<Recor
 
 function applyKeysAndValues(tpl: string, data: Readonly<Record<string, string>>, into: Record<string, string>, options: EsoRenderInput["options"]): void {
   const rendered = exec(tpl, tpl, data, options);
-  let parsed: unknown;
+  let parsed: Map<string, string>;
   try {
-    parsed = YAML.parse(rendered, { version: "1.1" });
+    parsed = yamlToStringMap(rendered);
   } catch (e) {
-    throw new EsoTemplateError(`could not unmarshal template to 'map[string][]byte': ${e instanceof Error ? e.message : String(e)}`, tpl, e);
+    if (!(e instanceof YamlStringMapError)) throw e;
+    throw new EsoTemplateError(`could not unmarshal template to 'map[string][]byte': ${e.message}`, tpl, e);
   }
-  if (parsed === null || parsed === undefined) return;
-  if (typeof parsed !== "object" || Array.isArray(parsed)) {
-    throw new EsoTemplateError("could not unmarshal template to 'map[string][]byte': not a mapping", tpl);
-  }
-  for (const [k, v] of Object.entries(parsed as Record<string, unknown>)) {
-    if (typeof v === "object" && v !== null) {
-      throw new EsoTemplateError(`could not unmarshal template to 'map[string][]byte': value of ${k} is not a string`, tpl);
-    }
-    into[k] = v instanceof Date ? v.toISOString() : String(v);
-  }
+  for (const [k, v] of parsed) into[k] = v;
 }
 
 /**

@@ -19,7 +19,8 @@ const SPECIAL_FLOATS = new Map<string, number>([
 ]);
 const YAML_STYLE_FLOAT = /^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$/;
 
-type Plain = string | number | boolean | null | Plain[] | Map<Plain, Plain>;
+/** go-yaml v2's values: ints as bigint (int, int64, uint64), floats as number. */
+type Plain = string | bigint | number | boolean | null | Plain[] | Map<Plain, Plain>;
 
 /** go-yaml v2 resolve() of an untagged plain scalar. */
 function resolvePlain(s: string): Plain {
@@ -37,9 +38,9 @@ function resolvePlain(s: string): Plain {
     // A timestamp would resolve here, but into interface{} go-yaml v2 keeps it as its text.
     const plain = s.replaceAll("_", "");
     const n = parseGoInt(plain, 0, 64);
-    if (n.err === undefined) return Number(n.value);
+    if (n.err === undefined) return n.value;
     const u = parseGoInt(plain, 0, 64, true);
-    if (u.err === undefined) return Number(u.value);
+    if (u.err === undefined) return u.value;
     if (YAML_STYLE_FLOAT.test(plain)) {
       const x = Number(plain);
       if (Number.isFinite(x)) return x;
@@ -89,9 +90,9 @@ class ConversionError extends Error {}
 function keyString(k: Plain): string {
   if (typeof k === "string") return k;
   if (typeof k === "boolean") return k ? "true" : "false";
+  if (typeof k === "bigint") return String(k);
   if (typeof k === "number") {
-    if (Number.isInteger(k) && Math.abs(k) < 2 ** 63) return String(BigInt(k));
-    const s = formatFloat(Math.fround(k), "g", -1);
+    const s = formatFloat32(k);
     return s === "+Inf" ? ".inf" : s === "-Inf" ? "-.inf" : s === "NaN" ? ".nan" : s;
   }
   throw new ConversionError(`error converting YAML to JSON: unsupported map key of type: ${k === null ? "<nil>" : "interface {}"}`);
@@ -108,7 +109,21 @@ function toGo(v: Plain): Value {
     return sorted;
   }
   if (Array.isArray(v)) return v.map(toGo);
+  // Through JSON every number comes back as float64.
+  if (typeof v === "bigint") return Number(v);
   return v;
+}
+
+/** strconv.FormatFloat(f, 'g', -1, 32): the shortest digits that read back as the same float32,
+ * laid out as %g lays out the shortest digits of a float64 (which those digits also are). */
+function formatFloat32(f: number): string {
+  const x = Math.fround(f);
+  if (!Number.isFinite(x) || x === 0) return formatFloat(x, "g", -1);
+  for (let p = 1; p < 9; p++) {
+    const s = x.toExponential(p - 1);
+    if (Math.fround(Number(s)) === x) return formatFloat(Number(s), "g", -1);
+  }
+  return formatFloat(Number(x.toExponential(8)), "g", -1);
 }
 
 /** The first value encoding/json.Marshal refuses (±Inf, NaN), in its order: sorted keys, then elements. */
@@ -159,4 +174,35 @@ export function fromYamlV2(s: string): GoMap {
   if (v === null) return new Map();
   if (v instanceof Map) return v;
   return fail(`error unmarshaling JSON: while decoding JSON: json: cannot unmarshal ${jsonKind(v)} into Go value of type map[string]interface {}`);
+}
+
+export class YamlStringMapError extends Error {}
+
+/** sigs.k8s.io/yaml.Unmarshal into map[string]string, as ESO reads a KeysAndValues template:
+ * numbers and bools become their text (floats as float32 'g'), null an empty string. */
+export function yamlToStringMap(s: string): Map<string, string> {
+  const doc = YAML.parseDocument(s, { version: "1.1", schema: "failsafe", uniqueKeys: false });
+  const first = doc.errors[0];
+  if (first !== undefined) throw new YamlStringMapError(`error converting YAML to JSON: ${first.message}`);
+  let v: Plain;
+  try {
+    v = convert(doc.contents, doc, 0);
+  } catch (e) {
+    throw new YamlStringMapError(e instanceof Error ? e.message : String(e));
+  }
+  const out = new Map<string, string>();
+  if (v === null) return out;
+  if (!(v instanceof Map)) {
+    const kind = Array.isArray(v) ? "array" : typeof v === "string" ? "string" : typeof v === "boolean" ? "bool" : "number";
+    throw new YamlStringMapError(`error unmarshaling JSON: while decoding JSON: json: cannot unmarshal ${kind} into Go value of type map[string]string`);
+  }
+  const entries = [...v].map(([k, x]) => [keyString(k), x] as const);
+  for (const [k, x] of entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    if (x instanceof Map || Array.isArray(x)) {
+      throw new YamlStringMapError(`error unmarshaling JSON: while decoding JSON: json: cannot unmarshal ${Array.isArray(x) ? "array" : "object"} into Go value of type string`);
+    }
+    // Scalars are coerced to their text before encoding/json sees them.
+    out.set(k, x === null ? "" : typeof x === "string" ? x : typeof x === "number" ? formatFloat32(x) : String(x));
+  }
+  return out;
 }

@@ -37,3 +37,10 @@ void test("ESO: binary provider data renders to its exact bytes", () => {
   assert.deepEqual(goStringToBytes(out.data["raw"] ?? ""), bin);
   assert.deepEqual(goStringToBytes(out.data["decoded"] ?? ""), bin);
 });
+
+void test("ESO KeysAndValues reads the rendered YAML as map[string]string the way sigs.k8s.io/yaml does", () => {
+  // Checked against sigs.k8s.io/yaml v1.6.0: dates stay text, y/n are bools, floats print as float32.
+  const out = renderEsoTemplate({ data: {}, template: { templateFrom: [{ literal: "d: 2024-01-02\nn: 12345678901234567\nf: 0.1\ng: 3.14159265358979\nb: yes\no: 0o17\nz: ~\ne: 1e6\nq: '0x10'\ni: .inf" }] } });
+  assert.deepEqual(out.data, { b: "true", d: "2024-01-02", e: "1e+06", f: "0.1", false: "12345678901234567", g: "3.1415927", i: "+Inf", o: "15", q: "0x10", z: "" });
+  assert.throws(() => renderEsoTemplate({ data: {}, template: { templateFrom: [{ literal: "a: {b: 1}" }] } }), /could not unmarshal template to 'map\[string\]\[\]byte': error unmarshaling JSON: while decoding JSON: json: cannot unmarshal object into Go value of type string/);
+});
