@@ -1,17 +1,18 @@
 // Go text/template's predefined functions: and or not eq ne lt le gt ge index slice len print printf println html js urlquery call.
-import { bytesToGoString, goStringToBytes } from "./gostring.ts";
+import { bytesToGoString, compareGo, goStringToBytes, isEscape } from "./gostring.ts";
 import { FuncError } from "./errors.ts";
 import { type TemplateFunction, fn } from "./funcs.ts";
 import { sprint, sprintf, sprintln } from "./printf.ts";
 import { isPrint } from "./strconv.ts";
-import { Int64, type Value, intValue, isIntLike, isMap, isSlice, isTrue, mapElemType, sliceElemType, typeName, typedSlice } from "./values.ts";
+import { GoComplex, Int64, type Value, intValue, isIntLike, isMap, isSlice, isTrue, mapElemType, sliceElemType, typeName, typedSlice } from "./values.ts";
 
-type BasicKind = "invalid" | "bool" | "int" | "float" | "string";
+type BasicKind = "invalid" | "bool" | "int" | "float" | "complex" | "string";
 
 function basicKind(v: Value): BasicKind {
   if (typeof v === "boolean") return "bool";
   if (isIntLike(v)) return "int";
   if (typeof v === "number") return "float";
+  if (v instanceof GoComplex) return "complex";
   if (typeof v === "string") return "string";
   return "invalid";
 }
@@ -49,6 +50,7 @@ export function eq(arg1in: Value, rest: Value[]): boolean {
         throw new FuncError(`non-comparable type ${sprint([arg1])}: ${tn(arg1)}`);
       } else truth = arg1 === arg;
     } else if (k1 === "int") truth = num(arg1) === num(arg);
+    else if (k1 === "complex") truth = (arg1 as GoComplex).re === (arg as GoComplex).re && (arg1 as GoComplex).im === (arg as GoComplex).im;
     else truth = arg1 === arg;
     if (truth) return true;
   }
@@ -63,9 +65,10 @@ export function lt(a1: Value, a2: Value): boolean {
   const k2 = basicKind(arg2);
   if (k2 === "invalid") throw new FuncError("invalid type for comparison");
   if (k1 !== k2) throw new FuncError(`incompatible types for comparison: ${tn(arg1)} and ${tn(arg2)}`);
-  if (k1 === "bool") throw new FuncError("invalid type for comparison");
+  if (k1 === "bool" || k1 === "complex") throw new FuncError("invalid type for comparison");
   if (k1 === "int") return num(arg1) < num(arg2);
-  return (arg1 as string | number) < (arg2 as string | number);
+  if (k1 === "string") return compareGo(arg1 as string, arg2 as string) < 0;
+  return (arg1 as number) < (arg2 as number);
 }
 
 function indexArg(index: Value, cap: number): number {
@@ -169,7 +172,8 @@ export function jsEscape(s: string): string {
     }
     if (cp < 0x20) out += "\\u00" + cp.toString(16).toUpperCase().padStart(2, "0");
     else if (cp < 0x80) out += ch;
-    else if (isPrint(ch)) out += ch;
+    // An invalid byte decodes to U+FFFD, which is printable: the byte is written as is.
+    else if (isPrint(ch) || isEscape(ch.charCodeAt(0))) out += ch;
     else out += "\\u" + cp.toString(16).toUpperCase().padStart(4, "0");
   }
   return out;
@@ -178,7 +182,7 @@ export function jsEscape(s: string): string {
 /** net/url.QueryEscape */
 export function queryEscape(s: string): string {
   let out = "";
-  for (const b of Buffer.from(s, "utf8")) {
+  for (const b of goStringToBytes(s)) {
     const c = String.fromCharCode(b);
     if (/[A-Za-z0-9\-_.~]/.test(c)) out += c;
     else if (c === " ") out += "+";

@@ -9,8 +9,10 @@ import { decodeChain, encodeModern, encodeTrustStoreModern } from "./pkcs12.ts";
 import { subjectString } from "./x509-name.ts";
 import { TAG, children, expect, oidToString, readOne } from "./der.ts";
 import { marshal, unmarshal } from "./json.ts";
+import { formatValue } from "./printf.ts";
 import { pemDecode, pemDecodeAll, pemEncode } from "./pem.ts";
-import { type GoMap, type Value, fromPlain, typedSlice } from "./values.ts";
+import { type GoMap, type Value, typedSlice } from "./values.ts";
+import { fromYamlV2 } from "./yaml-v2.ts";
 
 /** sigs.k8s.io/yaml Marshal: through JSON, then YAML in go-yaml v2 style; trailing newline trimmed. */
 export function toYaml(v: Value): string {
@@ -43,19 +45,28 @@ function readsAsNonString(s: string): boolean {
 
 /** ESO fromYaml: a map; parse errors land in m["Error"]. */
 export function fromYaml(s: string): GoMap {
-  try {
-    const doc = YAML.parse(s, { version: "1.1", merge: true }) as unknown;
-    if (doc === null || doc === undefined) return new Map();
-    const v = fromPlain(JSON.parse(JSON.stringify(doc)));
-    if (v instanceof Map) return v;
-    const m: GoMap = new Map();
-    m.set("Error", `error unmarshaling JSON: while decoding JSON: json: cannot unmarshal ${Array.isArray(doc) ? "array" : typeof doc} into Go value of type map[string]interface {}`);
-    return m;
-  } catch (e) {
-    const m: GoMap = new Map();
-    m.set("Error", e instanceof Error ? e.message : String(e));
-    return m;
+  return fromYamlV2(s);
+}
+
+/** hex.DecodeString; an invalid byte is reported before an odd length. */
+export function hexdec(s: string): string {
+  const src = goStringToBytes(s);
+  const nibble = (c: number): number => (c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : -1);
+  const invalid = (c: number): string => `encoding/hex: invalid byte: ${formatValue(BigInt(c), "U", { sharp: true })}`;
+  const out = new Uint8Array(src.length >> 1);
+  let j = 1;
+  for (; j < src.length; j += 2) {
+    const a = nibble(src[j - 1] ?? 0);
+    const b = nibble(src[j] ?? 0);
+    if (a < 0) return invalid(src[j - 1] ?? 0);
+    if (b < 0) return invalid(src[j] ?? 0);
+    out[(j - 1) >> 1] = (a << 4) | b;
   }
+  if (src.length % 2 === 1) {
+    if (nibble(src[j - 1] ?? 0) < 0) return invalid(src[j - 1] ?? 0);
+    return "encoding/hex: odd length hex string";
+  }
+  return bytesToGoString(out);
 }
 
 function trimJunk(input: string): string {
@@ -348,6 +359,8 @@ export function esoFunctions(): Map<string, TemplateFunction> {
   return new Map<string, TemplateFunction>([
     ["toYaml", fn(["any"], ([v]) => toYaml(v))],
     ["fromYaml", s(fromYaml)],
+    // From ESO's sprig copy: the error text is the result.
+    ["hexdec", s(hexdec)],
     ["filterPEM", fn(["string", "string"], ([t, i]) => filterPEM(t as string, i as string))],
     ["filterCertChain", fn(["string", "string"], ([t, i]) => filterCertChain(t as string, i as string))],
     ["certSANs", s((x) => typedSlice(certSANs(x), "string"))],

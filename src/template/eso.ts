@@ -1,10 +1,11 @@
 // ESO target.template (engineVersion v2) as a pure function: template.data, templateFrom
 // (configMap / secret / literal; Values and KeysAndValues; targets Data, Annotations, Labels),
 // mergePolicy and metadata templates. Mirrors external-secrets runtime/template/v2 Execute.
-import YAML from "yaml";
 import { TemplateError } from "./errors.ts";
+import { bytesToGoString } from "./gostring.ts";
 import { type TemplateOptions, render } from "./template.ts";
 import { stringMap } from "./values.ts";
+import { YamlStringMapError, yamlToStringMap } from "./yaml-v2.ts";
 
 export type TemplateScope = "Values" | "KeysAndValues";
 export type TemplateTarget = "Data" | "Annotations" | "Labels";
@@ -33,12 +34,13 @@ export interface EsoTemplateSpec {
 
 export interface EsoRenderInput {
   template: EsoTemplateSpec;
-  /** The secret data fetched from providers (data/dataFrom), as strings. */
-  data: Readonly<Record<string, string>>;
+  /** The secret data fetched from providers (data/dataFrom); bytes reach templates byte for byte. */
+  data: Readonly<Record<string, string | Uint8Array>>;
   options?: Omit<TemplateOptions, "profile">;
 }
 
 export interface EsoRenderOutput {
+  /** Go strings: goStringToBytes (gostring.ts) gives each value's exact bytes, binary ones included. */
   data: Record<string, string>;
   labels: Record<string, string>;
   annotations: Record<string, string>;
@@ -55,6 +57,13 @@ export class EsoTemplateError extends Error {
   }
 }
 
+/** ESO's string(data[k]) for each provider value. */
+function goStrings(data: EsoRenderInput["data"]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(data)) out[k] = typeof v === "string" ? v : bytesToGoString(v);
+  return out;
+}
+
 function exec(name: string, text: string, data: Readonly<Record<string, string>>, options: EsoRenderInput["options"]): string {
   try {
     return render(name, text, stringMap(Object.entries(data)), { ...options, profile: "eso" });
@@ -67,28 +76,20 @@ function exec(name: string, text: string, data: Readonly<Record<string, string>>
   }
 }
 
-function applyValues(tpl: Readonly<Record<string, string>>, data: EsoRenderInput["data"], into: Record<string, string>, options: EsoRenderInput["options"]): void {
+function applyValues(tpl: Readonly<Record<string, string>>, data: Readonly<Record<string, string>>, into: Record<string, string>, options: EsoRenderInput["options"]): void {
   for (const [k, v] of Object.entries(tpl)) into[k] = exec(k, v, data, options);
 }
 
-function applyKeysAndValues(tpl: string, data: EsoRenderInput["data"], into: Record<string, string>, options: EsoRenderInput["options"]): void {
+function applyKeysAndValues(tpl: string, data: Readonly<Record<string, string>>, into: Record<string, string>, options: EsoRenderInput["options"]): void {
   const rendered = exec(tpl, tpl, data, options);
-  let parsed: unknown;
+  let parsed: Map<string, string>;
   try {
-    parsed = YAML.parse(rendered, { version: "1.1" });
+    parsed = yamlToStringMap(rendered);
   } catch (e) {
-    throw new EsoTemplateError(`could not unmarshal template to 'map[string][]byte': ${e instanceof Error ? e.message : String(e)}`, tpl, e);
+    if (!(e instanceof YamlStringMapError)) throw e;
+    throw new EsoTemplateError(`could not unmarshal template to 'map[string][]byte': ${e.message}`, tpl, e);
   }
-  if (parsed === null || parsed === undefined) return;
-  if (typeof parsed !== "object" || Array.isArray(parsed)) {
-    throw new EsoTemplateError("could not unmarshal template to 'map[string][]byte': not a mapping", tpl);
-  }
-  for (const [k, v] of Object.entries(parsed as Record<string, unknown>)) {
-    if (typeof v === "object" && v !== null) {
-      throw new EsoTemplateError(`could not unmarshal template to 'map[string][]byte': value of ${k} is not a string`, tpl);
-    }
-    into[k] = v instanceof Date ? v.toISOString() : String(v);
-  }
+  for (const [k, v] of parsed) into[k] = v;
 }
 
 /**
@@ -96,7 +97,8 @@ function applyKeysAndValues(tpl: string, data: EsoRenderInput["data"], into: Rec
  * template.data (data wins). With mergePolicy Merge the provider data is the base layer.
  */
 export function renderEsoTemplate(input: EsoRenderInput): EsoRenderOutput {
-  const { template, data, options } = input;
+  const { template, options } = input;
+  const data = goStrings(input.data);
   if (template.engineVersion !== undefined && template.engineVersion !== "v2") {
     throw new EsoTemplateError(`unsupported template engineVersion ${String(template.engineVersion)}`, "");
   }

@@ -4,11 +4,12 @@ import { type CallContext, type FuncMap, GO_TYPE_NAMES, type ParamType, type Tem
 import type { TemplateLimits } from "./limits.ts";
 import type { CommandNode, ControlNode, ListNode, Node, PipeNode, Tree } from "./nodes.ts";
 import { nodeString } from "./nodes.ts";
+import { canonical } from "./gostring.ts";
 import { formatValue } from "./printf.ts";
 import { goQuote } from "./strconv.ts";
 import { formatTime } from "./time.ts";
 import {
-  GoStruct, GoTime, Int64, type Value, intValue, isIntLike, isMap, isSlice, isTrue, mapElemType, sliceElemType, sortedKeys, typeName,
+  GoComplex, GoStruct, GoTime, Int64, type Value, intValue, isIntLike, isMap, isSlice, isTrue, mapElemType, sliceElemType, sortedKeys, typeName,
 } from "./values.ts";
 
 export type MissingKey = "default" | "zero" | "error";
@@ -358,7 +359,7 @@ export class Executor {
     this.at(n);
     const isHexInt = /^0[xX]/.test(n.text) && !/[pP]/.test(n.text);
     const isRune = n.text.startsWith("'");
-    if (n.isComplex) this.errorf("complex numbers are not supported");
+    if (n.isComplex) return new GoComplex(n.float, n.imag);
     if (n.isFloat && !isHexInt && !isRune && /[.eEpP]/.test(n.text)) return n.float;
     if (n.isInt) {
       if (n.int >= 2n ** 63n || n.int < -(2n ** 63n)) this.errorf(`${n.text} overflows int`);
@@ -480,7 +481,9 @@ export class Executor {
     }
     if (receiver !== undefined) argv.unshift(receiver);
     try {
-      return fn.call(argv, this.opts.ctx);
+      const out = fn.call(argv, this.opts.ctx);
+      // Functions build strings by concatenation; bytes that met up may now be UTF-8 text.
+      return typeof out === "string" ? canonical(out) : out;
     } catch (e) {
       if (e instanceof LimitError || e instanceof TemplateError) throw e;
       this.at(node);

@@ -1,6 +1,6 @@
 // encoding/json Marshal/Unmarshal as Go does them for template values (sorted map keys,
 // HTML-safe escaping, Go's float formatting).
-import { GoStruct, GoTime, Int64, type Value, fromPlain, isMap, isNilSlice, isSlice, sortedKeys } from "./values.ts";
+import { GoComplex, GoStruct, GoTime, Int64, type Value, fromPlain, isMap, isNilSlice, isSlice, sortedKeys } from "./values.ts";
 import { formatFloat } from "./strconv.ts";
 import { formatTime } from "./time.ts";
 
@@ -47,6 +47,7 @@ export function marshal(v: Value, opts: { escapeHTML: boolean; indent?: string }
   if (typeof v === "bigint") return v.toString();
   if (v instanceof Int64) return v.value.toString();
   if (typeof v === "number") return jsonFloat(v);
+  if (v instanceof GoComplex) throw new JsonError("json: unsupported type: complex128");
   if (v instanceof GoTime) return quoteJson(formatTime(v, "2006-01-02T15:04:05.999999999Z07:00"), opts.escapeHTML);
   if (v instanceof GoStruct) {
     if (v.json !== undefined) return marshal(v.json(), opts, depth + 1);

@@ -6,7 +6,10 @@ export interface NumberValue {
   isFloat: boolean;
   isComplex: boolean;
   int: bigint;
+  /** The float value, or the real part of a complex one. */
   float: number;
+  /** The imaginary part of a complex constant. */
+  imag: number;
   text: string;
 }
 

@@ -3,7 +3,7 @@ import { TemplateError, positionOf } from "./errors.ts";
 import { KEYWORD_TYPES, lex, type Token, type TokenType } from "./lexer.ts";
 import type { CommandNode, ListNode, Node, NumberValue, PipeNode, Tree, VariableNode } from "./nodes.ts";
 import { isEmptyTree } from "./nodes.ts";
-import { goQuote } from "./strconv.ts";
+import { goQuote, parseGoFloat, parseGoInt } from "./strconv.ts";
 import { unquote, unquoteCharLiteral } from "./unquote.ts";
 
 export interface ParseOptions {
@@ -26,89 +26,61 @@ function tokenString(t: Token): string {
   return goQuote(t.value);
 }
 
+/** parse.newNumber: which of int, uint, float and complex a literal can be. */
 function parseNumber(text: string, type: TokenType): NumberValue {
-  const n: NumberValue = { isInt: false, isUint: false, isFloat: false, isComplex: false, int: 0n, float: 0, text };
+  const n: NumberValue = { isInt: false, isUint: false, isFloat: false, isComplex: false, int: 0n, float: 0, imag: 0, text };
   if (type === "charConstant") {
     const cp = unquoteCharLiteral(text);
     return { ...n, isInt: true, isUint: true, isFloat: true, int: BigInt(cp), float: cp };
   }
-  if (type === "complex" || text.endsWith("i")) {
-    throw new ParseFailure(`complex numbers are not supported: ${goQuote(text)}`);
+  if (type === "complex") {
+    // fmt.Sscan of "re±imi": the sign that starts the imaginary part is not an exponent's.
+    const m = /^(.*?[^eEpP+-])([+-].*)i$/.exec(text);
+    if (m === null) throw new ParseFailure(`illegal number syntax: ${goQuote(text)}`);
+    const part = (t: string): number => {
+      const v = parseGoFloat(t);
+      if (v !== undefined) return v;
+      const why = Math.abs(Number(t.replaceAll("_", ""))) === Infinity ? "value out of range" : "invalid syntax";
+      throw new ParseFailure(`strconv.ParseFloat: parsing ${goQuote(t)}: ${why}`);
+    };
+    const re = part(m[1] ?? "");
+    const im = part(m[2] ?? "");
+    return simplifyComplex({ ...n, isComplex: true, float: re, imag: im });
   }
-  const parsedInt = parseGoInt(text);
-  if (parsedInt !== undefined) {
-    const inInt64 = parsedInt >= -(2n ** 63n) && parsedInt < 2n ** 63n;
-    const inUint64 = parsedInt >= 0n && parsedInt < 2n ** 64n;
-    if (inInt64) Object.assign(n, { isInt: true, int: parsedInt });
-    if (inUint64) Object.assign(n, { isUint: true });
-    if (inInt64 || inUint64) {
-      n.isFloat = true;
-      n.float = Number(parsedInt);
-      if (!inInt64) n.int = parsedInt;
-      return n;
-    }
+  // Imaginary constants can only be complex unless they are zero.
+  if (text.endsWith("i")) {
+    const f = parseGoFloat(text.slice(0, -1));
+    if (f !== undefined) return simplifyComplex({ ...n, isComplex: true, float: 0, imag: f });
+  }
+  const u = parseGoInt(text, 0, 64, true);
+  if (u.err === undefined) Object.assign(n, { isUint: true, int: u.value });
+  const i = parseGoInt(text, 0, 64);
+  if (i.err === undefined) Object.assign(n, { isInt: true, int: i.value, isUint: n.isUint || i.value === 0n });
+  if (n.isInt || n.isUint) {
+    n.isFloat = true;
+    n.float = Number(n.int);
+    return n;
   }
   const f = parseGoFloat(text);
   if (f !== undefined) {
+    // Parsed as a float but looks like an integer: too large for any integer type.
     if (!/[.eEpP]/.test(text)) throw new ParseFailure(`integer overflow: ${goQuote(text)}`);
     n.isFloat = true;
     n.float = f;
-    if (Number.isInteger(f) && Math.abs(f) < 2 ** 63) {
-      n.isInt = true;
-      n.int = BigInt(f);
-    }
-    if (Number.isInteger(f) && f >= 0 && f < 2 ** 64) n.isUint = true;
-    return n;
+    return simplifyComplex(n);
   }
   throw new ParseFailure(`illegal number syntax: ${goQuote(text)}`);
 }
 
-/** strconv.ParseInt(text, 0, ...) syntax without the range check. */
-function parseGoInt(text: string): bigint | undefined {
-  let s = text;
-  let neg = false;
-  if (s.startsWith("+") || s.startsWith("-")) {
-    neg = s.startsWith("-");
-    s = s.slice(1);
+/** A float (or complex constant with a zero imaginary part) that is integral is also an integer. */
+function simplifyComplex(n: NumberValue): NumberValue {
+  n.isFloat = n.imag === 0;
+  if (n.isFloat) {
+    const f = n.float;
+    if (Number.isInteger(f) && f >= -(2 ** 63) && f < 2 ** 63) Object.assign(n, { isInt: true, int: BigInt(f) });
+    if (Number.isInteger(f) && f >= 0 && f < 2 ** 64) Object.assign(n, { isUint: true, int: BigInt(f) });
   }
-  let base = 10;
-  let body = s;
-  if (/^0[xX]/.test(s)) [base, body] = [16, s.slice(2)];
-  else if (/^0[oO]/.test(s)) [base, body] = [8, s.slice(2)];
-  else if (/^0[bB]/.test(s)) [base, body] = [2, s.slice(2)];
-  else if (/^0[0-9_]/.test(s)) [base, body] = [8, s.slice(1)];
-  if (body.includes("_")) {
-    // underscores only between digits (or after the base prefix)
-    const withPrefix = base === 10 ? body : "0" + body;
-    if (/__|_$|^_/.test(base === 10 ? body : withPrefix.slice(1)) && !(base !== 10 && /^_[^_]/.test(body) && !/__|_$/.test(body))) return undefined;
-    body = body.replaceAll("_", "");
-  }
-  const digits = base === 16 ? /^[0-9a-fA-F]+$/ : base === 8 ? /^[0-7]+$/ : base === 2 ? /^[01]+$/ : /^[0-9]+$/;
-  if (body === "" ) return base === 8 && s === "0" ? 0n : undefined;
-  if (!digits.test(body)) return undefined;
-  const prefix = base === 16 ? "0x" : base === 8 ? "0o" : base === 2 ? "0b" : "";
-  const v = BigInt(prefix + body);
-  return neg ? -v : v;
-}
-
-function parseGoFloat(text: string): number | undefined {
-  let s = text.replaceAll("_", "");
-  let sign = 1;
-  if (s.startsWith("+") || s.startsWith("-")) {
-    if (s.startsWith("-")) sign = -1;
-    s = s.slice(1);
-  }
-  if (/^0[xX]/.test(s)) {
-    const m = /^0[xX]([0-9a-fA-F]*)(?:\.([0-9a-fA-F]*))?[pP]([+-]?[0-9]+)$/.exec(s);
-    if (!m) return undefined;
-    const ip = m[1] ?? "";
-    const fp = m[2] ?? "";
-    if (ip === "" && fp === "") return undefined;
-    const mant = parseInt((ip + fp) || "0", 16);
-    return sign * mant * 2 ** (Number(m[3]) - 4 * fp.length);
-  }
-  if (!/^([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$/.test(s)) return undefined;
-  return sign * Number(s);
+  return n;
 }
 
 export class Parser {

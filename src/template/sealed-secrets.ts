@@ -2,6 +2,7 @@
 // the decrypted values (map[string]string) as its context, Sprig without env/expandenv/getHostByName
 // and Go's default missingkey (missing keys render "<no value>"). Mirrors SealedSecret.Unseal.
 import { TemplateError } from "./errors.ts";
+import { bytesToGoString, goStringToBytes } from "./gostring.ts";
 import { type TemplateOptions, render } from "./template.ts";
 import { stringMap } from "./values.ts";
 
@@ -33,12 +34,13 @@ export function renderSealedSecretTemplate(input: SealedTemplateInput): SealedTe
   for (const [k, v] of Object.entries(input.decrypted)) {
     const bytes = typeof v === "string" ? new Uint8Array(Buffer.from(v, "utf8")) : v;
     data[k] = bytes;
-    context.push([k, Buffer.from(bytes).toString("utf8")]);
+    // Go's string(bytes): binary values reach the template byte for byte.
+    context.push([k, bytesToGoString(bytes)]);
   }
   const errors: SealedTemplateKeyError[] = [];
   for (const [key, text] of Object.entries(input.templateData)) {
     try {
-      data[key] = new Uint8Array(Buffer.from(render(key, text, stringMap(context), { ...input.options, profile: "sealed-secrets" }), "utf8"));
+      data[key] = goStringToBytes(render(key, text, stringMap(context), { ...input.options, profile: "sealed-secrets" }));
     } catch (e) {
       if (!(e instanceof TemplateError)) throw e;
       errors.push({ key, message: e.message, error: e });

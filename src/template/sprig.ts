@@ -4,12 +4,17 @@ import { createHash } from "node:crypto";
 import bcrypt from "bcryptjs";
 import { decodeBase32, decodeStd, encodeBase32 } from "./base64.ts";
 import { FuncError } from "./errors.ts";
-import { bytesToGoString, goStringToBytes } from "./gostring.ts";
+import {
+  byteLength, byteSlice, bytesToGoString, compareGo, goContains, goHasPrefix, goHasSuffix, goReplaceAll, goSplit, goStringToBytes, runes,
+} from "./gostring.ts";
+import { abbreviateFull, deleteWhiteSpace, initials, swapCase, uncapitalize, wrapCustom } from "./goutils.ts";
+import { goTitle, goToLower, goToUpper } from "./unicode-case.ts";
+import { camelCaseToLowerCase, toCamelCase } from "./xstrings.ts";
 import * as re from "./regexp.ts";
 import { type CallContext, type TemplateFunction, fn } from "./funcs.ts";
 import { marshal, unmarshal } from "./json.ts";
 import { formatValue, sprintf } from "./printf.ts";
-import { goQuote } from "./strconv.ts";
+import { goQuote, parseGoFloat, parseGoInt } from "./strconv.ts";
 import { formatTime, inZone, unixTime } from "./time.ts";
 import * as decimal from "./decimal.ts";
 import { sprigCryptoFunctions } from "./sprig-crypto.ts";
@@ -18,14 +23,14 @@ import { UrlError, goField, parseUrl, urlString } from "./url.ts";
 import { DurationError, SECOND, formatDuration, parseDuration, roundDuration } from "./duration.ts";
 import { TimeParseError, parseTime } from "./time-parse.ts";
 import {
-  GoStruct, GoTime, Int64, type GoMap, type Value, intValue, nilSlice, isIntLike, isMap, isSlice, kindName, sliceElemType, typeName, typedSlice,
+  GoComplex, GoStruct, GoTime, Int64, type GoMap, type Value, intValue, nilSlice, isIntLike, isMap, isSlice, kindName, mapElemType, sliceElemType, typeName, typedMap, typedSlice,
 } from "./values.ts";
 import type { TemplateProfile } from "./template.ts";
 
 /** sprig strval: fmt.Sprintf("%v") for everything but strings and bytes. */
 export function strval(v: Value): string {
   if (typeof v === "string") return v;
-  if (v instanceof Uint8Array) return Buffer.from(v).toString("utf8");
+  if (v instanceof Uint8Array) return bytesToGoString(v);
   if (v === undefined || v === null) return "<nil>";
   return formatValue(v, "v");
 }
@@ -37,6 +42,7 @@ export function empty(v: Value): boolean {
   if (typeof v === "boolean") return !v;
   if (typeof v === "number") return v === 0;
   if (isIntLike(v)) return intValue(v) === 0n;
+  if (v instanceof GoComplex) return v.re === 0 && v.im === 0;
   if (v instanceof GoTime || v instanceof GoStruct) return false;
   if (v instanceof Uint8Array || isSlice(v)) return v.length === 0;
   return v.size === 0;
@@ -52,28 +58,54 @@ function strslice(v: Value): string[] {
   return [strval(v)];
 }
 
-/** spf13/cast ToInt64 as sprig uses it (errors become 0). */
-export function toInt64(v: Value): bigint {
+/** Go's int64(f) on amd64: truncation, and the "integer indefinite" MinInt64 out of range or NaN. */
+function floatToInt64(f: number): bigint {
+  if (Number.isNaN(f) || f >= 2 ** 63 || f < -(2 ** 63)) return -(1n << 63n);
+  return BigInt(Math.trunc(f));
+}
+
+/** spf13/cast v1.10 trimDecimal: "12.50" → "12", ".5" → "0"; other text is left alone. */
+function trimDecimal(s: string): string {
+  if (!s.includes(".")) return s;
+  const m = /^([-+]?\d*)(\.\d*)?$/.exec(s);
+  if (m === null) return s;
+  const int = m[1] ?? "";
+  return int === "-" || int === "+" ? int + "0" : int === "" ? "0" : int;
+}
+
+/** spf13/cast v1.7 trimZeroDecimal: only a zero fraction goes ("12.00" → "12", "12.50" stays). */
+function trimZeroDecimal(s: string): string {
+  let foundZero = false;
+  for (let i = s.length; i > 0; i--) {
+    const c = s[i - 1];
+    if (c === ".") {
+      if (foundZero) return s.slice(0, i - 1);
+    } else if (c === "0") foundZero = true;
+    else return s;
+  }
+  return s;
+}
+
+/** The spf13/cast a profile's Sprig links: ESO v2.9.0 pins v1.10.0, Sealed Secrets v1.7.0. */
+export type CastVersion = "v1.10" | "v1.7";
+
+/** spf13/cast ToInt64 (and ToInt) as sprig uses it: errors become 0. */
+export function toInt64(v: Value, cast: CastVersion = "v1.10"): bigint {
   if (isIntLike(v)) return intValue(v);
-  if (typeof v === "number") return Number.isFinite(v) ? BigInt(Math.trunc(v)) : 0n;
+  if (typeof v === "number") return floatToInt64(v);
   if (typeof v === "boolean") return v ? 1n : 0n;
   if (typeof v === "string") {
-    let s = v.trim() === v ? v : v;
-    if (/^[+-]?\d+\.0*$/.test(s)) s = s.replace(/\.0*$/, "");
-    try {
-      if (/^[+-]?(0[xX][0-9a-fA-F]+|0[bB][01]+|0[oO]?[0-7]+|[1-9][0-9]*|0)$/.test(s)) {
-        const neg = s.startsWith("-");
-        const body = s.replace(/^[+-]/, "");
-        const norm = /^0[0-7]+$/.test(body) ? "0o" + body.slice(1) : body;
-        const n = BigInt(norm);
-        return neg ? -n : n;
-      }
-    } catch {
-      return 0n;
-    }
-    return 0n;
+    if (v === "") return 0n;
+    const n = parseGoInt(cast === "v1.10" ? trimDecimal(v) : trimZeroDecimal(v), 0, 64);
+    return n.err === undefined ? n.value : 0n;
   }
   return 0n;
+}
+
+/** strconv.Atoi with the error dropped: 0 on bad syntax, the clamped value on overflow. */
+function atoi(s: string): bigint {
+  const n = parseGoInt(s, 10, 64);
+  return n.err === "syntax" ? 0n : n.value;
 }
 
 function toFloat64(v: Value): number {
@@ -82,26 +114,6 @@ function toFloat64(v: Value): number {
   if (typeof v === "boolean") return v ? 1 : 0;
   if (typeof v === "string") return parseGoFloat(v) ?? 0;
   return 0;
-}
-
-/** strconv.ParseFloat(s, 64) for decimal input; undefined where Go reports an error. */
-function parseGoFloat(s: string): number | undefined {
-  const m = /^([+-]?)(inf|infinity|nan)$/i.exec(s);
-  if (m) return m[2]?.toLowerCase() === "nan" ? NaN : m[1] === "-" ? -Infinity : Infinity;
-  // Underscores only between digits (Go's underscoreOK).
-  if (/_/.test(s) && /(^|[^0-9a-fA-F])_|_($|[^0-9a-fA-F])/.test(s)) return undefined;
-  const t = s.replaceAll("_", "");
-  const hex = /^([+-]?)0[xX]([0-9a-fA-F]*)(?:\.([0-9a-fA-F]*))?[pP]([+-]?\d+)$/.exec(t);
-  if (hex) {
-    const int = hex[2] ?? "";
-    const frac = hex[3] ?? "";
-    if (int + frac === "") return undefined;
-    const n = Number(BigInt("0x" + int + frac)) * 2 ** (Number(hex[4]) - 4 * frac.length);
-    return Number.isFinite(n) ? (hex[1] === "-" ? -n : n) : undefined;
-  }
-  if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(t)) return undefined;
-  const n = Number(t);
-  return Number.isFinite(n) ? n : undefined;
 }
 
 /** Sprig's execDecimalOp: each operand through decimal.NewFromFloat, the result back to float64. */
@@ -122,26 +134,51 @@ export function goTrimSpace(s: string): string {
   return s.replace(GO_SPACE, "");
 }
 
+/** strings.Trim: an ASCII cutset trims bytes; otherwise runes, where U+FFFD in the cutset (or an
+ * invalid byte) matches every invalid byte. */
 function goTrim(s: string, cutset: string): string {
-  const set = new Set([...cutset]);
-  const chars = [...s];
+  if (s === "" || cutset === "") return s;
+  if (!/[^\x00-\x7f]/.test(cutset)) {
+    const set = new Set(cutset);
+    let a = 0;
+    let b = s.length;
+    while (a < b && set.has(s[a] ?? "")) a++;
+    while (b > a && set.has(s[b - 1] ?? "")) b--;
+    return s.slice(a, b);
+  }
+  const cut = [...runes(cutset)];
+  const matchesError = cut.some((r) => r.rune === 0xfffd);
+  const set = new Set(cut.map((r) => r.rune));
+  const rs = [...runes(s)];
+  const inSet = (i: number): boolean => {
+    const r = rs[i];
+    return r !== undefined && (r.rune === 0xfffd ? matchesError : set.has(r.rune));
+  };
   let a = 0;
-  let b = chars.length;
-  while (a < b && set.has(chars[a] ?? "")) a++;
-  while (b > a && set.has(chars[b - 1] ?? "")) b--;
-  return chars.slice(a, b).join("");
+  let b = rs.length;
+  while (a < b && inSet(a)) a++;
+  while (b > a && inSet(b - 1)) b--;
+  return rs.slice(a, b).map((r) => r.text).join("");
 }
 
-/** strings.Title: upper-cases letters that follow a separator. */
-function title(s: string): string {
-  let prev = " ";
-  let out = "";
-  for (const ch of s) {
-    const isSep = /[A-Za-z0-9_]/.test(prev) ? false : /[\p{L}\p{Nd}]/u.test(prev) ? false : /\s/u.test(prev) || prev.charCodeAt(0) < 0x80;
-    out += isSep ? ch.toUpperCase() : ch;
-    prev = ch;
+/** Go's panic text for a string slice s[low:high] out of range, or undefined when it is in range. */
+function sliceBoundsError(low: number, high: number | undefined, len: number): string | undefined {
+  const prefix = "runtime error: slice bounds out of range ";
+  if (high !== undefined) {
+    if (high < 0) return `${prefix}[:${high}]`;
+    if (high > len) return `${prefix}[:${high}] with length ${len}`;
   }
-  return out;
+  const h = high ?? len;
+  if (low < 0) return `${prefix}[${low}:]`;
+  if (low > h) return `${prefix}[${low}:${h}]`;
+  return undefined;
+}
+
+/** s[low:high] by bytes; a panic (FuncError) where Go's bounds check fails. */
+function goSliceString(s: string, low: number, high?: number): string {
+  const err = sliceBoundsError(low, high, byteLength(s));
+  if (err !== undefined) throw new FuncError(err);
+  return byteSlice(s, low, high);
 }
 
 function list(args: Value[]): Value[] {
@@ -176,7 +213,7 @@ function sha(alg: string, s: string): string {
 function adler32(s: string): bigint {
   let a = 1;
   let b = 0;
-  for (const byte of Buffer.from(s, "utf8")) {
+  for (const byte of goStringToBytes(s)) {
     a = (a + byte) % 65521;
     b = (b + a) % 65521;
   }
@@ -238,9 +275,55 @@ function deepCopy(v: Value): Value {
   if (isMap(v)) {
     const m: GoMap = new Map();
     for (const [k, x] of v) m.set(k, deepCopy(x));
-    return m;
+    // copystructure keeps the map's type (map[string]string stays one).
+    const elem = mapElemType(v);
+    return elem ? typedMap(m, elem) : m;
   }
+  if (v instanceof Uint8Array) return v.slice();
   return v;
+}
+
+/** sprig seq: 1, 2 or 3 ints (start, step, end); any other count prints nothing. */
+function seq(p: bigint[], ctx: CallContext): string {
+  let start: bigint;
+  let end: bigint;
+  let step: bigint;
+  switch (p.length) {
+    case 1:
+      start = 1n;
+      end = p[0] ?? 0n;
+      step = end < start ? -1n : 1n;
+      return untilStepList(start, end + step, step, ctx).join(" ");
+    case 2:
+      start = p[0] ?? 0n;
+      end = p[1] ?? 0n;
+      step = end < start ? -1n : 1n;
+      return untilStepList(start, end + step, step, ctx).join(" ");
+    case 3: {
+      start = p[0] ?? 0n;
+      end = p[2] ?? 0n;
+      step = p[1] ?? 0n;
+      let increment = 1n;
+      if (end < start) {
+        increment = -1n;
+        if (step > 0n) return "";
+      }
+      return untilStepList(start, end + increment, step, ctx).join(" ");
+    }
+    default:
+      return "";
+  }
+}
+
+/** sprig untilStep: empty when the step points away from stop. */
+function untilStepList(start: bigint, stop: bigint, step: bigint, ctx: CallContext): bigint[] {
+  const out: bigint[] = [];
+  if (stop < start ? step >= 0n : step <= 0n) return out;
+  const count = (stop - start) / step;
+  ctx.checkSize(Number(count > 0n ? count : 0n) * 8);
+  if (step > 0n) for (let i = start; i < stop; i += step) out.push(i);
+  else for (let i = start; i > stop; i += step) out.push(i);
+  return out;
 }
 
 /** mergo.Merge semantics, simplified: fill keys missing (or empty) in dst from src, recursively for maps. */
@@ -253,23 +336,25 @@ function mergeInto(dst: GoMap, src: GoMap, overwrite: boolean): void {
 }
 
 export function sprigFunctions(profile: TemplateProfile): Map<string, TemplateFunction> {
+  const cast: CastVersion = profile === "eso" ? "v1.10" : "v1.7";
+  const int64Of = (v: Value): bigint => toInt64(v, cast);
   const s = (f: (x: string) => Value) => fn(["string"], ([a]) => f(a as string));
   const s2 = (f: (a: string, b: string) => Value) => fn(["string", "string"], ([a, b]) => f(a as string, b as string));
   const m: [string, TemplateFunction][] = [
     ["hello", fn([], () => "Hello!")],
     // strings
     ["trim", s(goTrimSpace)],
-    ["upper", s((x) => x.toUpperCase())],
-    ["lower", s((x) => x.toLowerCase())],
-    ["title", s(title)],
-    ["untitle", s((x) => x.replace(/(^|\s)(\S)/gu, (_m, sp: string, c: string) => sp + c.toLowerCase()))],
+    ["upper", s(goToUpper)],
+    ["lower", s(goToLower)],
+    ["title", s(goTitle)],
+    ["untitle", s(uncapitalize)],
     ["substr", fn(["int", "int", "string"], ([a, b, str]) => {
       const st = Number(a);
       const en = Number(b);
       const x = str as string;
-      if (st < 0) return x.slice(0, en);
-      if (en < 0 || en > x.length) return x.slice(st);
-      return x.slice(st, en);
+      if (st < 0) return goSliceString(x, 0, en);
+      if (en < 0 || en > byteLength(x)) return goSliceString(x, st);
+      return goSliceString(x, st, en);
     })],
     ["repeat", fn(["int", "string"], ([c, str], ctx) => {
       const n = Number(c);
@@ -279,41 +364,43 @@ export function sprigFunctions(profile: TemplateProfile): Map<string, TemplateFu
     })],
     ["trimall", s2((a, b) => goTrim(b, a))],
     ["trimAll", s2((a, b) => goTrim(b, a))],
-    ["trimSuffix", s2((a, b) => (b.endsWith(a) ? b.slice(0, b.length - a.length) : b))],
-    ["trimPrefix", s2((a, b) => (b.startsWith(a) ? b.slice(a.length) : b))],
-    ["nospace", s((x) => x.replace(/\s/gu, ""))],
+    ["trimSuffix", s2((a, b) => (goHasSuffix(b, a) ? byteSlice(b, 0, byteLength(b) - byteLength(a)) : b))],
+    ["trimPrefix", s2((a, b) => (goHasPrefix(b, a) ? byteSlice(b, byteLength(a)) : b))],
+    ["nospace", s(deleteWhiteSpace)],
     ["trunc", fn(["int", "string"], ([c, str]) => {
       const n = Number(c);
       const x = str as string;
-      if (n < 0 && x.length + n > 0) return x.slice(x.length + n);
-      if (n >= 0 && x.length > n) return x.slice(0, n);
+      const len = byteLength(x);
+      if (n < 0 && len + n > 0) return byteSlice(x, len + n);
+      if (n >= 0 && len > n) return byteSlice(x, 0, n);
       return x;
     })],
-    ["abbrev", fn(["int", "string"], ([w, str]) => {
-      const n = Number(w);
-      const x = str as string;
-      if (n < 4 || x.length <= n) return x;
-      return x.slice(0, n - 3) + "...";
+    ["abbrev", fn(["int", "string"], ([w, str]) => (Number(w) < 4 ? (str) : abbreviateFull(str as string, 0, Number(w))))],
+    ["abbrevboth", fn(["int", "int", "string"], ([l, r, str]) => {
+      const [left, right] = [Number(l), Number(r)];
+      return right < 4 || (left > 0 && right < 7) ? (str) : abbreviateFull(str as string, left, right);
     })],
-    ["abbrevboth", fn(["int", "int", "string"], ([l, r, str]) => abbrevBoth(Number(l), Number(r), str as string))],
     ["shuffle", fn(["string"], ([x], ctx) => shuffle(x as string, ctx))],
-    ["initials", s((x) => x.split(/\s+/u).filter(Boolean).map((w) => [...w][0] ?? "").join(""))],
+    ["initials", s(initials)],
     ["randAlphaNum", fn(["int"], ([c], ctx) => randString(c as bigint, CHARSETS.alnum, ctx))],
     ["randAlpha", fn(["int"], ([c], ctx) => randString(c as bigint, CHARSETS.alpha, ctx))],
     ["randAscii", fn(["int"], ([c], ctx) => randString(c as bigint, CHARSETS.ascii, ctx))],
     ["randNumeric", fn(["int"], ([c], ctx) => randString(c as bigint, CHARSETS.numeric, ctx))],
-    ["swapcase", s((x) => [...x].map((c) => (c === c.toUpperCase() ? c.toLowerCase() : c.toUpperCase())).join(""))],
-    ["snakecase", s((x) => x.replace(/([a-z0-9])([A-Z])/g, "$1_$2").replace(/[\s-]+/g, "_").toLowerCase())],
-    ["camelcase", s((x) => x.split(/[_\s-]+/).filter(Boolean).map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join(""))],
-    ["kebabcase", s((x) => x.replace(/([a-z0-9])([A-Z])/g, "$1-$2").replace(/[\s_]+/g, "-").toLowerCase())],
-    ["wrap", fn(["int", "string"], ([l, str]) => wrap(str as string, Number(l), "\n"))],
-    ["wrapWith", fn(["int", "string", "string"], ([l, sep, str]) => wrap(str as string, Number(l), sep as string))],
-    ["contains", s2((sub, str) => str.includes(sub))],
-    ["hasPrefix", s2((sub, str) => str.startsWith(sub))],
-    ["hasSuffix", s2((sub, str) => str.endsWith(sub))],
+    ["swapcase", s(swapCase)],
+    ["snakecase", s((x) => camelCaseToLowerCase(x, "_"))],
+    ["camelcase", s((x) => toCamelCase(x, true))],
+    ["kebabcase", s((x) => camelCaseToLowerCase(x, "-"))],
+    ["wrap", fn(["int", "string"], ([l, str]) => wrapCustom(str as string, Number(l), "", false))],
+    ["wrapWith", fn(["int", "string", "string"], ([l, sep, str]) => wrapCustom(str as string, Number(l), sep as string, true))],
+    ["contains", s2((sub, str) => goContains(str, sub))],
+    ["hasPrefix", s2((sub, str) => goHasPrefix(str, sub))],
+    ["hasSuffix", s2((sub, str) => goHasSuffix(str, sub))],
     ["quote", fn([], (args) => args.filter((a) => a !== null && a !== undefined).map((a) => goQuote(strval(a))).join(" "), "any")],
-    ["squote", fn([], (args) => args.filter((a) => a !== null && a !== undefined).map((a) => `'${strval(a)}'`).join(" "), "any")],
-    ["cat", fn([], (args) => args.filter((a) => a !== null && a !== undefined).map(strval).join(" "), "any")],
+    ["squote", fn([], (args) => args.filter((a) => a !== null && a !== undefined).map((a) => sprintf("'%v'", [a])).join(" "), "any")],
+    ["cat", fn([], (args) => {
+      const xs = args.filter((a) => a !== null && a !== undefined);
+      return sprintf("%v ".repeat(xs.length).trim(), xs);
+    }, "any")],
     ["indent", fn(["int", "string"], ([n, v], ctx) => {
       const pad = " ".repeat(Math.max(0, Number(n)));
       const out = pad + (v as string).replaceAll("\n", "\n" + pad);
@@ -326,32 +413,18 @@ export function sprigFunctions(profile: TemplateProfile): Map<string, TemplateFu
       ctx.checkSize(out.length);
       return out;
     })],
-    ["replace", fn(["string", "string", "string"], ([o, n, src]) => (src as string).replaceAll(o as string, n as string))],
+    ["replace", fn(["string", "string", "string"], ([o, n, src]) => goReplaceAll(src as string, o as string, n as string))],
     ["plural", fn(["string", "string", "int"], ([one, many, c]) => ((c as bigint) === 1n ? one : many))],
     ["sha1sum", s((x) => sha("sha1", x))],
     ["sha256sum", s((x) => sha("sha256", x))],
     ["sha512sum", s((x) => sha("sha512", x))],
     ["adler32sum", s((x) => adler32(x).toString())],
     ["toString", fn(["any"], ([v]) => strval(v))],
-    ["atoi", s((x) => (/^[+-]?\d+$/.test(x) ? BigInt(x) : 0n))],
-    ["int64", fn(["any"], ([v]) => new Int64(toInt64(v)))],
-    ["int", fn(["any"], ([v]) => BigInt.asIntN(64, toInt64(v)))],
+    ["atoi", s(atoi)],
+    ["int64", fn(["any"], ([v]) => new Int64(int64Of(v)))],
+    ["int", fn(["any"], ([v]) => BigInt.asIntN(64, int64Of(v)))],
     ["float64", fn(["any"], ([v]) => toFloat64(v))],
-    ["seq", fn([], (args, ctx) => {
-      const p = args.map((a) => Number(a as bigint));
-      let [start, step, end] = [1, 1, 0];
-      if (p.length === 0) return "";
-      if (p.length === 1) end = p[0] ?? 0;
-      else if (p.length === 2) [start, end] = [p[0] ?? 0, p[1] ?? 0];
-      else [start, step, end] = [p[0] ?? 0, p[1] ?? 0, p[2] ?? 0];
-      if (p.length < 3) step = end < start ? -1 : 1;
-      if (step === 0 || (end - start) / step < 0) return "";
-      const count = Math.floor((end - start) / step) + 1;
-      ctx.checkSize(count * 8);
-      const out: number[] = [];
-      for (let i = 0; i < count; i++) out.push(start + i * step);
-      return out.join(" ");
-    }, "int")],
+    ["seq", fn([], (args, ctx) => seq(args.map((a) => a as bigint), ctx), "int")],
     ["split", s2((sep, orig) => {
       const m2: GoMap = new Map();
       goSplit(orig, sep).forEach((v, i) => m2.set(`_${i}`, v));
@@ -366,23 +439,23 @@ export function sprigFunctions(profile: TemplateProfile): Map<string, TemplateFu
     ["toStrings", fn(["any"], ([v]) => typedSlice(strslice(v), "string"))],
     ["until", fn(["int"], ([c], ctx) => untilStep(0n, c as bigint, (c as bigint) < 0n ? -1n : 1n, ctx))],
     ["untilStep", fn(["int", "int", "int"], ([a, b, st], ctx) => untilStep(a as bigint, b as bigint, st as bigint, ctx))],
-    ["add1", fn(["any"], ([i]) => new Int64(toInt64(i) + 1n))],
-    ["add", fn([], (args) => new Int64(args.reduce<bigint>((acc, b) => acc + toInt64(b), 0n)), "any")],
-    ["sub", fn(["any", "any"], ([a, b]) => new Int64(toInt64(a) - toInt64(b)))],
+    ["add1", fn(["any"], ([i]) => new Int64(int64Of(i) + 1n))],
+    ["add", fn([], (args) => new Int64(args.reduce<bigint>((acc, b) => acc + int64Of(b), 0n)), "any")],
+    ["sub", fn(["any", "any"], ([a, b]) => new Int64(int64Of(a) - int64Of(b)))],
     ["div", fn(["any", "any"], ([a, b]) => {
-      const d = toInt64(b);
+      const d = int64Of(b);
       if (d === 0n) throw new FuncError("runtime error: integer divide by zero");
-      return new Int64(toInt64(a) / d);
+      return new Int64(int64Of(a) / d);
     })],
     ["mod", fn(["any", "any"], ([a, b]) => {
-      const d = toInt64(b);
+      const d = int64Of(b);
       if (d === 0n) throw new FuncError("runtime error: integer divide by zero");
-      return new Int64(toInt64(a) % d);
+      return new Int64(int64Of(a) % d);
     })],
-    ["mul", fn(["any"], ([a, ...rest]) => new Int64(rest.reduce<bigint>((acc, b) => acc * toInt64(b), toInt64(a))), "any")],
-    ["max", fn(["any"], ([a, ...rest]) => new Int64(rest.reduce<bigint>((acc, b) => (toInt64(b) > acc ? toInt64(b) : acc), toInt64(a))), "any")],
-    ["biggest", fn(["any"], ([a, ...rest]) => new Int64(rest.reduce<bigint>((acc, b) => (toInt64(b) > acc ? toInt64(b) : acc), toInt64(a))), "any")],
-    ["min", fn(["any"], ([a, ...rest]) => new Int64(rest.reduce<bigint>((acc, b) => (toInt64(b) < acc ? toInt64(b) : acc), toInt64(a))), "any")],
+    ["mul", fn(["any"], ([a, ...rest]) => new Int64(rest.reduce<bigint>((acc, b) => acc * int64Of(b), int64Of(a))), "any")],
+    ["max", fn(["any"], ([a, ...rest]) => new Int64(rest.reduce<bigint>((acc, b) => (int64Of(b) > acc ? int64Of(b) : acc), int64Of(a))), "any")],
+    ["biggest", fn(["any"], ([a, ...rest]) => new Int64(rest.reduce<bigint>((acc, b) => (int64Of(b) > acc ? int64Of(b) : acc), int64Of(a))), "any")],
+    ["min", fn(["any"], ([a, ...rest]) => new Int64(rest.reduce<bigint>((acc, b) => (int64Of(b) < acc ? int64Of(b) : acc), int64Of(a))), "any")],
     ["add1f", fn(["any"], ([i]) => decimalOp(i ?? null, [1n], decimal.add))],
     ["addf", fn([], (xs) => decimalOp(0, xs, decimal.add), "any")],
     ["subf", fn(["any"], ([a, ...xs]) => decimalOp(a ?? null, xs, decimal.sub), "any")],
@@ -401,7 +474,7 @@ export function sprigFunctions(profile: TemplateProfile): Map<string, TemplateFu
     }, "float64")],
     ["join", fn(["string", "any"], ([sep, v]) => strslice(v).join(sep as string))],
     ["sortAlpha", fn(["any"], ([v]) => {
-      if (isSlice(v)) return typedSlice(strslice(v).sort(), "string");
+      if (isSlice(v)) return typedSlice(strslice(v).sort(compareGo), "string");
       return typedSlice([strval(v)], "string");
     })],
     // defaults
@@ -433,9 +506,13 @@ export function sprigFunctions(profile: TemplateProfile): Map<string, TemplateFu
     ["mustToPrettyJson", fn(["any"], ([v]) => marshal(v, { escapeHTML: true, indent: "  " }))],
     ["mustToRawJson", fn(["any"], ([v]) => marshal(v, { escapeHTML: false }))],
     ["ternary", fn(["any", "any", "bool"], ([a, b, c]) => (c ? a : b) ?? null)],
-    ["deepCopy", fn(["any"], ([v]) => deepCopy(v))],
+    ["deepCopy", fn(["any"], ([v]) => {
+      // copystructure.Copy(nil) panics inside reflect.
+      if (v === null || v === undefined) throw new FuncError("reflect: call of reflect.Value.Type on zero Value");
+      return deepCopy(v);
+    })],
     ["mustDeepCopy", fn(["any"], ([v]) => {
-      if (v === null || v === undefined) throw new FuncError("copy: Must not be nil");
+      if (v === null || v === undefined) throw new FuncError("reflect: call of reflect.Value.Type on zero Value");
       return deepCopy(v);
     })],
     // reflection
@@ -457,6 +534,15 @@ export function sprigFunctions(profile: TemplateProfile): Map<string, TemplateFu
       return m2 ? m2[0] : "";
     })],
     ["isAbs", s((p) => p.startsWith("/"))],
+    // path/filepath on Linux: the same rules as package path
+    ["osBase", s((p) => pathBase(p))],
+    ["osClean", s((p) => pathClean(p))],
+    ["osDir", s((p) => pathDir(p))],
+    ["osExt", s((p) => {
+      const m2 = /\.[^./]*$/.exec(p);
+      return m2 ? m2[0] : "";
+    })],
+    ["osIsAbs", s((p) => p.startsWith("/"))],
     // encoding
     ["b64enc", s((x) => Buffer.from(goStringToBytes(x)).toString("base64"))],
     ["b64dec", s((x) => {
@@ -556,8 +642,8 @@ export function sprigFunctions(profile: TemplateProfile): Map<string, TemplateFu
     ["mustHas", fn(["any", "any"], ([needle, hay]) => (hay === null || hay === undefined ? false : requireList("has", hay).some((x) => deepEqual(x, needle))))],
     ["concat", fn([], (ls) => ls.flatMap((l) => requireList("concat", l)), "any")],
     ["dig", fn([], (args) => dig(args), "any")],
-    ["slice", fn(["any"], ([l, ...ix]) => sprigSlice(l, ix), "any")],
-    ["mustSlice", fn(["any"], ([l, ...ix]) => sprigSlice(l, ix), "any")],
+    ["slice", fn(["any"], ([l, ...ix]) => sprigSlice(l, ix, int64Of), "any")],
+    ["mustSlice", fn(["any"], ([l, ...ix]) => sprigSlice(l, ix, int64Of), "any")],
     ["chunk", fn(["int", "any"], ([n, l]) => chunk(Number(n), l ?? null))],
     ["mustChunk", fn(["int", "any"], ([n, l]) => chunk(Number(n), l ?? null))],
     // crypto
@@ -645,23 +731,18 @@ const stringsOrNil = (xs: string[]): Value => (xs.length === 0 ? nilSlice("strin
 /** Split returns nil for n == 0, an empty non-nil slice otherwise. */
 const splitResult = (xs: string[], n: number): Value => (n === 0 ? nilSlice("string") : typedSlice(xs, "string"));
 
-function sprigSlice(l: Value, ix: Value[]): Value {
+function sprigSlice(l: Value, ix: Value[], int64Of: (v: Value) => bigint): Value {
   if (!isSlice(l)) {
     if (l === null || l === undefined) throw new FuncError("runtime error: invalid memory address or nil pointer dereference");
     throw new FuncError(`list should be type of slice or array but ${kindName(l)}`);
   }
   if (l.length === 0) return null;
-  const start = ix.length > 0 ? Number(toInt64(ix[0] ?? null)) : 0;
-  const end = ix.length < 2 ? l.length : Number(toInt64(ix[1] ?? null));
+  const start = ix.length > 0 ? Number(int64Of(ix[0] ?? null)) : 0;
+  const end = ix.length < 2 ? l.length : Number(int64Of(ix[1] ?? null));
   if (start < 0 || end < start || end > l.length) throw new FuncError(`reflect: slice index out of range`);
   const out = l.slice(start, end);
   const elem = sliceElemType(l);
   return elem === undefined ? out : typedSlice(out, elem);
-}
-
-function goSplit(s: string, sep: string): string[] {
-  if (sep === "") return [...s];
-  return s.split(sep);
 }
 
 function goSplitN(s: string, sep: string, n: number): string[] {
@@ -697,23 +778,33 @@ export function deepEqual(a: Value, b: Value): boolean {
   return false;
 }
 
+/** The panic of a failed type assertion x.(T) on an interface{}. */
+function assertionError(x: Value, want: string): FuncError {
+  return new FuncError(`interface conversion: interface {} is ${x === null || x === undefined ? "nil" : typeName(x)}, not ${want}`);
+}
+
+/** x.(map[string]interface{}): only that exact map type passes. */
+function asInterfaceMap(x: Value): GoMap {
+  if (isMap(x) && mapElemType(x) === undefined) return x;
+  throw assertionError(x, "map[string]interface {}");
+}
+
+/** sprig dig: the dict is asserted first, then each key, then each step. */
 function dig(args: Value[]): Value {
   if (args.length < 3) throw new FuncError("dig needs at least three arguments");
-  const dict = args[args.length - 1];
+  let cur = asInterfaceMap(args[args.length - 1]);
   const def = args[args.length - 2] ?? null;
   const keys = args.slice(0, -2).map((k) => {
-    if (typeof k !== "string") throw new FuncError("interface conversion: interface {} is not string");
+    if (typeof k !== "string") throw assertionError(k, "string");
     return k;
   });
-  if (!isMap(dict)) throw new FuncError(`interface conversion: interface {} is ${typeName(dict)}, not map[string]interface {}`);
-  let cur: Value = dict;
-  for (let i = 0; i < keys.length; i++) {
-    if (!isMap(cur)) throw new FuncError(`interface conversion: interface {} is ${typeName(cur)}, not map[string]interface {}`);
+  for (let i = 0; ; i++) {
     const k = keys[i] ?? "";
     if (!cur.has(k)) return def;
-    cur = cur.get(k);
+    const step = cur.get(k) ?? null;
+    if (i === keys.length - 1) return step;
+    cur = asInterfaceMap(step);
   }
-  return cur ?? null;
 }
 
 function safeJson(v: Value, opts: { escapeHTML: boolean; indent?: string }): string {
@@ -749,23 +840,6 @@ function pathBase(p: string): string {
 function pathDir(p: string): string {
   const i = p.lastIndexOf("/");
   return pathClean(p.slice(0, i + 1));
-}
-
-function wrap(s: string, width: number, sep: string): string {
-  if (width < 1) width = 1;
-  const words = s.split(" ");
-  const lines: string[] = [];
-  let cur = "";
-  for (const w of words) {
-    if (cur === "") cur = w;
-    else if (cur.length + 1 + w.length <= width) cur += " " + w;
-    else {
-      lines.push(cur);
-      cur = w;
-    }
-  }
-  lines.push(cur);
-  return lines.join(sep);
 }
 
 /** time.Time{}: January 1, year 1, 00:00:00 UTC. */
@@ -860,27 +934,6 @@ function shuffle(str: string, ctx: CallContext): string {
     [runes[i], runes[j]] = [runes[j] ?? "", runes[i] ?? ""];
   }
   return runes.join("");
-}
-
-/** goutils.AbbreviateFull behind sprig's abbrevboth; lengths in bytes like Go. */
-function abbrevBoth(left: number, right: number, s: string): string {
-  if (right < 4 || (left > 0 && right < 7)) return s;
-  const b = Buffer.from(goStringToBytes(s));
-  const cut = (from: number, to: number): string => bytesToGoString(b.subarray(from, to));
-  if (b.length === 0) return "";
-  if (b.length <= right) return s;
-  let offset = Math.min(left, b.length);
-  if (b.length - offset < right - 3) offset = b.length - (right - 3);
-  if (offset <= 4) return cut(0, right - 3) + "...";
-  if (offset + right - 3 < b.length) {
-    // Abbreviate(str[offset:], right-3)
-    const restLen = b.length - offset;
-    const w = right - 3;
-    if (w < 4) return "";
-    if (restLen <= w) return "..." + cut(offset, b.length);
-    return "..." + cut(offset, offset + w - 3) + "...";
-  }
-  return "..." + cut(b.length - (right - 3), b.length);
 }
 
 /** sprig mustChunk: slices of size elements, the last one shorter. */

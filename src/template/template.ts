@@ -13,7 +13,10 @@ import type { Value } from "./values.ts";
 import { randomBytes } from "node:crypto";
 
 /**
- * eso: ESO runtime/template/v2 (Sprig + ESO helpers, missingkey=error, 3-argument htpasswd).
+ * eso: External Secrets Operator v2.9.0, runtime/template/v2: its sprig copy (Masterminds/sprig
+ * 8cb06fe plus hexdec and the 3-argument htpasswd, without env/expandenv/getHostByName), ESO's
+ * helpers, missingkey=error; library behaviour as that release's runtime/go.mod pins it (spf13/cast
+ * v1.10.0, xstrings v1.5.0, sigs.k8s.io/yaml v1.6.0).
  * sealed-secrets: Sealed Secrets (Sprig v3.3.0, default missingkey: missing keys print "<no value>").
  */
 export type TemplateProfile = "eso" | "sealed-secrets";

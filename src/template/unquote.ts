@@ -1,4 +1,5 @@
 // Go's strconv.Unquote / UnquoteChar for template string and character literals.
+import { bytesToGoString } from "./gostring.ts";
 
 export class SyntaxError_ extends Error {}
 
@@ -40,7 +41,7 @@ function unquoteChar(s: string, i: number, quote: string): { value: number; isBy
   throw new SyntaxError_("invalid syntax");
 }
 
-/** Unquotes a "..." or `...` literal; \x and octal escapes produce bytes, decoded as UTF-8. */
+/** Unquotes a "..." or `...` literal; \x and octal escapes produce bytes (kept as bytes when not UTF-8). */
 export function unquote(lit: string): string {
   const q = lit[0];
   if (lit.length < 2 || lit[lit.length - 1] !== q) throw new SyntaxError_("invalid syntax");
@@ -58,7 +59,7 @@ export function unquote(lit: string): string {
     else for (const b of Buffer.from(String.fromCodePoint(r.value), "utf8")) bytes.push(b);
     i = r.next;
   }
-  return Buffer.from(bytes).toString("utf8");
+  return bytesToGoString(Uint8Array.from(bytes));
 }
 
 /** Unquotes a 'c' character literal to its code point. */

@@ -2,10 +2,11 @@
 //
 //   undefined          an invalid reflect.Value ("<no value>": missing key, nil interface unwrapped)
 //   null               a nil interface{} (e.g. a JSON null inside a map)
-//   string, boolean    string, bool
+//   string, boolean    string, bool (a string holds bytes that are not UTF-8 as escapes: gostring.ts)
 //   bigint             int (template integer constants, len, ...)
 //   Int64              int64 (Sprig arithmetic)
 //   number             float64 (JSON numbers, float constants)
+//   GoComplex          complex128 (imaginary constants such as 2+3i)
 //   GoSlice (Array)    []interface{} or, when tagged, []string / []int
 //   GoMap (Map)        map[string]interface{} or, when tagged, map[string]string
 //   GoTime             time.Time
@@ -15,10 +16,21 @@
 //
 // Maps are JS Maps, never plain objects, so no key can reach a prototype.
 
+import { compareGo } from "./gostring.ts";
+
 export class Int64 {
   readonly value: bigint;
   constructor(value: bigint) {
     this.value = BigInt.asIntN(64, value);
+  }
+}
+
+export class GoComplex {
+  readonly re: number;
+  readonly im: number;
+  constructor(re: number, im: number) {
+    this.re = re;
+    this.im = im;
   }
 }
 
@@ -87,6 +99,7 @@ export type Value =
   | bigint
   | number
   | Int64
+  | GoComplex
   | GoTime
   | GoStruct
   | Uint8Array
@@ -159,6 +172,7 @@ export function typeName(v: Value): string {
   if (v === undefined) return "<invalid reflect.Value>";
   if (v === null) return "interface {}";
   if (typeof v !== "object" || v instanceof Int64) return basicName(v);
+  if (v instanceof GoComplex) return "complex128";
   if (v instanceof GoTime) return "time.Time";
   if (v instanceof GoStruct) return v.type;
   if (v instanceof Uint8Array) return "[]uint8";
@@ -170,6 +184,7 @@ export function typeName(v: Value): string {
 export function kindName(v: Value): string {
   if (v === undefined || v === null) return "invalid";
   if (typeof v !== "object" || v instanceof Int64) return basicName(v);
+  if (v instanceof GoComplex) return "complex128";
   if (v instanceof GoTime) return "struct";
   if (v instanceof GoStruct) return v.isPointer ? "ptr" : "struct";
   if (v instanceof Uint8Array || Array.isArray(v)) return "slice";
@@ -198,6 +213,7 @@ export function isTrue(v: Value): boolean {
       return v !== 0;
   }
   if (v instanceof Int64) return v.value !== 0n;
+  if (v instanceof GoComplex) return v.re !== 0 || v.im !== 0;
   if (v instanceof GoTime || v instanceof GoStruct) return true;
   if (v instanceof Uint8Array) return v.length > 0;
   if (Array.isArray(v)) return v.length > 0;
@@ -229,6 +245,7 @@ export function stringMap(entries: Iterable<[string, string]>): GoMap {
   return typedMap(new Map(entries), "string");
 }
 
+/** Map keys in Go's order (bytewise), as fmt, encoding/json and range use them. */
 export function sortedKeys(m: GoMap): string[] {
-  return [...m.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return [...m.keys()].sort(compareGo);
 }

@@ -1,5 +1,6 @@
-// Builds the Go oracle (test/differential/gorender) into a cache outside the repository,
-// keyed by a hash of its sources, and runs it on a batch of cases.
+// Builds the Go oracle (test/differential/gorender) into a cache outside the repository, keyed by
+// a hash of its sources, once per profile (ESO and Sealed Secrets pin different library versions),
+// and runs each case on its profile's build.
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync } from "node:fs";
@@ -36,22 +37,30 @@ export function cacheDir(): string {
   return process.env["SEALBRIDGE_CACHE"] ?? join(homedir(), ".cache", "sealbridge");
 }
 
-/** Path of the built oracle; builds it with the Go toolchain when its sources changed. */
-export function buildOracle(): string {
-  const hash = createHash("sha256");
+/** Each profile's oracle has its own module file: the library versions that tool pins. */
+const MODFILE: Record<OracleCase["profile"], string> = { eso: "go.mod", "sealed-secrets": "go.sealed-secrets.mod" };
+
+/** Path of the built oracle for a profile; builds it with the Go toolchain when its sources changed. */
+export function buildOracle(profile: OracleCase["profile"] = "eso"): string {
+  const hash = createHash("sha256").update(profile);
   for (const f of readdirSync(SRC).sort()) hash.update(f).update(readFileSync(join(SRC, f)));
   const dir = join(cacheDir(), "tools", `gorender-${hash.digest("hex").slice(0, 16)}`);
   const bin = join(dir, "gorender");
   if (existsSync(bin)) return bin;
   mkdirSync(dir, { recursive: true });
   const tmp = `${bin}.tmp-${process.pid}`;
-  execFileSync("go", ["build", "-o", tmp, "."], { cwd: SRC, stdio: ["ignore", "inherit", "inherit"], env: { ...process.env, CGO_ENABLED: "0" } });
+  execFileSync("go", ["build", `-modfile=${MODFILE[profile]}`, "-o", tmp, "."], { cwd: SRC, stdio: ["ignore", "inherit", "inherit"], env: { ...process.env, CGO_ENABLED: "0" } });
   renameSync(tmp, bin);
   return bin;
 }
 
 export function runOracle(cases: readonly OracleCase[]): OracleResult[] {
-  const bin = buildOracle();
-  const out = execFileSync(bin, [], { input: JSON.stringify(cases), env: { ...process.env, TZ: "UTC" }, maxBuffer: 256 * 1024 * 1024 });
-  return JSON.parse(out.toString("utf8")) as OracleResult[];
+  const results: OracleResult[] = [];
+  for (const profile of ["eso", "sealed-secrets"] as const) {
+    const batch = cases.filter((c) => c.profile === profile);
+    if (batch.length === 0) continue;
+    const out = execFileSync(buildOracle(profile), [], { input: JSON.stringify(batch), env: { ...process.env, TZ: "UTC" }, maxBuffer: 256 * 1024 * 1024 });
+    results.push(...(JSON.parse(out.toString("utf8")) as OracleResult[]));
+  }
+  return results;
 }

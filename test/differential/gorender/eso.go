@@ -1,9 +1,11 @@
 package main
 
-// ESO's extra template functions (runtime/template/v2: pem.go, pem_chain.go,
-// pkcs12.go, jwk.go, decrypt.go, yaml.go), re-created with the same libraries
-// (go-pkcs12, lestrrat-go/jwx/v2) so the oracle behaves like the controller: ESO's
-// runtime module is not served by the Go module proxy, so it cannot be imported.
+// ESO's extra template functions (runtime/template/v2 of ESO v2.9.0: pem.go, pem_chain.go,
+// pkcs12.go, jwk.go, decrypt.go, yaml.go) and the two places where its sprig copy
+// (runtime/template/v2/sprig) departs from Masterminds/sprig v3.3.0, re-created with the
+// same libraries at the versions that release's runtime/go.mod pins (see go.mod). ESO's
+// runtime module is not served by the Go module proxy (nor is any v2 release of the main
+// module: its path has no /v2), so it cannot be imported.
 
 import (
 	"bytes"
@@ -14,6 +16,7 @@ import (
 	"crypto/sha512"
 	"crypto/x509"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -94,10 +97,11 @@ func esoFuncs(rnd io.Reader) map[string]any {
 		"toYaml":                    toYAML,
 		"fromYaml":                  fromYAML,
 		"htpasswd":                  htpasswd3,
+		"hexdec":                    hexdec,
 	}
 }
 
-// hashAlgorithm mirrors ESO's vendored sprig (Masterminds/sprig 8cb06fe), whose
+// hashAlgorithm mirrors ESO's sprig copy (from Masterminds/sprig 8cb06fe), whose
 // htpasswd takes a third argument; the module proxy only serves v3.3.0 (two arguments).
 type hashAlgorithm string
 
@@ -114,6 +118,15 @@ func htpasswd3(username, password string, alg hashAlgorithm) string {
 		return fmt.Sprintf("%s:failed to encrypt string with bcrypt: %s", username, err)
 	}
 	return fmt.Sprintf("%s:%s", username, hash)
+}
+
+// hexdec is the sprig copy's addition: the error text, not an error, on bad input.
+func hexdec(s string) string {
+	b, err := hex.DecodeString(s)
+	if err != nil {
+		return err.Error()
+	}
+	return string(b)
 }
 
 func toYAML(v any) string {

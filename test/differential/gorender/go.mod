@@ -1,19 +1,21 @@
 module sealbridge.dev/test/gorender
 
+// Versions of the template libraries follow ESO v2.9.0 runtime/go.mod (cast v1.10.0,
+// semver v3.4.0, mergo v1.0.2, x/crypto v0.53.0, yaml v1.6.0, go-pkcs12 v0.7.0, jwx v2.1.6).
 go 1.26
 
 require (
 	github.com/Masterminds/sprig/v3 v3.3.0
 	github.com/lestrrat-go/jwx/v2 v2.1.6
-	golang.org/x/crypto v0.32.0
+	golang.org/x/crypto v0.53.0
 	sigs.k8s.io/yaml v1.6.0
 	software.sslmate.com/src/go-pkcs12 v0.7.0
 )
 
 require (
-	dario.cat/mergo v1.0.1 // indirect
+	dario.cat/mergo v1.0.2 // indirect
 	github.com/Masterminds/goutils v1.1.1 // indirect
-	github.com/Masterminds/semver/v3 v3.3.0 // indirect
+	github.com/Masterminds/semver/v3 v3.4.0 // indirect
 	github.com/decred/dcrd/dcrec/secp256k1/v4 v4.4.0 // indirect
 	github.com/goccy/go-json v0.10.3 // indirect
 	github.com/google/uuid v1.6.0 // indirect
@@ -27,7 +29,7 @@ require (
 	github.com/mitchellh/reflectwalk v1.0.2 // indirect
 	github.com/segmentio/asm v1.2.0 // indirect
 	github.com/shopspring/decimal v1.4.0 // indirect
-	github.com/spf13/cast v1.7.0 // indirect
-	go.yaml.in/yaml/v2 v2.4.2 // indirect
-	golang.org/x/sys v0.31.0 // indirect
+	github.com/spf13/cast v1.10.0 // indirect
+	go.yaml.in/yaml/v2 v2.4.4 // indirect
+	golang.org/x/sys v0.46.0 // indirect
 )

@@ -62,8 +62,9 @@ func funcMap(profile string, rnd io.Reader) template.FuncMap {
 	delete(m, "expandenv")
 	delete(m, "getHostByName")
 	if profile == "eso" {
-		// ESO's sprig fork (8cb06fe) has the three-argument htpasswd; Sealed Secrets pins v3.3.0.
+		// ESO's sprig copy has the three-argument htpasswd and hexdec; Sealed Secrets pins v3.3.0.
 		m["htpasswd"] = htpasswd3
+		m["hexdec"] = hexdec
 	}
 	return m
 }

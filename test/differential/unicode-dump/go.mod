@@ -1,0 +1,3 @@
+module sealbridge.dev/test/unicode-dump
+
+go 1.26
