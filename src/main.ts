@@ -10,6 +10,7 @@ import { findClusterConfig } from "./kube/cluster-config.ts";
 import { installCrds } from "./kube/install-crds.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { startControlPlane, type ControlPlane } from "./sandbox/control-plane.ts";
+import { registerSandboxController } from "./sandbox/service-endpoint.ts";
 import { startSealedSecrets, type SealedSecretsRuntime } from "./sealed-secrets.ts";
 import { startAgeSecrets, type AgeSecretsRuntime } from "./age-secrets.ts";
 
@@ -47,6 +48,7 @@ async function start(config: ControllerConfig, log: Logger): Promise<Running> {
   let externalSecrets: ExternalSecretsControllers | undefined;
   let elector: LeaderElector | undefined;
   let campaign: Promise<void> | undefined;
+  let sandboxEndpoint: { remove(): Promise<void> } | undefined;
   const stop = async () => {
     // A leader releases the Lease first so a follower takes over at once.
     await elector?.stop();
@@ -54,6 +56,7 @@ async function start(config: ControllerConfig, log: Logger): Promise<Running> {
     await externalSecrets?.stop();
     await sealed?.stop();
     await age?.stop();
+    await sandboxEndpoint?.remove();
     await sandbox?.stop();
   };
   try {
@@ -83,6 +86,11 @@ async function start(config: ControllerConfig, log: Logger): Promise<Running> {
         awaitLeadership,
         ...(ageRuntime ? { ageRecipients: (q: URLSearchParams) => ageRuntime.ageRecipients(q) } : {}),
       });
+    }
+    // kubeseal's default route to the controller (kube-system/sealed-secrets-controller through the
+    // service proxy), so it needs no flags against the sandbox; prints the --cert line when it cannot.
+    if (sandbox && sealed) {
+      sandboxEndpoint = await registerSandboxController({ kube, namespace: "kube-system", apiPort: sealed.api.port, log, print: (line) => process.stdout.write(`${line}\n`) });
     }
     const reconcile = async () => {
       await age?.lead();
