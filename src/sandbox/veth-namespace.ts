@@ -151,7 +151,7 @@ function unavailableFrom(what: string, r: CommandResult): NetworkNamespaceUnavai
       : new NetworkNamespaceUnavailable("NoUtilLinux", `${what.split(" ")[0] ?? what} (util-linux) is not installed`);
   }
   const detail = (r.stderr || r.spawnError?.message || `exit code ${r.code}`).trim().split("\n")[0] ?? "";
-  if (/not permitted|permission denied/i.test(detail)) return new NetworkNamespaceUnavailable("NotPermitted", `${what}: ${detail} (needs root or CAP_NET_ADMIN)`);
+  if (/not permitted|permission denied/i.test(detail)) return new NetworkNamespaceUnavailable("NotPermitted", `${what}: ${detail} (needs root)`);
   return new NetworkNamespaceUnavailable("CommandFailed", `${what}: ${detail}`);
 }
 
@@ -224,6 +224,11 @@ export async function createVethNamespace(): Promise<VethNamespace> {
       holder.child.kill("SIGKILL");
       await holder.exited;
       liveHolders.delete(holder.child);
+      // The kernel frees a namespace (and a pair it still holds) asynchronously: resolve once it has.
+      const deadline = Date.now() + 5000;
+      while (linkCreated && Date.now() < deadline && (await runCommand("ip", ["link", "show", "dev", names.host])).code === 0) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
     })();
     return removing;
   };

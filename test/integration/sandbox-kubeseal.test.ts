@@ -138,3 +138,20 @@ test("a sandbox controller on loopback only prints the --cert line and leaves no
     await proc.kill();
   }
 });
+
+test("without root: the namespace is refused with a reason that says so, and nothing is left", async (t) => {
+  if (process.getuid?.() !== 0) return t.skip("needs root to run a child as another user");
+  const module = new URL("../../src/sandbox/veth-namespace.ts", import.meta.url).pathname;
+  const script = `
+    const { createVethNamespace } = await import(${JSON.stringify(module)});
+    try { await createVethNamespace(); console.log("created"); } catch (e) { console.log(JSON.stringify({ name: e.name, reason: e.reason, message: e.message })); }
+  `;
+  const before = spawnSync("ip", ["-o", "link", "show"], { encoding: "utf8" }).stdout;
+  const r = spawnSync("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "--", process.execPath, "--input-type=module", "-e", script], { encoding: "utf8", timeout: 30_000 });
+  assert.equal(r.status, 0, r.stderr);
+  const result = JSON.parse(r.stdout.trim()) as { name: string; reason: string; message: string };
+  assert.equal(result.name, "NetworkNamespaceUnavailable");
+  assert.equal(result.reason, "NotPermitted");
+  assert.match(result.message, /Operation not permitted \(needs root\)/);
+  assert.equal(spawnSync("ip", ["-o", "link", "show"], { encoding: "utf8" }).stdout.match(/sbh[0-9a-f]+/g)?.length ?? 0, before.match(/sbh[0-9a-f]+/g)?.length ?? 0);
+});
