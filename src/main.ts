@@ -74,6 +74,7 @@ async function start(config: ControllerConfig, log: Logger): Promise<Running> {
   let externalSecrets: ExternalSecretsControllers | undefined;
   let server: ProcessServer | undefined;
   let campaign: Promise<void> | undefined;
+  let sandboxEndpoint: { remove(): Promise<void> } | undefined;
   let reconciling = false;
   const kinds: KindSource[] = [];
   const stop = async () => {
@@ -83,6 +84,7 @@ async function start(config: ControllerConfig, log: Logger): Promise<Running> {
     await externalSecrets?.stop();
     await sealed?.stop();
     await age?.stop();
+    await sandboxEndpoint?.remove();
     await server?.close();
     await cache.stop();
     await httpKube.close().catch(() => undefined);
@@ -132,6 +134,12 @@ async function start(config: ControllerConfig, log: Logger): Promise<Running> {
     const ready = () => (sealed?.ready() ?? true) && (age?.ready() ?? true) && (!reconciling || cache.synced);
     server = await startProcessServer({ handlers, log, addr: config.listenAddr, metricsAddr: config.metricsAddr, registry, ready });
     log.info({ api: server.api.port, metrics: server.metrics.port }, "HTTP API and metrics listening");
+    // kubeseal's default route to the controller (kube-system/sealed-secrets-controller through the
+    // service proxy), so it needs no flags against the sandbox; prints the --cert line when it cannot.
+    if (sandbox && sealed) {
+      const { registerSandboxController } = await import("./sandbox/service-endpoint.ts");
+      sandboxEndpoint = await registerSandboxController({ kube, namespace: "kube-system", apiPort: server.api.port, log, print: (line) => process.stdout.write(`${line}\n`) });
+    }
     const reconcile = async () => {
       await age?.lead();
       await sealed?.lead();

@@ -19,6 +19,10 @@ export const resources = {
   namespace: { group: "", version: "v1", kind: "Namespace", plural: "namespaces", namespaced: false },
   configMap: { group: "", version: "v1", kind: "ConfigMap", plural: "configmaps", namespaced: true },
   serviceAccount: { group: "", version: "v1", kind: "ServiceAccount", plural: "serviceaccounts", namespaced: true },
+  // The sandbox's stand-in for a controller Pod behind the service proxy (src/sandbox/service-endpoint.ts).
+  pod: { group: "", version: "v1", kind: "Pod", plural: "pods", namespaced: true },
+  service: { group: "", version: "v1", kind: "Service", plural: "services", namespaced: true },
+  endpoints: { group: "", version: "v1", kind: "Endpoints", plural: "endpoints", namespaced: true },
   event: { group: "events.k8s.io", version: "v1", kind: "Event", plural: "events", namespaced: true },
   lease: { group: "coordination.k8s.io", version: "v1", kind: "Lease", plural: "leases", namespaced: true },
   customResourceDefinition: {

@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { locateControlPlaneBinaries, type ControlPlaneBinaries } from "./binaries.ts";
 import { freePort } from "./ports.ts";
 import { LogTail } from "./log-tail.ts";
+import { numberToIpv4, SUBNET_RANGE } from "./veth-namespace.ts";
 
 export interface ControlPlane {
   /** Path of the admin kubeconfig (token auth, loopback server). */
@@ -124,7 +125,7 @@ async function startOnce(
       "--enable-priority-and-fairness=false",
       "--v=0",
       ...(options.apiServerArgs ?? []),
-    ]);
+    ], serviceProxyEnv());
     children.push(apiserver);
     await waitFor(
       apiserver,
@@ -146,6 +147,16 @@ async function startOnce(
     await stop();
     throw err;
   }
+}
+
+/**
+ * The service proxy dials Endpoints through http.ProxyFromEnvironment: a configured HTTP(S)_PROXY
+ * must not get the sandbox's own veth addresses (src/sandbox/veth-namespace.ts), which only this
+ * machine can reach.
+ */
+function serviceProxyEnv(): NodeJS.ProcessEnv {
+  const noProxy = [process.env["NO_PROXY"] || process.env["no_proxy"], `${numberToIpv4(SUBNET_RANGE.base)}/${SUBNET_RANGE.prefix}`].filter(Boolean).join(",");
+  return { ...process.env, NO_PROXY: noProxy, no_proxy: noProxy };
 }
 
 function kubeconfigYaml(server: string, ca: Buffer, token: string, user = "admin"): string {
@@ -180,12 +191,12 @@ class Child {
   exited: { code: number | null; signal: NodeJS.Signals | null } | undefined;
   private readonly exitPromise: Promise<void>;
 
-  constructor(name: string, file: string, args: string[]) {
+  constructor(name: string, file: string, args: string[], env: NodeJS.ProcessEnv = process.env) {
     this.name = name;
     // With setpriv (util-linux) the kernel kills the child if we die without cleaning up (SIGKILL,
     // crash), so even then no etcd or kube-apiserver is left behind.
     const [command, argv] = SETPRIV ? [SETPRIV, ["--pdeathsig", "SIGKILL", "--", file, ...args]] : [file, args];
-    this.process = spawn(command, argv, { stdio: ["ignore", "pipe", "pipe"] });
+    this.process = spawn(command, argv, { stdio: ["ignore", "pipe", "pipe"], env });
     this.process.stdout?.on("data", (chunk: Buffer) => this.tail.push(chunk));
     this.process.stderr?.on("data", (chunk: Buffer) => this.tail.push(chunk));
     this.exitPromise = new Promise((resolve) => {

@@ -1,11 +1,12 @@
 // Starts the SealedSecret feature in-process against the test control plane, scoped to one
 // namespace for SealedSecrets and one for keys, with RSA-2048 keys unless asked otherwise.
-import { networkInterfaces } from "node:os";
 import { Writable } from "node:stream";
+import type { TestContext } from "node:test";
 import { resources } from "../../src/api/resources.ts";
 import type { KubeObject } from "../../src/kube/port.ts";
 import { createLogger } from "../../src/log.ts";
 import { Registry } from "prom-client";
+import { exposeThroughServiceProxy as exposeServiceEndpoint, ServiceEndpointUnavailable, type ServiceEndpoint } from "../../src/sandbox/service-endpoint.ts";
 import { startSealedSecrets, type SealedSecretsRuntime } from "../../src/sealed-secrets.ts";
 import { startProcessServer, type ProcessServer } from "../../src/server/http.ts";
 import { processMetrics } from "../../src/server/metrics.ts";
@@ -116,41 +117,22 @@ export function secretData(secret: KubeObject | undefined): Record<string, strin
 
 /**
  * Makes the in-process controller reachable as kubeseal reaches it: through the API server's service
- * proxy to Service "sealed-secrets-controller", first port named "http". The proxy forwards only to
- * Endpoints addresses that are the IP of a Pod named by targetRef, and Endpoints may not name
- * loopback addresses; the sandbox has no kubelet, so this writes a Pod whose status.podIPs is this
- * host's address, a selector-less Service and its Endpoints.
+ * proxy to Service "sealed-secrets-controller", first port named "http". The "Pod IP" is the host end
+ * of a veth pair into a network namespace made for this (src/sandbox/service-endpoint.ts), never this
+ * host's own interface address, so the controller must listen on all interfaces (listenAddr ":0").
+ * Throws ServiceEndpointUnavailable where that namespace cannot be made (not root, no iproute2):
+ * callers skip with `skipUnlessExposed`. Callers remove() the endpoint when done.
  */
-export async function exposeThroughServiceProxy(cluster: TestCluster, namespace: string, apiPort: number): Promise<void> {
-  // Never this host's interface address (traffic there is not allowed): the veth/netns endpoint replaces this.
-  if (process.env["SEALBRIDGE_ALLOW_HOST_ADDRESS"] !== "never") throw new Error("exposeThroughServiceProxy: the host-address endpoint is disabled; a veth/network-namespace endpoint replaces it");
-  const hostIp = Object.values(networkInterfaces())
-    .flat()
-    .find((a) => a && a.family === "IPv4" && !a.internal)?.address;
-  if (!hostIp) throw new Error("the service proxy test needs a non-loopback IPv4 address");
-  const core = (kind: string, plural: string) => ({ group: "", version: "v1", kind, plural, namespaced: true });
-  const pod = await cluster.kube.create(core("Pod", "pods"), {
-    apiVersion: "v1",
-    kind: "Pod",
-    metadata: { name: "sealed-secrets-controller-0", namespace },
-    spec: { automountServiceAccountToken: false, containers: [{ name: "controller", image: "sealbridge:test" }] },
-  });
-  await cluster.kube.replaceStatus(core("Pod", "pods"), { ...pod, status: { phase: "Running", podIP: hostIp, podIPs: [{ ip: hostIp }] } });
-  await cluster.kube.create(core("Service", "services"), {
-    apiVersion: "v1",
-    kind: "Service",
-    metadata: { name: "sealed-secrets-controller", namespace },
-    spec: { ports: [{ name: "http", port: 8080, targetPort: apiPort }] },
-  });
-  await cluster.kube.create(core("Endpoints", "endpoints"), {
-    apiVersion: "v1",
-    kind: "Endpoints",
-    metadata: { name: "sealed-secrets-controller", namespace },
-    subsets: [
-      {
-        addresses: [{ ip: hostIp, targetRef: { kind: "Pod", name: "sealed-secrets-controller-0", namespace } }],
-        ports: [{ name: "http", port: apiPort }],
-      },
-    ],
-  });
+export async function exposeThroughServiceProxy(cluster: TestCluster, namespace: string, apiPort: number): Promise<ServiceEndpoint> {
+  return exposeServiceEndpoint({ kube: cluster.kube, namespace, apiPort });
+}
+
+/** For `.catch()` on exposeThroughServiceProxy: skips the test (undefined) when no endpoint can be made here. */
+export function skipUnlessExposed(t: TestContext): (err: unknown) => undefined {
+  return (err) => {
+    // A controller that does not answer on the veth address is the test's bug, not the machine's.
+    if (!(err instanceof ServiceEndpointUnavailable) || err.reason === "ControllerUnreachable") throw err;
+    t.skip(`the service proxy needs a veth namespace, which this machine does not allow: ${err.message}`);
+    return undefined;
+  };
 }
