@@ -6,7 +6,7 @@ import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { parseSopsDocument } from "../src/crypto/sops.ts";
 import { parseManifestStream } from "../src/cli/manifests.ts";
-import { SealingApi } from "../src/server/sealing-api.ts";
+import { SealingApi } from "../src/controller/sealed-secret/sealing-api.ts";
 import type { RsaPool } from "../src/controller/keys/rsa-pool.ts";
 
 const MB = 1 << 20;

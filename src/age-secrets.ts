@@ -13,9 +13,9 @@ import type { AgeKeyKind } from "./crypto/age.ts";
 import { Manager } from "./kube/manager.ts";
 import type { KubePort } from "./kube/port.ts";
 import type { Logger } from "./log.ts";
-import { ageRecipientsAnswer } from "./server/age-recipients.ts";
+import { ageRecipientsAnswer } from "./controller/age-secret/recipients-api.ts";
 import type { KindSource } from "./server/metrics.ts";
-import type { ApiAnswer } from "./server/sealing-api.ts";
+import type { ApiAnswer } from "./server/answer.ts";
 
 export type AgeSecretsConfig = Pick<ControllerConfig, "keyNamespace" | "workers" | "keyRenewPeriodMs"> & {
   ageSecrets: boolean;

@@ -13,7 +13,7 @@ import type { KubePort } from "./kube/port.ts";
 import type { Logger } from "./log.ts";
 import type { ApiHandlers } from "./server/http.ts";
 import { sealedSecretMetrics, type KindSource } from "./server/metrics.ts";
-import { SealingApi } from "./server/sealing-api.ts";
+import { SealingApi } from "./controller/sealed-secret/sealing-api.ts";
 import type { Registry } from "prom-client";
 
 export type SealedSecretsConfig = Pick<ControllerConfig, "keyNamespace" | "workers" | "rsaWorkers" | "keyPrefix" | "keyBits" | "keyRenewPeriodMs"> & {

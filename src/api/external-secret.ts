@@ -2,7 +2,7 @@
 // applied here (the CRD carries no `default:`), and clear errors for fields sealbridge cannot honour.
 import { DurationError, parseGoDuration } from "./go-duration.ts";
 import { SpecError, bool, isObject, obj, objList, oneOf, requiredStr, str, strMap, type Json } from "./eso-fields.ts";
-import type { EsoTemplateSpec, TemplateFromItem, TemplateFromSource } from "../template/eso.ts";
+import type { EsoTemplateSpec, TemplateFromItem, TemplateFromSource } from "./eso-template.ts";
 
 export type StoreKind = "SecretStore" | "ClusterSecretStore";
 export type CreationPolicy = "Owner" | "Orphan" | "Merge" | "None";

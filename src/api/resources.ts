@@ -1,5 +1,5 @@
 // The API resources sealbridge reads and writes, as the kube port addresses them.
-import type { Resource } from "../kube/port.ts";
+import type { Resource } from "./resource.ts";
 import { allCrds, type CrdSpec } from "./crds.ts";
 
 export function resourceOf(crd: CrdSpec): Resource {

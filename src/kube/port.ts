@@ -1,14 +1,11 @@
 // The small Kubernetes client port the controller uses. Objects are plain JSON as the API server
-// sends them; parsing into typed values happens in src/api. The only adapter over a real client is
-// src/kube/client-node-adapter.ts; tests may use an in-memory fake of this port.
+// sends them; parsing into typed values happens in src/api. The adapter is src/kube/http-kube.ts
+// (src/kube/client-node-adapter.ts authenticates it with a client-node KubeConfig); tests may use
+// an in-memory fake of this port.
 
-export interface Resource {
-  group: string; // "" for the core API
-  version: string;
-  kind: string;
-  plural: string;
-  namespaced: boolean;
-}
+import type { Resource } from "../api/resource.ts";
+
+export type { Resource } from "../api/resource.ts";
 
 import type { ObjectMeta } from "../api/meta.ts";
 

@@ -138,10 +138,6 @@ export class InvalidSecretValue extends ProviderError {
   }
 }
 
-export function isProviderError(err: unknown): err is ProviderError {
-  return err instanceof ProviderError;
-}
-
 const encoder = new TextEncoder();
 export function utf8(s: string): Uint8Array {
   return encoder.encode(s);

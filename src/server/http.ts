@@ -5,7 +5,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import type { Registry } from "prom-client";
 import type { Logger } from "../log.ts";
-import type { ApiAnswer } from "./sealing-api.ts";
+import type { ApiAnswer } from "./answer.ts";
 
 const MAX_BODY_BYTES = 2 << 20;
 

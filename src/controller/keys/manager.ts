@@ -107,11 +107,6 @@ export class KeyManager<R extends AnyKeyring = Keyring> {
     this.mayMint = options.mayMint ?? true;
   }
 
-  /** Whether this process writes key Secrets (first key, renewals, rotate-now requests). */
-  get minting(): boolean {
-    return this.mayMint;
-  }
-
   /**
    * Follows leadership: once allowed, the next refresh mints what is due (first key, renewal,
    * rotate-now) and resolves when done; once disallowed, nothing more is written.

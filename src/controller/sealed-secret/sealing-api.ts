@@ -1,6 +1,6 @@
 // The Sealed Secrets controller API, transport-free: the certificate, verify and re-encrypt
 // (kubeseal's --fetch-cert, --validate, --re-encrypt). Answers never contain a decrypted value.
-import { isBoundedParseError, parseJsonOrYaml, type ParseLimits } from "../api/bounded-parse.ts";
+import { isBoundedParseError, parseJsonOrYaml, type ParseLimits } from "../../api/bounded-parse.ts";
 import {
   ManifestError,
   parseSealedSecret,
@@ -8,20 +8,18 @@ import {
   SEALED_WITH_CERT_ANNOTATION,
   sealedSecretScope,
   type SealedSecret,
-} from "../api/sealed-secret.ts";
-import { parseSealingCertificate } from "../crypto/certificate.ts";
-import { scopeLabel } from "../crypto/scope.ts";
-import { sealValue } from "../crypto/sealed.ts";
-import { sealingKey, type Keyring } from "../controller/keys/keyring.ts";
-import type { RsaPool } from "../controller/keys/rsa-pool.ts";
-import { diagnose, keyringView, labelsToTry } from "../controller/sealed-secret/plan.ts";
-import type { OpenedValue } from "../controller/keys/rsa-protocol.ts";
+} from "../../api/sealed-secret.ts";
+import { parseSealingCertificate } from "../../crypto/certificate.ts";
+import { scopeLabel } from "../../crypto/scope.ts";
+import { sealValue } from "../../crypto/sealed.ts";
+import type { ApiAnswer } from "../../server/answer.ts";
 
-export interface ApiAnswer {
-  status: number;
-  contentType: string;
-  body: string;
-}
+export type { ApiAnswer } from "../../server/answer.ts";
+import { sealingKey, type Keyring } from "../keys/keyring.ts";
+import type { RsaPool } from "../keys/rsa-pool.ts";
+import { diagnose, keyringView, labelsToTry } from "./plan.ts";
+import type { OpenedValue } from "../keys/rsa-protocol.ts";
+
 
 /**
  * Request bodies: as large as the HTTP server accepts (2 MiB), parsed on the event loop, so the

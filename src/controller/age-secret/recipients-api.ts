@@ -1,11 +1,11 @@
 // GET /v1/age-recipients?scope=strict|namespace-wide|cluster-wide&namespace=NS&name=N: the age
 // recipients to seal a value for that scope, one per line, newest key first (compromised keys are
 // left out). Each is derived from an age master key (crypto/age-scope.ts), so plain `age -r` works.
-import { CryptoError, isCryptoError } from "../crypto/errors.ts";
-import { scopeRecipient } from "../crypto/age-scope.ts";
-import { parseScope } from "../crypto/scope.ts";
-import type { AgeKeyring } from "../controller/keys/age-keyring.ts";
-import type { ApiAnswer } from "./sealing-api.ts";
+import { CryptoError, isCryptoError } from "../../crypto/errors.ts";
+import { scopeRecipient } from "../../crypto/age-scope.ts";
+import { parseScope } from "../../crypto/scope.ts";
+import type { AgeKeyring } from "../keys/age-keyring.ts";
+import type { ApiAnswer } from "../../server/answer.ts";
 
 function text(status: number, body: string): ApiAnswer {
   return { status, contentType: "text/plain; charset=utf-8", body };

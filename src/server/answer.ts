@@ -1,0 +1,6 @@
+// One HTTP answer of the controller API, transport-free (handlers return it; http.ts sends it).
+export interface ApiAnswer {
+  status: number;
+  contentType: string;
+  body: string;
+}
