@@ -287,13 +287,36 @@ function bytesFuzz(count: number): Row[] {
   return Array.from({ length: count }, (_, i) => [`fuzz-${i}`, `{{ ${pick(calls)()} | toString | b64enc }}`] as const);
 }
 
+/** Random number texts, as template constants and as strings through the conversions. */
+function numberFuzz(count: number): Row[] {
+  const rnd = lcg(3);
+  const pick = <T,>(xs: readonly T[]): T => xs[rnd(xs.length)] as T;
+  const num = (): string => {
+    let s = pick(["", "", "-", "+"]);
+    const hex = rnd(6) === 0;
+    if (hex) s += pick(["0x", "0X", "0b", "0o", "0"]);
+    for (let k = 1 + rnd(20); k > 0; k--) s += pick(hex ? ["0", "1", "7", "9", "_", "a", "f"] : ["0", "1", "7", "9", "_", "5"]);
+    if (rnd(3) === 0) s += "." + String(rnd(1000));
+    if (rnd(4) === 0) s += pick(["e", "E", "p"]) + pick(["", "-", "+"]) + String(rnd(400));
+    if (rnd(8) === 0) s += "i";
+    return s;
+  };
+  return Array.from({ length: count }, (_, i) => {
+    const n = num();
+    const t = rnd(2) === 0
+      ? `{{ ${n} | printf "%T %v" }}`
+      : `{{ $s := ${JSON.stringify(n)} }}{{ int $s }} {{ int64 $s }} {{ float64 $s }} {{ atoi $s }} {{ add $s 1 }} {{ toDecimal $s }} {{ mul $s 2 }} {{ int (float64 $s) }}`;
+    return [rnd(3) === 0 ? `fuzz-${i}@sealed-secrets` : `fuzz-${i}`, t] as const;
+  });
+}
+
 const CLASSES: ReadonlyArray<readonly [string, readonly Row[]]> = [
   ["bytes", [...bytes, ...bytesFuzz(400)]],
   ["offsets", offsets],
   ["printf", [...printf, ...floatSweep(), ...intSweep(), ...printfFuzz(400)]],
   ["case", [...unicodeCase, ...caseSweep()]],
   // Sealed Secrets links spf13/cast v1.7.0, ESO v1.10.0: the sweep runs on both.
-  ["integers", [...integers, ...conversionSweep(), ...conversionSweep().map(([id, t]) => [`${id}@sealed-secrets`, t] as const)]],
+  ["integers", [...integers, ...conversionSweep(), ...conversionSweep().map(([id, t]) => [`${id}@sealed-secrets`, t] as const), ...numberFuzz(400)]],
   ["strcase", [...strcase, ...strcaseSweep()]],
   ["containers", containers],
   ["constants", constants],
