@@ -34,17 +34,7 @@ function parseNumber(text: string, type: TokenType): NumberValue {
     return { ...n, isInt: true, isUint: true, isFloat: true, int: BigInt(cp), float: cp };
   }
   if (type === "complex") {
-    // fmt.Sscan of "re±imi": the sign that starts the imaginary part is not an exponent's.
-    const m = /^(.*?[^eEpP+-])([+-].*)i$/.exec(text);
-    if (m === null) throw new ParseFailure(`illegal number syntax: ${goQuote(text)}`);
-    const part = (t: string): number => {
-      const v = parseGoFloat(t);
-      if (v !== undefined) return v;
-      const why = Math.abs(Number(t.replaceAll("_", ""))) === Infinity ? "value out of range" : "invalid syntax";
-      throw new ParseFailure(`strconv.ParseFloat: parsing ${goQuote(t)}: ${why}`);
-    };
-    const re = part(m[1] ?? "");
-    const im = part(m[2] ?? "");
+    const { re, im } = scanComplex(text);
     return simplifyComplex({ ...n, isComplex: true, float: re, imag: im });
   }
   // Imaginary constants can only be complex unless they are zero.
@@ -70,6 +60,47 @@ function parseNumber(text: string, type: TokenType): NumberValue {
     return simplifyComplex(n);
   }
   throw new ParseFailure(`illegal number syntax: ${goQuote(text)}`);
+}
+
+/** fmt's floatToken: the longest float-looking prefix of s from i (hex digits after 0x, p exponents). */
+function floatToken(s: string, i: number): number {
+  const accept = (set: string): boolean => {
+    if (i < s.length && set.includes(s[i] ?? "")) {
+      i++;
+      return true;
+    }
+    return false;
+  };
+  accept("+-");
+  let digits = "0123456789_";
+  let exp = "eEpP";
+  if (s[i] === "0" && (s[i + 1] === "x" || s[i + 1] === "X")) {
+    i += 2;
+    digits = "0123456789aAbBcCdDeEfF_";
+    exp = "pP";
+  }
+  while (accept(digits));
+  if (accept(".")) while (accept(digits));
+  if (accept(exp)) {
+    accept("+-");
+    while (accept("0123456789_"));
+  }
+  return i;
+}
+
+/** fmt.Sscan of a complex literal "re±imi", with strconv.ParseFloat's error for a bad part. */
+function scanComplex(text: string): { re: number; im: number } {
+  const part = (t: string): number => {
+    const v = parseGoFloat(t);
+    if (v !== undefined) return v;
+    const why = Math.abs(Number(t.replaceAll("_", ""))) === Infinity ? "value out of range" : "invalid syntax";
+    throw new ParseFailure(`strconv.ParseFloat: parsing ${goQuote(t)}: ${why}`);
+  };
+  const realEnd = floatToken(text, 0);
+  if (text[realEnd] !== "+" && text[realEnd] !== "-") throw new ParseFailure("syntax error scanning complex number");
+  const imagEnd = floatToken(text, realEnd);
+  if (text[imagEnd] !== "i") throw new ParseFailure("syntax error scanning complex number");
+  return { re: part(text.slice(0, realEnd)), im: part(text.slice(realEnd, imagEnd)) };
 }
 
 /** A float (or complex constant with a zero imaginary part) that is integral is also an integer. */

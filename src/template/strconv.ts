@@ -339,8 +339,7 @@ function underscoreOK(s: string): boolean {
 export function parseGoFloat(s: string): number | undefined {
   const m = /^([+-]?)(inf|infinity|nan)$/i.exec(s);
   if (m) return m[2]?.toLowerCase() === "nan" ? NaN : m[1] === "-" ? -Infinity : Infinity;
-  // Underscores only between digits (Go's underscoreOK).
-  if (/_/.test(s) && /(^|[^0-9a-fA-F])_|_($|[^0-9a-fA-F])/.test(s)) return undefined;
+  if (s.includes("_") && !underscoreOK(s)) return undefined;
   const t = s.replaceAll("_", "");
   const hex = /^([+-]?)0[xX]([0-9a-fA-F]*)(?:\.([0-9a-fA-F]*))?[pP]([+-]?\d+)$/.exec(t);
   if (hex) {

@@ -232,13 +232,91 @@ function conversionSweep(): Row[] {
   return inputs.map((x, i) => [`sweep-${i}`, `{{ $x := "${x}" }}{{ int $x }} {{ int64 $x }} {{ float64 $x }} {{ atoi $x }} {{ add $x 0 }} {{ toDecimal $x }}`] as const);
 }
 
+/** A fixed pseudo-random stream, so the generated cases are the same on every run. */
+function lcg(seed: number): (n: number) => number {
+  let x = seed;
+  return (n) => {
+    x = (x * 1103515245 + 12345) % 2147483648;
+    return x % n;
+  };
+}
+
+/** printf with random flags, argument indexes, widths, precisions, verbs and operands. */
+function printfFuzz(count: number): Row[] {
+  const rnd = lcg(1);
+  const pick = <T,>(xs: readonly T[]): T => xs[rnd(xs.length)] as T;
+  const operands = ["1", "-7", "0", "255", "1.5", "-0.1", "2.5", "1e21", "1e-7", `"héllo"`, `"ab"`, `""`, "true", "nil", "(list 1 2)", `(dict "a" 1)`, "(int64 9)", "1i", `(b64dec "/w==")`, `(splitList "," "x,y")`, "'x'", "9223372036854775807"];
+  const rows: Row[] = [];
+  for (let i = 0; i < count; i++) {
+    let f = "";
+    for (let j = 1 + rnd(3); j > 0; j--) {
+      f += pick(["", "a", "|", "é"]) + "%";
+      for (let k = rnd(3); k > 0; k--) f += pick(["#", "0", "+", "-", " "]);
+      if (rnd(4) === 0) f += `[${rnd(4)}]`;
+      if (rnd(3) === 0) f += rnd(5) === 0 ? "*" : String(rnd(12));
+      if (rnd(3) === 0) f += "." + (rnd(5) === 0 ? "*" : String(rnd(8)));
+      if (rnd(6) === 0) f += `[${rnd(4)}]`;
+      f += pick("vdsqxXofFeEgGbcUtT%wz".split(""));
+    }
+    const args = Array.from({ length: rnd(4) }, () => pick(operands)).join(" ");
+    rows.push([`fuzz-${i}`, `{{ printf ${JSON.stringify(f)} ${args} | b64enc }}`]);
+  }
+  return rows;
+}
+
+/** String functions on random byte strings: ASCII, UTF-8, cut runes, invalid bytes. */
+function bytesFuzz(count: number): Row[] {
+  const rnd = lcg(7);
+  const pick = <T,>(xs: readonly T[]): T => xs[rnd(xs.length)] as T;
+  const pieces = [[0x61], [0x41], [0x20], [0x5f], [0x2d], [0x2e], [0x31], [0xc3, 0xa9], [0xc3], [0xa9], [0xff], [0xe2, 0x82, 0xac], [0xf0, 0x9f, 0x98, 0x80], [0x09], [0x0a], [0xc3, 0x9f], [0xce, 0xa3], [0x48, 0x54, 0x54, 0x50], [0xef, 0xbf, 0xbd], [0xc2, 0xa0], [0x22], [0x5c]];
+  const str = (): string => {
+    const b: number[] = [];
+    for (let k = rnd(9); k > 0; k--) b.push(...pick(pieces));
+    return `(b64dec "${Buffer.from(b).toString("base64")}")`;
+  };
+  const calls: (() => string)[] = [
+    () => `trunc ${rnd(12) - 6} ${str()}`, () => `substr ${rnd(6) - 1} ${rnd(9) - 1} ${str()}`, () => `abbrev ${rnd(10)} ${str()}`, () => `abbrevboth ${rnd(6)} ${rnd(12)} ${str()}`,
+    () => `upper ${str()}`, () => `lower ${str()}`, () => `title ${str()}`, () => `untitle ${str()}`, () => `swapcase ${str()}`, () => `snakecase ${str()}`, () => `camelcase ${str()}`, () => `kebabcase ${str()}`,
+    () => `initials ${str()}`, () => `nospace ${str()}`, () => `wrap ${rnd(6)} ${str()}`, () => `wrapWith ${rnd(6)} "|" ${str()}`, () => `trim ${str()}`, () => `trimAll ${str()} ${str()}`,
+    () => `trimPrefix ${str()} ${str()}`, () => `trimSuffix ${str()} ${str()}`, () => `replace ${str()} "~" ${str()}`, () => `contains ${str()} ${str()}`, () => `hasPrefix ${str()} ${str()}`,
+    () => `quote ${str()}`, () => `squote ${str()}`, () => `splitList ${str()} ${str()} | toJson`, () => `splitn ${str()} ${rnd(4)} ${str()} | toJson`, () => `toJson ${str()}`, () => `len ${str()}`,
+    () => `js ${str()}`, () => `urlquery ${str()}`, () => `html ${str()}`, () => `lt ${str()} ${str()}`, () => `list ${str()} ${str()} ${str()} | sortAlpha | toJson`,
+    () => `printf "%q|%x|%5.2s|%-4v|%+q" ${str()} ${str()} ${str()} ${str()} ${str()}`, () => `regexReplaceAll "[a-z]" ${str()} "X"`, () => `cat ${str()} ${str()}`, () => `indent 2 ${str()}`,
+    () => `repeat 2 ${str()}`, () => `slice ${str()} 0 1`, () => `index ${str()} 0`,
+  ];
+  return Array.from({ length: count }, (_, i) => [`fuzz-${i}`, `{{ ${pick(calls)()} | toString | b64enc }}`] as const);
+}
+
+/** Random number texts, as template constants and as strings through the conversions. */
+function numberFuzz(count: number): Row[] {
+  const rnd = lcg(3);
+  const pick = <T,>(xs: readonly T[]): T => xs[rnd(xs.length)] as T;
+  const num = (): string => {
+    let s = pick(["", "", "-", "+"]);
+    const hex = rnd(6) === 0;
+    if (hex) s += pick(["0x", "0X", "0b", "0o", "0"]);
+    for (let k = 1 + rnd(20); k > 0; k--) s += pick(hex ? ["0", "1", "7", "9", "_", "a", "f"] : ["0", "1", "7", "9", "_", "5"]);
+    if (rnd(3) === 0) s += "." + String(rnd(1000));
+    if (rnd(4) === 0) s += pick(["e", "E", "p"]) + pick(["", "-", "+"]) + String(rnd(400));
+    if (rnd(8) === 0) s += "i";
+    return s;
+  };
+  return Array.from({ length: count }, (_, i) => {
+    const n = num();
+    const t = rnd(2) === 0
+      ? `{{ ${n} | printf "%T %v" }}`
+      : `{{ $s := ${JSON.stringify(n)} }}{{ int $s }} {{ int64 $s }} {{ float64 $s }} {{ atoi $s }} {{ add $s 1 }} {{ toDecimal $s }} {{ mul $s 2 }} {{ int (float64 $s) }}`;
+    return [rnd(3) === 0 ? `fuzz-${i}@sealed-secrets` : `fuzz-${i}`, t] as const;
+  });
+}
+
 const CLASSES: ReadonlyArray<readonly [string, readonly Row[]]> = [
-  ["bytes", bytes],
+  ["bytes", [...bytes, ...bytesFuzz(400)]],
   ["offsets", offsets],
-  ["printf", [...printf, ...floatSweep(), ...intSweep()]],
+  ["printf", [...printf, ...floatSweep(), ...intSweep(), ...printfFuzz(400)]],
   ["case", [...unicodeCase, ...caseSweep()]],
   // Sealed Secrets links spf13/cast v1.7.0, ESO v1.10.0: the sweep runs on both.
-  ["integers", [...integers, ...conversionSweep(), ...conversionSweep().map(([id, t]) => [`${id}@sealed-secrets`, t] as const)]],
+  ["integers", [...integers, ...conversionSweep(), ...conversionSweep().map(([id, t]) => [`${id}@sealed-secrets`, t] as const), ...numberFuzz(400)]],
   ["strcase", [...strcase, ...strcaseSweep()]],
   ["containers", containers],
   ["constants", constants],

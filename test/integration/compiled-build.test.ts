@@ -183,7 +183,7 @@ test("the image's folder holds compiled JS and production dependencies only, and
   assert.match(help, /--rsa-workers N/);
 });
 
-test("node dist/main.js unseals a SealedSecret, an AgeSecret and a SopsSecret and syncs an ExternalSecret from moto, then idles", { timeout: 420_000 }, async () => {
+test("node dist/main.js unseals a SealedSecret, an AgeSecret and a SopsSecret and syncs an ExternalSecret from moto, then idles", { timeout: 420_000 }, async (t) => {
   const { entry, env } = image;
   const keyNs = await freshNamespace(cluster, "img-keys");
   const ns = await freshNamespace(cluster, "img-app");
@@ -200,6 +200,7 @@ test("node dist/main.js unseals a SealedSecret, an AgeSecret and a SopsSecret an
   // SealedSecret, sealed to the certificate the controller serves.
   const cert = await get(ready.api, "/v1/cert.pem");
   assert.equal(cert.status, 200);
+  const applied = Date.now();
   await cluster.kube.create(resources.sealedSecret, sealedSecret(ns, "sealed-db", cert.body, { password: "sealed-pw-1" }));
 
   // AgeSecret, sealed by the real age CLI to the controller's strict recipient for it.
@@ -259,9 +260,12 @@ test("node dist/main.js unseals a SealedSecret, an AgeSecret and a SopsSecret an
   await eventually("ExternalSecret aws-db SecretSynced", async () => (readyOf(await cluster.kube.get(resources.externalSecret, ns, "aws-db"))?.reason === "SecretSynced" ? true : undefined), 90_000);
   assert.deepEqual(await waitSecret(ns, "aws-db"), { password: "aws-pw-4" });
 
+  t.diagnostic(`all four Secrets ${Date.now() - applied} ms after the first apply`);
+
   // Synced and idle: no worker respawning, no busy loop (the broken build spun at about half a CPU).
   const pid = proc.child.pid ?? 0;
   const share = await cpuShare(pid, 4000);
+  t.diagnostic(`synced controller: ${(share * 100).toFixed(1)} % of a CPU over 4 s`);
   assert.ok(share < 0.15, `the idle controller used ${(share * 100).toFixed(1)} % of a CPU`);
   const logs = proc.lines.join("\n");
   assert.doesNotMatch(logs, /RSA worker|"level":50/, "no worker trouble and no errors");
@@ -286,6 +290,7 @@ test("node dist/main.js unseals a SealedSecret, an AgeSecret and a SopsSecret an
   assert.equal((await synced(resources.sealedSecret, ns, "sealed-db"))?.reason, "Unsealed");
   assert.deepEqual(secretData(await cluster.kube.get(resources.secret, ns, "sealed-db")), { password: "sealed-pw-1" });
   const brokenShare = await cpuShare(broken.child.pid ?? 0, 4000);
+  t.diagnostic(`controller without an RSA worker, after giving up: ${(brokenShare * 100).toFixed(1)} % of a CPU over 4 s`);
   assert.ok(brokenShare < 0.15, `the controller without a worker used ${(brokenShare * 100).toFixed(1)} % of a CPU`);
   assert.equal(broken.lines.filter((l) => l.includes('"level":50')).length, 1, "one error line");
   await broken.stop();
