@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { execFile, spawnSync } from "node:child_process";
 import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import { test, type TestContext } from "node:test";
 import { KubeConfig } from "@kubernetes/client-node";
@@ -20,8 +20,14 @@ import { ensureTool } from "../support/tools.ts";
 
 function startSandbox(listenAddr: string): ControllerProcess {
   // A HOME without ~/.kube/config, and --sandbox: always the local control plane.
+  // The build cache stays where it is (it is found through HOME otherwise).
   const home = mkdtempSync(join(tmpdir(), "sb-kubeseal-home-"));
-  return startControllerProcess(["--sandbox", "--listen-addr", listenAddr, "--metrics-addr", "127.0.0.1:0", "--key-bits", "2048"], { HOME: home });
+  const cache = process.env["SEALBRIDGE_CACHE"] ?? join(homedir(), ".cache", "sealbridge");
+  return startControllerProcess(["--sandbox", "--listen-addr", listenAddr, "--metrics-addr", "127.0.0.1:0", "--key-bits", "2048"], {
+    HOME: home,
+    SEALBRIDGE_CACHE: cache,
+    GOPATH: process.env["GOPATH"] ?? join(homedir(), "go"),
+  });
 }
 
 function linkExists(name: string): boolean {
