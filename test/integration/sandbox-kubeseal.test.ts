@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { execFile, spawnSync } from "node:child_process";
 import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import { test, type TestContext } from "node:test";
 import { KubeConfig } from "@kubernetes/client-node";
@@ -19,9 +19,16 @@ import { eventually, secretData } from "../support/sealed-controller.ts";
 import { ensureTool } from "../support/tools.ts";
 
 function startSandbox(listenAddr: string): ControllerProcess {
-  // A HOME without ~/.kube/config, and --sandbox: always the local control plane.
+  // --sandbox: always the local control plane. The build cache and Go paths stay where they are
+  // even though HOME is a fresh folder (no ~/.kube/config).
   const home = mkdtempSync(join(tmpdir(), "sb-kubeseal-home-"));
-  return startControllerProcess(["--sandbox", "--listen-addr", listenAddr, "--metrics-addr", "127.0.0.1:0", "--key-bits", "2048"], { HOME: home });
+  const cache = process.env["SEALBRIDGE_CACHE"] ?? join(homedir(), ".cache", "sealbridge");
+  return startControllerProcess(["--sandbox", "--listen-addr", listenAddr, "--metrics-addr", "127.0.0.1:0", "--key-bits", "2048"], {
+    HOME: home,
+    SEALBRIDGE_CACHE: cache,
+    GOPATH: process.env["GOPATH"] ?? join(homedir(), "go"),
+    GOCACHE: process.env["GOCACHE"] ?? join(homedir(), ".cache", "go-build"),
+  });
 }
 
 function linkExists(name: string): boolean {
