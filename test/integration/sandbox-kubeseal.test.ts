@@ -5,8 +5,9 @@
 import assert from "node:assert/strict";
 import { execFile, spawnSync } from "node:child_process";
 import { mkdtempSync } from "node:fs";
+import { rm } from "node:fs/promises";
 import { homedir, tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { test, type TestContext } from "node:test";
 import { KubeConfig } from "@kubernetes/client-node";
 import { parse } from "yaml";
@@ -161,4 +162,21 @@ test("without root: the namespace is refused with a reason that says so, and not
   assert.equal(result.reason, "NotPermitted");
   assert.match(result.message, /Operation not permitted \(needs root\)/);
   assert.equal(spawnSync("ip", ["-o", "link", "show"], { encoding: "utf8" }).stdout.match(/sbh[0-9a-f]+/g)?.length ?? 0, before.match(/sbh[0-9a-f]+/g)?.length ?? 0);
+});
+
+test("a SIGKILLed sandbox leaves no veth or namespace behind either", { timeout: 300_000 }, async (t) => {
+  const proc = startSandbox(":0");
+  try {
+    const kubeconfigPath = (await proc.waitFor(/^KUBECONFIG=/, 120_000)).slice("KUBECONFIG=".length);
+    // A killed sandbox cannot remove its temp folder (etcd data, kubeconfig): the test does.
+    t.after(() => rm(dirname(kubeconfigPath), { recursive: true, force: true }));
+    const registered = await registeredOrSkip(t, proc);
+    if (!registered) return;
+    assert.ok(linkExists(registered.interface));
+    await proc.kill();
+    // No cleanup code runs: the holder dies with its parent and the kernel frees the namespace.
+    await eventually("the veth pair and the holder gone", () => (linkExists(registered.interface) || alive(registered.namespaceHolderPid) ? undefined : true), 10_000);
+  } finally {
+    await proc.kill();
+  }
 });
