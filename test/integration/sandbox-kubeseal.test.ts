@@ -5,8 +5,9 @@
 import assert from "node:assert/strict";
 import { execFile, spawnSync } from "node:child_process";
 import { mkdtempSync } from "node:fs";
+import { rm } from "node:fs/promises";
 import { homedir, tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { test, type TestContext } from "node:test";
 import { KubeConfig } from "@kubernetes/client-node";
 import { parse } from "yaml";
@@ -19,14 +20,15 @@ import { eventually, secretData } from "../support/sealed-controller.ts";
 import { ensureTool } from "../support/tools.ts";
 
 function startSandbox(listenAddr: string): ControllerProcess {
-  // A HOME without ~/.kube/config, and --sandbox: always the local control plane.
-  // The build cache stays where it is (it is found through HOME otherwise).
+  // --sandbox: always the local control plane. The build cache and Go paths stay where they are
+  // even though HOME is a fresh folder (no ~/.kube/config).
   const home = mkdtempSync(join(tmpdir(), "sb-kubeseal-home-"));
   const cache = process.env["SEALBRIDGE_CACHE"] ?? join(homedir(), ".cache", "sealbridge");
   return startControllerProcess(["--sandbox", "--listen-addr", listenAddr, "--metrics-addr", "127.0.0.1:0", "--key-bits", "2048"], {
     HOME: home,
     SEALBRIDGE_CACHE: cache,
     GOPATH: process.env["GOPATH"] ?? join(homedir(), "go"),
+    GOCACHE: process.env["GOCACHE"] ?? join(homedir(), ".cache", "go-build"),
   });
 }
 
@@ -160,4 +162,21 @@ test("without root: the namespace is refused with a reason that says so, and not
   assert.equal(result.reason, "NotPermitted");
   assert.match(result.message, /Operation not permitted \(needs root\)/);
   assert.equal(spawnSync("ip", ["-o", "link", "show"], { encoding: "utf8" }).stdout.match(/sbh[0-9a-f]+/g)?.length ?? 0, before.match(/sbh[0-9a-f]+/g)?.length ?? 0);
+});
+
+test("a SIGKILLed sandbox leaves no veth or namespace behind either", { timeout: 300_000 }, async (t) => {
+  const proc = startSandbox(":0");
+  try {
+    const kubeconfigPath = (await proc.waitFor(/^KUBECONFIG=/, 120_000)).slice("KUBECONFIG=".length);
+    // A killed sandbox cannot remove its temp folder (etcd data, kubeconfig): the test does.
+    t.after(() => rm(dirname(kubeconfigPath), { recursive: true, force: true }));
+    const registered = await registeredOrSkip(t, proc);
+    if (!registered) return;
+    assert.ok(linkExists(registered.interface));
+    await proc.kill();
+    // No cleanup code runs: the holder dies with its parent and the kernel frees the namespace.
+    await eventually("the veth pair and the holder gone", () => (linkExists(registered.interface) || alive(registered.namespaceHolderPid) ? undefined : true), 10_000);
+  } finally {
+    await proc.kill();
+  }
 });
