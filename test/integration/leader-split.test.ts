@@ -13,6 +13,7 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
+import { setTimeout as setTimeoutPromise } from "node:timers/promises";
 import { KubeConfig } from "@kubernetes/client-node";
 import { resources } from "../../src/api/resources.ts";
 import { parseSealingCertificate } from "../../src/crypto/certificate.ts";
@@ -87,6 +88,7 @@ function completedRequests(log: string): Request[] {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const sleepUnless = (ms: number, signal: AbortSignal) => setTimeoutPromise(ms, undefined, { signal }).catch(() => undefined);
 const iso = (ms: number) => new Date(ms).toISOString();
 
 test("split brain: an API server frozen longer than the lease under two replicas never yields two writers", { timeout: 300_000 }, async (t) => {
@@ -181,7 +183,9 @@ test("split brain: an API server frozen longer than the lease under two replicas
 
     // The old leader gave up during the freeze and ends; the other takes over.
     const lostLine = await a.waitFor(/"msg":"lost leadership/, 30_000);
-    const exitCode = await Promise.race([a.exited, sleep(60_000).then(() => "still running")]);
+    const exitTimer = new AbortController();
+    const exitCode = await Promise.race([a.exited, sleepUnless(60_000, exitTimer.signal).then(() => "still running")]);
+    exitTimer.abort();
     assert.equal(exitCode, 1, "the old leader exits after losing the lease");
     await b.waitFor(/"msg":"became leader"/, 60_000);
     await b.waitFor(/"msg":"reconcilers running"/, 60_000);
@@ -213,11 +217,13 @@ test("split brain: an API server frozen longer than the lease under two replicas
     const aLastRenewalBeforeFreeze = Math.max(...aRenewals.filter((r) => r.completed < frozenAt).map((r) => r.completed));
     const lostAt = Date.parse((JSON.parse(lostLine) as { time: string }).time);
     const inFlight = aWrites.filter((r) => r.received >= frozenAt);
+    const refused = a.lines.filter((l) => l.includes('"reason":"NotLeader"')).length;
     t.diagnostic(
       `a: ${aWrites.length} writes, last done ${iso(aLast)} (${inFlight.length} applied after the resume); ` +
         `frozen ${iso(frozenAt)}, resumed ${iso(resumeSentAt)}; a's last renewal before the freeze ${iso(aLastRenewalBeforeFreeze)}, ` +
         `a stopped writing ${iso(lostAt)} (+${lostAt - aLastRenewalBeforeFreeze} ms); b took the lease ${iso(bTakeover.received)}, ` +
-        `first write ${iso(bFirst)}, ${bWrites.length} writes; gap between writers ${(bFirst - aLast).toFixed(1)} ms`,
+        `first write ${iso(bFirst)}, ${bWrites.length} writes; gap between writers ${(bFirst - aLast).toFixed(1)} ms; ` +
+        `a's gate refused ${refused} reconcile writes after the deadline`,
     );
 
     // Never two writers: by the server's clock, the writers' intervals do not overlap, and every write
