@@ -1,10 +1,11 @@
 // Leader election that cannot split, shown on the server's own record. Two controller processes
 // with --leader-elect, each with its own token (so the API server's audit log names who sent every
-// request), keep reconciling a stream of new SealedSecrets; then the API server is frozen (SIGSTOP)
-// for longer than the lease duration and resumed. The audit log must show one writer, then the
-// other, never both: every write of the old leader was done before the new leader took the Lease
-// and before its first write, and the old leader stopped writing before its lease could expire for
-// the other. After the resume exactly one replica leads, and new SealedSecrets get their Secrets.
+// request), keep reconciling a stream of new SealedSecrets; then the API server (or the leader's own
+// process) is frozen with SIGSTOP for longer than the lease duration and resumed. The audit log must
+// show one writer, then the other, never both: every write of the old leader was done before the new
+// leader took the Lease and before its first write, and the old leader stopped writing before its
+// lease could expire for the other. After the resume exactly one replica leads, and new SealedSecrets
+// get their Secrets.
 //
 // This file starts its own control plane: it needs audit flags, and freezing the shared one would
 // stall every other test.
@@ -12,7 +13,7 @@ import assert from "node:assert/strict";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { test } from "node:test";
+import { test, type TestContext } from "node:test";
 import { setTimeout as setTimeoutPromise } from "node:timers/promises";
 import { KubeConfig } from "@kubernetes/client-node";
 import { resources } from "../../src/api/resources.ts";
@@ -91,7 +92,9 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const sleepUnless = (ms: number, signal: AbortSignal) => setTimeoutPromise(ms, undefined, { signal }).catch(() => undefined);
 const iso = (ms: number) => new Date(ms).toISOString();
 
-test("split brain: an API server frozen longer than the lease under two replicas never yields two writers", { timeout: 300_000 }, async (t) => {
+type Frozen = "api-server" | "old-leader";
+
+async function freezeUnderTwoReplicas(t: TestContext, frozen: Frozen): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), "sealbridge-split-"));
   const auditLog = join(dir, "audit.log");
   await writeFile(join(dir, "audit-policy.yaml"), AUDIT_POLICY);
@@ -169,10 +172,11 @@ test("split brain: an API server frozen longer than the lease under two replicas
       return (await Promise.all(names.map(opened))).every((v) => v !== undefined) ? true : undefined;
     }, 60_000);
 
-    // Freeze the API server. setpriv execs it, so the child's pid is the apiserver's own.
-    const pid = cp.pids().kubeApiserver;
+    // Freeze the API server (setpriv execs it, so the child's pid is the apiserver's own), or the
+    // leader's process as a long GC pause or a frozen VM would.
+    const pid = frozen === "api-server" ? cp.pids().kubeApiserver : a.child.pid;
     assert.ok(pid !== undefined);
-    assert.equal((await readFile(`/proc/${pid}/comm`, "utf8")).trim(), "kube-apiserver");
+    if (frozen === "api-server") assert.equal((await readFile(`/proc/${pid}/comm`, "utf8")).trim(), "kube-apiserver");
     const frozenAt = Date.now();
     process.kill(pid, "SIGSTOP");
     frozenPid = pid;
@@ -181,7 +185,7 @@ test("split brain: an API server frozen longer than the lease under two replicas
     process.kill(pid, "SIGCONT");
     frozenPid = undefined;
 
-    // The old leader gave up during the freeze and ends; the other takes over.
+    // The old leader gave up (during the freeze, or the moment it runs again) and ends; the other takes over.
     const lostLine = await a.waitFor(/"msg":"lost leadership/, 30_000);
     const exitTimer = new AbortController();
     const exitCode = await Promise.race([a.exited, sleepUnless(60_000, exitTimer.signal).then(() => "still running")]);
@@ -219,7 +223,7 @@ test("split brain: an API server frozen longer than the lease under two replicas
     const inFlight = aWrites.filter((r) => r.received >= frozenAt);
     const refused = a.lines.filter((l) => l.includes('"reason":"NotLeader"')).length;
     t.diagnostic(
-      `a: ${aWrites.length} writes, last done ${iso(aLast)} (${inFlight.length} applied after the resume); ` +
+      `a: ${aWrites.length} writes, last done ${iso(aLast)} (${inFlight.length} received after the freeze began); ` +
         `frozen ${iso(frozenAt)}, resumed ${iso(resumeSentAt)}; a's last renewal before the freeze ${iso(aLastRenewalBeforeFreeze)}, ` +
         `a stopped writing ${iso(lostAt)} (+${lostAt - aLastRenewalBeforeFreeze} ms); b took the lease ${iso(bTakeover.received)}, ` +
         `first write ${iso(bFirst)}, ${bWrites.length} writes; gap between writers ${(bFirst - aLast).toFixed(1)} ms; ` +
@@ -237,9 +241,16 @@ test("split brain: an API server frozen longer than the lease under two replicas
     // The old leader stopped writing before its lease could expire for the other: its gate closed
     // less than a lease duration after its last renewal, and the other waited a full lease duration
     // of its own watching after the resume (what a frozen server may still apply lands meanwhile).
-    assert.ok(lostAt < aLastRenewalBeforeFreeze + LEASE.duration, "a gave up before its lease could expire");
-    assert.ok(bTakeover.received >= resumeSentAt + LEASE.duration, `b took over ${bTakeover.received - resumeSentAt} ms after the resume`);
-    assert.ok(aLast < resumeSentAt + LEASE.duration, "a's writes were all applied before its lease could expire for b");
+    if (frozen === "api-server") {
+      assert.ok(lostAt < aLastRenewalBeforeFreeze + LEASE.duration, "a gave up before its lease could expire");
+      assert.ok(bTakeover.received >= resumeSentAt + LEASE.duration, `b took over ${bTakeover.received - resumeSentAt} ms after the resume`);
+      assert.ok(aLast < resumeSentAt + LEASE.duration, "a's writes were all applied before its lease could expire for b");
+    } else {
+      // A frozen process cannot log in time, but its gate judges by the clock: nothing it had queued
+      // was sent once it ran again, and b waited out the lease from a's last renewal.
+      assert.deepEqual(aWrites.filter((r) => r.received >= resumeSentAt), [], "a wrote nothing after it was resumed");
+      assert.ok(bTakeover.received >= aLastRenewalBeforeFreeze + LEASE.duration, "b took over only once a's lease had expired");
+    }
   } finally {
     churning = false;
     if (frozenPid !== undefined) process.kill(frozenPid, "SIGCONT");
@@ -248,4 +259,10 @@ test("split brain: an API server frozen longer than the lease under two replicas
     await cp?.stop();
     await rm(dir, { recursive: true, force: true });
   }
-});
+}
+
+test("split brain: an API server frozen longer than the lease under two replicas never yields two writers", { timeout: 300_000 }, (t) =>
+  freezeUnderTwoReplicas(t, "api-server"));
+
+test("split brain: a leader process frozen longer than the lease writes nothing once it runs again", { timeout: 300_000 }, (t) =>
+  freezeUnderTwoReplicas(t, "old-leader"));
