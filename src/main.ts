@@ -68,7 +68,7 @@ async function start(config: ControllerConfig, log: Logger): Promise<Running> {
       elector = new LeaderElector(rawKube, { namespace, name, identity, leaseDurationMs, renewDeadlineMs, retryPeriodMs }, log);
     }
     const le = elector;
-    const kube: KubePort = le ? new WriteGate(rawKube, () => le.mayWrite()) : rawKube;
+    const kube: KubePort = le ? new WriteGate(rawKube, () => le.mayWrite(), log) : rawKube;
     // Every replica loads the sealing keys and serves the HTTP API and metrics (so kubeseal and
     // probes reach any of them); with --leader-elect only the Lease holder reconciles and mints keys.
     const awaitLeadership = config.leaderElection.enabled;
