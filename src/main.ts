@@ -67,7 +67,7 @@ async function start(config: ControllerConfig, log: Logger): Promise<Running> {
     userAgent,
     ...(le ? { mayWrite: () => le.mayWrite() } : {}),
   });
-  const kube: KubePort = le ? new WriteGate(httpKube, () => le.mayWrite()) : httpKube;
+  const kube: KubePort = le ? new WriteGate(httpKube, () => le.mayWrite(), log) : httpKube;
   const cache = new Manager(kube);
   let sealed: SealedSecretsRuntime | undefined;
   let age: AgeSecretsRuntime | undefined;

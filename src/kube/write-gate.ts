@@ -4,6 +4,7 @@
 // the check and the send), so a replica whose renew deadline has just passed refuses the very next
 // write, whatever the reconciler decided a moment earlier. Reads and watches always pass: followers
 // keep their caches and keys warm to take over quickly.
+import type { Logger } from "../log.ts";
 import { KubeApiError, type KubeObject, type KubePort, type ListOptions, type ListPage, type PatchType, type Resource, type Selector, type WatchEvent, type WatchOptions } from "./port.ts";
 
 /**
@@ -19,10 +20,13 @@ function persistsNothing(resource: Resource, subresource: string): boolean {
 export class WriteGate implements KubePort {
   private readonly inner: KubePort;
   private readonly mayWrite: () => boolean;
+  private readonly log: Logger | undefined;
 
-  constructor(inner: KubePort, mayWrite: () => boolean) {
+  /** `log` gets one debug line per write let through (kind and name, never content). */
+  constructor(inner: KubePort, mayWrite: () => boolean, log?: Logger) {
     this.inner = inner;
     this.mayWrite = mayWrite;
+    this.log = log;
   }
 
   get(resource: Resource, namespace: string | undefined, name: string): Promise<KubeObject | undefined> {
@@ -42,35 +46,38 @@ export class WriteGate implements KubePort {
   }
 
   create(resource: Resource, obj: KubeObject): Promise<KubeObject> {
-    return this.send("create", resource, () => this.inner.create(resource, obj));
+    return this.send("create", resource, obj.metadata?.namespace, obj.metadata?.name, () => this.inner.create(resource, obj));
   }
 
   replace(resource: Resource, obj: KubeObject): Promise<KubeObject> {
-    return this.send("update", resource, () => this.inner.replace(resource, obj));
+    return this.send("update", resource, obj.metadata?.namespace, obj.metadata?.name, () => this.inner.replace(resource, obj));
   }
 
   replaceStatus(resource: Resource, obj: KubeObject): Promise<KubeObject> {
-    return this.send("update status of", resource, () => this.inner.replaceStatus(resource, obj));
+    return this.send("update status of", resource, obj.metadata?.namespace, obj.metadata?.name, () => this.inner.replaceStatus(resource, obj));
   }
 
   patch(resource: Resource, namespace: string | undefined, name: string, patch: unknown, type: PatchType): Promise<KubeObject> {
-    return this.send("patch", resource, () => this.inner.patch(resource, namespace, name, patch, type));
+    return this.send("patch", resource, namespace, name, () => this.inner.patch(resource, namespace, name, patch, type));
   }
 
   delete(resource: Resource, namespace: string | undefined, name: string): Promise<void> {
-    return this.send("delete", resource, () => this.inner.delete(resource, namespace, name));
+    return this.send("delete", resource, namespace, name, () => this.inner.delete(resource, namespace, name));
   }
 
   createSubresource(resource: Resource, namespace: string | undefined, name: string, subresource: string, body: unknown): Promise<KubeObject> {
     const send = () => this.inner.createSubresource(resource, namespace, name, subresource, body);
-    return persistsNothing(resource, subresource) ? send() : this.send(`create ${subresource} of`, resource, send);
+    return persistsNothing(resource, subresource) ? send() : this.send(`create ${subresource} of`, resource, namespace, name, send);
   }
 
-  private async send<T>(verb: string, resource: Resource, request: () => Promise<T>): Promise<T> {
+  private async send<T>(verb: string, resource: Resource, namespace: string | undefined, name: string | undefined, request: () => Promise<T>): Promise<T> {
     if (!this.mayWrite()) {
       // Names the kind of write only: never the object's content.
       throw new KubeApiError(0, "NotLeader", `${verb} ${resource.plural} refused: this replica does not hold the leader lease`);
     }
+    // Evidence for the split-brain test: a frozen process can still send, after it resumes, a write
+    // it let through before; these lines show when each write was let through.
+    this.log?.debug({ write: verb, resource: resource.plural, namespace, name }, "write admitted");
     return await request();
   }
 }

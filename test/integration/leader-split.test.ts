@@ -1,10 +1,11 @@
 // Leader election that cannot split, shown on the server's own record. Two controller processes
 // with --leader-elect, each with its own token (so the API server's audit log names who sent every
-// request), keep reconciling a stream of new SealedSecrets; then the API server is frozen (SIGSTOP)
-// for longer than the lease duration and resumed. The audit log must show one writer, then the
-// other, never both: every write of the old leader was done before the new leader took the Lease
-// and before its first write, and the old leader stopped writing before its lease could expire for
-// the other. After the resume exactly one replica leads, and new SealedSecrets get their Secrets.
+// request), keep reconciling a stream of new SealedSecrets; then the API server (or the leader's own
+// process) is frozen with SIGSTOP for longer than the lease duration and resumed. The audit log must
+// show one writer, then the other, never both: every write of the old leader was done before the new
+// leader took the Lease and before its first write, and the old leader stopped writing before its
+// lease could expire for the other. After the resume exactly one replica leads, and new SealedSecrets
+// get their Secrets.
 //
 // This file starts its own control plane: it needs audit flags, and freezing the shared one would
 // stall every other test.
@@ -12,7 +13,8 @@ import assert from "node:assert/strict";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { test } from "node:test";
+import { test, type TestContext } from "node:test";
+import { setTimeout as setTimeoutPromise } from "node:timers/promises";
 import { KubeConfig } from "@kubernetes/client-node";
 import { resources } from "../../src/api/resources.ts";
 import { parseSealingCertificate } from "../../src/crypto/certificate.ts";
@@ -53,6 +55,9 @@ interface Request {
   user: string;
   verb: string;
   what: string;
+  resource: string;
+  namespace: string;
+  name: string;
   code: number;
   received: number;
   completed: number;
@@ -78,6 +83,9 @@ function completedRequests(log: string): Request[] {
       user: e.user.username,
       verb: e.verb,
       what: `${ref.resource ?? "?"}${ref.subresource ? `/${ref.subresource}` : ""} ${ref.namespace ?? ""}/${ref.name ?? ""}`,
+      resource: ref.resource ?? "",
+      namespace: ref.namespace ?? "",
+      name: ref.name ?? "",
       code: e.responseStatus?.code ?? 0,
       received: epochMs(e.requestReceivedTimestamp),
       completed: epochMs(e.stageTimestamp),
@@ -87,9 +95,12 @@ function completedRequests(log: string): Request[] {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const sleepUnless = (ms: number, signal: AbortSignal) => setTimeoutPromise(ms, undefined, { signal }).catch(() => undefined);
 const iso = (ms: number) => new Date(ms).toISOString();
 
-test("split brain: an API server frozen longer than the lease under two replicas never yields two writers", { timeout: 300_000 }, async (t) => {
+type Frozen = "api-server" | "old-leader";
+
+async function freezeUnderTwoReplicas(t: TestContext, frozen: Frozen): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), "sealbridge-split-"));
   const auditLog = join(dir, "audit.log");
   await writeFile(join(dir, "audit-policy.yaml"), AUDIT_POLICY);
@@ -128,6 +139,7 @@ test("split brain: an API server frozen longer than the lease under two replicas
           "--leader-elect-renew-deadline", `${LEASE.renew}ms`,
           "--leader-elect-retry-period", `${LEASE.retry}ms`,
           "--disable-external-secrets",
+          "--log-level", "debug", // the write gate's "write admitted" lines
         ],
         { POD_NAME: identity },
       );
@@ -167,10 +179,11 @@ test("split brain: an API server frozen longer than the lease under two replicas
       return (await Promise.all(names.map(opened))).every((v) => v !== undefined) ? true : undefined;
     }, 60_000);
 
-    // Freeze the API server. setpriv execs it, so the child's pid is the apiserver's own.
-    const pid = cp.pids().kubeApiserver;
+    // Freeze the API server (setpriv execs it, so the child's pid is the apiserver's own), or the
+    // leader's process as a long GC pause or a frozen VM would.
+    const pid = frozen === "api-server" ? cp.pids().kubeApiserver : a.child.pid;
     assert.ok(pid !== undefined);
-    assert.equal((await readFile(`/proc/${pid}/comm`, "utf8")).trim(), "kube-apiserver");
+    if (frozen === "api-server") assert.equal((await readFile(`/proc/${pid}/comm`, "utf8")).trim(), "kube-apiserver");
     const frozenAt = Date.now();
     process.kill(pid, "SIGSTOP");
     frozenPid = pid;
@@ -179,9 +192,11 @@ test("split brain: an API server frozen longer than the lease under two replicas
     process.kill(pid, "SIGCONT");
     frozenPid = undefined;
 
-    // The old leader gave up during the freeze and ends; the other takes over.
+    // The old leader gave up (during the freeze, or the moment it runs again) and ends; the other takes over.
     const lostLine = await a.waitFor(/"msg":"lost leadership/, 30_000);
-    const exitCode = await Promise.race([a.exited, sleep(60_000).then(() => "still running")]);
+    const exitTimer = new AbortController();
+    const exitCode = await Promise.race([a.exited, sleepUnless(60_000, exitTimer.signal).then(() => "still running")]);
+    exitTimer.abort();
     assert.equal(exitCode, 1, "the old leader exits after losing the lease");
     await b.waitFor(/"msg":"became leader"/, 60_000);
     await b.waitFor(/"msg":"reconcilers running"/, 60_000);
@@ -213,27 +228,59 @@ test("split brain: an API server frozen longer than the lease under two replicas
     const aLastRenewalBeforeFreeze = Math.max(...aRenewals.filter((r) => r.completed < frozenAt).map((r) => r.completed));
     const lostAt = Date.parse((JSON.parse(lostLine) as { time: string }).time);
     const inFlight = aWrites.filter((r) => r.received >= frozenAt);
+    const refused = a.lines.filter((l) => l.includes('"reason":"NotLeader"')).length;
     t.diagnostic(
-      `a: ${aWrites.length} writes, last done ${iso(aLast)} (${inFlight.length} applied after the resume); ` +
+      `a: ${aWrites.length} writes, last done ${iso(aLast)} (${inFlight.length} received after the freeze began); ` +
         `frozen ${iso(frozenAt)}, resumed ${iso(resumeSentAt)}; a's last renewal before the freeze ${iso(aLastRenewalBeforeFreeze)}, ` +
         `a stopped writing ${iso(lostAt)} (+${lostAt - aLastRenewalBeforeFreeze} ms); b took the lease ${iso(bTakeover.received)}, ` +
-        `first write ${iso(bFirst)}, ${bWrites.length} writes; gap between writers ${(bFirst - aLast).toFixed(1)} ms`,
+        `first write ${iso(bFirst)}, ${bWrites.length} writes; gap between writers ${(bFirst - aLast).toFixed(1)} ms; ` +
+        `a's gate refused ${refused} reconcile writes after the deadline`,
     );
 
+    // What a's gate let through, and when (a's clock, which is this machine's).
+    const admitted = a.lines
+      .filter((l) => l.includes('"msg":"write admitted"'))
+      .map((l) => JSON.parse(l) as { time: string; resource: string; namespace?: string; name?: string })
+      .map((l) => ({ at: Date.parse(l.time), resource: l.resource, namespace: l.namespace ?? "", name: l.name ?? "" }));
+    assert.ok(admitted.length > 0, "a's gate logged the writes it let through");
+    const show = (ws: typeof admitted) => ws.map((w) => `${w.resource} ${w.name} at ${iso(w.at)}`);
+    // Its belief ended a renew deadline after the start of its last renewal, which the server
+    // completed before the freeze; a frozen process lets nothing through, nor does it after.
+    assert.deepEqual(show(admitted.filter((w) => w.at >= aLastRenewalBeforeFreeze + LEASE.renew)), [], "a's gate let nothing through past its renew deadline");
+    if (frozen === "old-leader") assert.deepEqual(show(admitted.filter((w) => w.at >= frozenAt)), [], "a's gate let nothing through once frozen or after");
+    // Writes a let through before the freeze but that reached the server only after the resume: a
+    // frozen process can hold a write between the gate and the socket (a lease has no fencing token).
+    const heldAcrossFreeze = aWrites.filter((r) => r.received >= resumeSentAt);
+    for (const r of heldAcrossFreeze) {
+      t.diagnostic(`a's write held across the freeze: ${r.verb} ${r.what} -> ${r.code} at ${iso(r.received)}`);
+      assert.ok(admitted.some((w) => w.resource === r.resource && w.namespace === r.namespace && (w.name === r.name || w.name === "")), `${r.what} was let through before the freeze`);
+    }
+
     // Never two writers: by the server's clock, the writers' intervals do not overlap, and every write
-    // of the old leader was done before the new one took the Lease.
-    assert.ok(aLast < bTakeover.received, `a wrote until ${iso(aLast)}, after b took the lease at ${iso(bTakeover.received)}`);
-    assert.ok(aLast < bFirst, `a's last write ${iso(aLast)} overlaps b's first ${iso(bFirst)}`);
+    // of the old leader was done before the new one took the Lease. When a's own process froze, what
+    // it had let through before the freeze may land after; nothing it let through after does.
+    const aSettled = frozen === "api-server" ? aWrites : aWrites.filter((r) => !heldAcrossFreeze.includes(r));
+    if (frozen === "api-server") assert.deepEqual(heldAcrossFreeze.map((r) => r.what), [], "nothing held across a freeze of the server");
+    const aSettledLast = Math.max(...aSettled.map((r) => r.completed));
+    assert.ok(aSettledLast < bTakeover.received, `a wrote until ${iso(aSettledLast)}, after b took the lease at ${iso(bTakeover.received)}`);
+    assert.ok(aSettledLast < bFirst, `a's last write ${iso(aSettledLast)} overlaps b's first ${iso(bFirst)}`);
+    assert.ok(Math.max(...admitted.map((w) => w.at)) < bTakeover.received, "a let its last write through before b took the lease");
     let switches = 0;
-    const dataWrites = requests.filter((r) => MUTATING.has(r.verb) && !r.what.startsWith("leases"));
+    const dataWrites = requests.filter((r) => MUTATING.has(r.verb) && !r.what.startsWith("leases") && !heldAcrossFreeze.includes(r));
     for (let i = 1; i < dataWrites.length; i++) if (dataWrites[i]?.user !== dataWrites[i - 1]?.user) switches++;
     assert.equal(switches, 1, "one hand-over of writing, from a to b");
     // The old leader stopped writing before its lease could expire for the other: its gate closed
     // less than a lease duration after its last renewal, and the other waited a full lease duration
     // of its own watching after the resume (what a frozen server may still apply lands meanwhile).
-    assert.ok(lostAt < aLastRenewalBeforeFreeze + LEASE.duration, "a gave up before its lease could expire");
-    assert.ok(bTakeover.received >= resumeSentAt + LEASE.duration, `b took over ${bTakeover.received - resumeSentAt} ms after the resume`);
-    assert.ok(aLast < resumeSentAt + LEASE.duration, "a's writes were all applied before its lease could expire for b");
+    if (frozen === "api-server") {
+      assert.ok(lostAt < aLastRenewalBeforeFreeze + LEASE.duration, "a gave up before its lease could expire");
+      assert.ok(bTakeover.received >= resumeSentAt + LEASE.duration, `b took over ${bTakeover.received - resumeSentAt} ms after the resume`);
+      assert.ok(aLast < resumeSentAt + LEASE.duration, "a's writes were all applied before its lease could expire for b");
+    } else {
+      // A frozen process cannot log in time, but its gate judges by the clock (checked above: it let
+      // nothing through once it ran again), and b waited out the lease from a's last renewal.
+      assert.ok(bTakeover.received >= aLastRenewalBeforeFreeze + LEASE.duration, "b took over only once a's lease had expired");
+    }
   } finally {
     churning = false;
     if (frozenPid !== undefined) process.kill(frozenPid, "SIGCONT");
@@ -242,4 +289,10 @@ test("split brain: an API server frozen longer than the lease under two replicas
     await cp?.stop();
     await rm(dir, { recursive: true, force: true });
   }
-});
+}
+
+test("split brain: an API server frozen longer than the lease under two replicas never yields two writers", { timeout: 300_000 }, (t) =>
+  freezeUnderTwoReplicas(t, "api-server"));
+
+test("split brain: a leader process frozen longer than the lease starts no write once it runs again", { timeout: 300_000 }, (t) =>
+  freezeUnderTwoReplicas(t, "old-leader"));
