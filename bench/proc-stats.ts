@@ -1,7 +1,7 @@
 // CPU time and memory of one process, read from /proc (Linux): what the kernel charged to the
 // controller's PID alone (all its threads), never the benchmark driver's.
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readFileSync, readlinkSync } from "node:fs";
 
 const CLK_TCK = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
 
@@ -14,9 +14,9 @@ export interface ProcSample {
   hwm: number;
 }
 
-/** The process's command name (/proc/<pid>/comm), e.g. to check a wrapper has exec'd through. */
-export function procName(pid: number): string {
-  return readFileSync(`/proc/${pid}/comm`, "utf8").trim();
+/** The program the process runs (/proc/<pid>/exe), e.g. to check a wrapper has exec'd through. */
+export function procExe(pid: number): string {
+  return readlinkSync(`/proc/${pid}/exe`);
 }
 
 export function sampleProc(pid: number): ProcSample {

@@ -2,12 +2,12 @@
 // (`node src/main.ts`, or dist/main.js) and the real Sealed Secrets controller (Go, in-cluster config
 // only). The PID handed back is the controller itself: wrappers (setpriv, unshare, sh) exec through.
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, realpathSync } from "node:fs";
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { request } from "node:http";
 import { join } from "node:path";
 import { freePort } from "../src/sandbox/ports.ts";
-import { procName } from "./proc-stats.ts";
+import { procExe } from "./proc-stats.ts";
 import type { SandboxClient } from "./sandbox-client.ts";
 
 const root = new URL("../", import.meta.url).pathname;
@@ -90,18 +90,19 @@ function wrap(child: ChildProcess, probe: { port: number; paths: string[] }, met
   };
 }
 
-/** Waits until `pid` runs `name` (the wrappers before it have exec'd through). */
-async function execdInto(pid: number, name: string, tail: () => string): Promise<void> {
+/** Waits until `pid` runs the program `file` (the wrappers before it have exec'd through). */
+async function execdInto(pid: number, file: string, tail: () => string): Promise<void> {
+  const want = realpathSync(file);
   const deadline = Date.now() + 10_000;
   for (;;) {
-    let comm = "";
+    let exe = "";
     try {
-      comm = procName(pid);
+      exe = procExe(pid);
     } catch {
-      throw new Error(`process ${pid} is gone before it became ${name}:\n${tail()}`);
+      throw new Error(`process ${pid} is gone before it ran ${want}:\n${tail()}`);
     }
-    if (comm === name) return;
-    if (Date.now() > deadline) throw new Error(`process ${pid} is still ${comm}, expected ${name}`);
+    if (exe === want) return;
+    if (Date.now() > deadline) throw new Error(`process ${pid} still runs ${exe}, expected ${want}`);
     await new Promise((r) => setTimeout(r, 20));
   }
 }
@@ -127,7 +128,7 @@ export async function startSealbridge(target: SandboxTarget, opts: SealbridgeOpt
   const [command, ...argv] = deathSig([process.execPath, ...args]);
   const child = spawn(command ?? process.execPath, argv, { cwd: root, env: { ...process.env, NODE_ENV: "production" }, stdio: ["ignore", "pipe", "pipe"] });
   const c = wrap(child, { port: api, paths: ["/readyz", "/healthz"] }, [metrics, api]);
-  await execdInto(c.pid, "node", c.tail);
+  await execdInto(c.pid, process.execPath, c.tail);
   return c;
 }
 
@@ -166,7 +167,7 @@ export async function startGoController(target: SandboxTarget, opts: GoControlle
     stdio: ["ignore", "pipe", "pipe"],
   });
   const c = wrap(child, { port: api, paths: ["/healthz"] }, [metrics]);
-  await execdInto(c.pid, "controller", c.tail);
+  await execdInto(c.pid, opts.binary, c.tail);
   // Inside its namespace the controller has its own copy; the driver's copy is not needed any more.
   await rm(sa, { recursive: true, force: true });
   return c;
