@@ -138,7 +138,9 @@ const privateKey = createPrivateKey(pair.privateKeyPem);
 const cert = parseSealingCertificate(pair.certificatePem, new Date());
 const maxN = Math.max(...RUNS.map((r) => (r === "go-default" ? GO_DEFAULT_N : N)));
 
-// Sealed once, up front, for every run: the same objects for both controllers (strict scope).
+// Sealed once, up front, for every run: the same objects for both controllers (strict scope), shaped
+// as kubeseal writes them (template.type set: without it the Go controller rewrites every Secret, as
+// the API server defaults the type to Opaque and it sees a difference).
 log(`sealing ${maxN} values to one RSA-4096 key`);
 const plaintexts = Array.from({ length: maxN }, (_, i) => Buffer.from(`bench-value-${i}-${randomBytes(8).toString("hex")}`));
 const sealedSecrets = plaintexts.map((plaintext, i) => {
@@ -147,7 +149,7 @@ const sealedSecrets = plaintexts.map((plaintext, i) => {
     apiVersion: "bitnami.com/v1alpha1",
     kind: "SealedSecret",
     metadata: { name, namespace: NS },
-    spec: { encryptedData: { password: sealValue({ publicKey: cert.publicKey, plaintext, label: scopeLabel("strict", NS, name) }) }, template: { metadata: { name, namespace: NS } } },
+    spec: { encryptedData: { password: sealValue({ publicKey: cert.publicKey, plaintext, label: scopeLabel("strict", NS, name) }) }, template: { metadata: { name, namespace: NS }, type: "Opaque" } },
   };
 });
 const unrelated = (i: number) => ({
