@@ -153,8 +153,8 @@ export async function watchSecretCount(client: SandboxClient, namespace: string)
 
 export const WRITE_VERBS = new Set(["POST", "PUT", "PATCH", "DELETE", "APPLY", "DELETECOLLECTION"]);
 
-/** apiserver_request_total summed by "VERB resource[/subresource]", writes only. */
-export async function apiserverWrites(client: SandboxClient): Promise<Map<string, number>> {
+/** apiserver_request_total summed by "VERB resource[/subresource]" (non-resource paths such as /metrics left out). */
+export async function apiserverRequests(client: SandboxClient): Promise<Map<string, number>> {
   const res = await client.call("GET", "/metrics");
   if (res.status !== 200) throw new Error(`GET /metrics on the API server: HTTP ${res.status}`);
   const out = new Map<string, number>();
@@ -163,13 +163,28 @@ export async function apiserverWrites(client: SandboxClient): Promise<Map<string
     const m = /^apiserver_request_total\{([^}]*)\}\s+(\S+)/.exec(line);
     if (!m) continue;
     const labels = new Map([...(m[1] ?? "").matchAll(/(\w+)="([^"]*)"/g)].map((x) => [x[1] ?? "", x[2] ?? ""]));
-    const verb = labels.get("verb") ?? "";
-    if (!WRITE_VERBS.has(verb)) continue;
+    const resource = labels.get("resource");
+    if (!resource) continue;
     const sub = labels.get("subresource");
-    const key = `${verb} ${labels.get("resource") ?? "?"}${sub ? `/${sub}` : ""}`;
+    const key = `${labels.get("verb") ?? "?"} ${resource}${sub ? `/${sub}` : ""}`;
     out.set(key, (out.get(key) ?? 0) + Number(m[2]));
   }
   return out;
+}
+
+/** The writes among `requests` (POST, PUT, PATCH, DELETE, APPLY). */
+export function writesOf(requests: ReadonlyMap<string, number>): Map<string, number> {
+  return new Map([...requests].filter(([k]) => WRITE_VERBS.has(k.split(" ")[0] ?? "")));
+}
+
+/** The reads among `requests` (GET, LIST, WATCH). */
+export function readsOf(requests: ReadonlyMap<string, number>): Map<string, number> {
+  return new Map([...requests].filter(([k]) => !WRITE_VERBS.has(k.split(" ")[0] ?? "")));
+}
+
+/** apiserver_request_total writes by "VERB resource[/subresource]". */
+export async function apiserverWrites(client: SandboxClient): Promise<Map<string, number>> {
+  return writesOf(await apiserverRequests(client));
 }
 
 /** after − before, keys with a zero difference left out. */

@@ -25,7 +25,7 @@ import { ClientNodeKube } from "../src/kube/client-node-adapter.ts";
 import { installCrds } from "../src/kube/install-crds.ts";
 import { startControlPlane } from "../src/sandbox/control-plane.ts";
 import { sampleProc, untilQuiet } from "./proc-stats.ts";
-import { apiserverWrites, createAll, diffCounts, sandboxClient, watchSecretCount, type SandboxClient } from "./sandbox-client.ts";
+import { apiserverRequests, apiserverWrites, createAll, diffCounts, readsOf, sandboxClient, watchSecretCount, writesOf, type SandboxClient } from "./sandbox-client.ts";
 import { startGoController, startSealbridge, type ControllerUnderTest, type SandboxTarget } from "./sealed-controllers.ts";
 
 const root = new URL("../", import.meta.url).pathname;
@@ -91,10 +91,10 @@ const RSA_METRICS: Record<"sealbridge" | "go", readonly (string | RegExp)[]> = {
 };
 
 /** Writes the API server makes for itself (identity Leases, the kubernetes Service's endpoints), not a controller's. */
-const isOwnWrite = (key: string) => / (leases|endpoints|endpointslices)(\/|$)/.test(key);
-const controllerWriteTotal = (writes: ReadonlyMap<string, number>) => [...writes].filter(([k]) => !isOwnWrite(k)).reduce((s, [, v]) => s + v, 0);
-const writesText = (writes: ReadonlyMap<string, number>) => {
-  const parts = [...writes].filter(([k, v]) => !isOwnWrite(k) && v !== 0).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k} ${v}`);
+const isApiserverOwn = (key: string) => / (leases|endpoints|endpointslices)(\/|$)/.test(key);
+const controllerWriteTotal = (writes: ReadonlyMap<string, number>) => [...writes].filter(([k]) => !isApiserverOwn(k)).reduce((s, [, v]) => s + v, 0);
+const countsText = (writes: ReadonlyMap<string, number>) => {
+  const parts = [...writes].filter(([k, v]) => !isApiserverOwn(k) && v !== 0).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k} ${v}`);
   return parts.length ? parts.join(", ") : "none";
 };
 
@@ -123,6 +123,7 @@ interface RunResult {
   restartTimedOut: boolean;
   restartRsa: number | undefined;
   restartWrites: Map<string, number>;
+  restartReads: Map<string, number>;
   restartCpuS: number;
   restartPeakRss: number;
   idleS: number;
@@ -253,7 +254,7 @@ async function runOne(kind: RunKind): Promise<RunResult> {
 
     // (b) Restart with everything synced: same sandbox, a new process.
     await c.stop();
-    const w1 = await apiserverWrites(client);
+    const q1 = await apiserverRequests(client);
     const restartAt = Date.now();
     c = await launch(kind, target);
     controller = c;
@@ -263,8 +264,10 @@ async function runOne(kind: RunKind): Promise<RunResult> {
     const restartIdleS = (restart.quietSince - restartAt) / 1000;
     const restartSample = sampleProc(c.pid);
     const restartRsa = metricSum(await c.metrics(), RSA_METRICS[kind === "sealbridge" ? "sealbridge" : "go"]);
-    const restartWrites = diffCounts(w1, await apiserverWrites(client));
-    log(`${kind}: restart idle after ${restartIdleS.toFixed(1)} s; RSA decrypts ${restartRsa ?? "n/a"}; writes ${writesText(restartWrites)}`);
+    const restartRequests = diffCounts(q1, await apiserverRequests(client));
+    const restartWrites = writesOf(restartRequests);
+    const restartReads = readsOf(restartRequests);
+    log(`${kind}: restart idle after ${restartIdleS.toFixed(1)} s; RSA decrypts ${restartRsa ?? "n/a"}; writes ${countsText(restartWrites)}`);
 
     // (c) Idle window.
     log(`${kind}: idle for ${IDLE_S} s`);
@@ -305,6 +308,7 @@ async function runOne(kind: RunKind): Promise<RunResult> {
       restartTimedOut: restart.timedOut,
       restartRsa,
       restartWrites,
+      restartReads,
       restartCpuS: restartSample.cpuS,
       restartPeakRss: restartSample.hwm,
       idleS: (Date.now() - idleStart) / 1000,
@@ -412,8 +416,10 @@ for (const row of table) out.push(fmt(row));
 out.push("");
 out.push("API writes by verb and resource (kube-apiserver's count):");
 for (const r of results) {
-  out.push(`  ${r.kind}: start ${writesText(r.startWrites)}; (a) ${writesText(r.applyWrites)}; (b) ${writesText(r.restartWrites)}; (c) ${writesText(r.idleWrites)}`);
+  out.push(`  ${r.kind}: start ${countsText(r.startWrites)}; (a) ${countsText(r.applyWrites)}; (b) ${countsText(r.restartWrites)}; (c) ${countsText(r.idleWrites)}`);
 }
+out.push("API reads during the restart (b), by verb and resource (the driver reads only /metrics then):");
+for (const r of results) out.push(`  ${r.kind}: ${countsText(r.restartReads)}`);
 if (sb) {
   const bound = (1.5 * sb.n * sb.rsaMs) / 1000 / CORES;
   out.push("");
