@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds a test tool from its Go module into a cache outside the repository.
 # Usage: scripts/build-tools.sh <tool>     (prints the binary's path on its last stdout line)
-# Tools: kubeseal, sops, helm, vault. Add a tool by adding a line to the table below.
+# Tools: kubeseal, sealed-secrets-controller (the real Sealed Secrets controller, for
+# `npm run bench:sealed`; keep it at kubeseal's version), sops, helm, vault. Add a tool by adding a line to the table below.
 # Env: SEALBRIDGE_CACHE (default ~/.cache/sealbridge); <TOOL>_VERSION overrides a version,
 #      e.g. KUBESEAL_VERSION=v0.27.1.
 set -euo pipefail
@@ -25,12 +26,16 @@ log() { echo "[build-tools${tool:+ $tool}] $*" >&2; }
 # Measured here (2 cores shared with other builds): module download ~10 min on an empty module cache
 # (~616 MiB of zips for the 488 modules in the build); build ~21 min with an empty Go build cache and
 # the modules already downloaded, ~45 s with a warm build cache; binary 348 MiB.
+# Sealed Secrets controller v0.36.6 (for `npm run bench:sealed` only): ~8 min with empty module and
+# build caches (measured 501 s here, kube-apiserver building alongside on the same 2 cores), 12 s with
+# a warm build cache; binary 47 MiB.
 # OpenBao cannot be used here: the Go module proxy answers 403 for github.com/openbao/openbao/v2 at
 # every version, branch and commit (only api/v2 is served), so the Vault API in tests is HashiCorp Vault.
 declare -A TOOLS=(
   [sops]="github.com/getsops/sops/v3/cmd/sops|v3.13.3|sops"
   [helm]="helm.sh/helm/v3/cmd/helm|v3.22.0|helm|install|"
   [kubeseal]="github.com/bitnami-labs/sealed-secrets/cmd/kubeseal|v0.36.6|kubeseal|install|"
+  [sealed-secrets-controller]="github.com/bitnami-labs/sealed-secrets/cmd/controller|v0.36.6|controller|install|"
   [vault]="github.com/hashicorp/vault|v1.21.4|vault|wrapper|github.com/hashicorp/vault/sdk=v0.21.0"
 )
 
