@@ -23,6 +23,7 @@ import { ClientNodeKube } from "../../src/kube/client-node-adapter.ts";
 import type { KubeObject, Resource } from "../../src/kube/port.ts";
 import { freshNamespace, testCluster, type TestCluster } from "../support/control-plane.ts";
 import { startControllerProcess, type ControllerProcess } from "../support/controller-process.ts";
+import { createAwsStaticKeyStore } from "../support/eso.ts";
 import { eventually } from "../support/sealed-controller.ts";
 import { startMoto, type RunningServer } from "../support/servers.ts";
 import { ensureTool } from "../support/tools.ts";
@@ -290,26 +291,7 @@ describe("the controller as deployed by the chart (its service account, its argu
     // ExternalSecret from AWS Secrets Manager (moto), through a SecretStore with static keys.
     const sm = new SecretsManagerClient({ region: "eu-west-1", endpoint: moto.url, credentials: { accessKeyId: "test", secretAccessKey: "test" } });
     await sm.send(new CreateSecretCommand({ Name: `${app}/db`, SecretString: JSON.stringify({ password: "aws-value" }) }));
-    await cluster.kube.create(resources.secret, {
-      apiVersion: "v1",
-      kind: "Secret",
-      metadata: { name: "aws-creds", namespace: app },
-      stringData: { "access-key": "AKIDEXAMPLE", "secret-key": "secret" },
-    });
-    await cluster.kube.create(resources.secretStore, {
-      apiVersion: "external-secrets.io/v1",
-      kind: "SecretStore",
-      metadata: { name: "aws", namespace: app },
-      spec: {
-        provider: {
-          aws: {
-            service: "SecretsManager",
-            region: "eu-west-1",
-            auth: { secretRef: { accessKeyIDSecretRef: { name: "aws-creds", key: "access-key" }, secretAccessKeySecretRef: { name: "aws-creds", key: "secret-key" } } },
-          },
-        },
-      },
-    });
+    await createAwsStaticKeyStore(cluster.kube, app, "secret");
     await cluster.kube.create(resources.externalSecret, {
       apiVersion: "external-secrets.io/v1",
       kind: "ExternalSecret",

@@ -24,7 +24,7 @@ import { cpusAvailable } from "../../src/runtime/cpus.ts";
 import { freshNamespace, testCluster, type TestCluster } from "../support/control-plane.ts";
 import { startControllerProcess, type ControllerProcess } from "../support/controller-process.ts";
 import { dockerfileStages, finalStage, workdirOf } from "../support/dockerfile.ts";
-import { readyOf, secretData } from "../support/eso.ts";
+import { createAwsStaticKeyStore, readyOf, secretData } from "../support/eso.ts";
 import { eventually } from "../support/sealed-controller.ts";
 import { startMoto, type RunningServer } from "../support/servers.ts";
 import { ensureAge, ensureTool } from "../support/tools.ts";
@@ -224,26 +224,7 @@ test("node dist/main.js unseals a SealedSecret, an AgeSecret and a SopsSecret an
   } finally {
     sm.destroy();
   }
-  await cluster.kube.create(resources.secret, {
-    apiVersion: "v1",
-    kind: "Secret",
-    metadata: { name: "aws-creds", namespace: ns },
-    stringData: { "access-key": "AKIDEXAMPLE", "secret-key": "test" },
-  });
-  await cluster.kube.create(resources.secretStore, {
-    apiVersion: "external-secrets.io/v1",
-    kind: "SecretStore",
-    metadata: { name: "aws", namespace: ns },
-    spec: {
-      provider: {
-        aws: {
-          service: "SecretsManager",
-          region: "eu-west-1",
-          auth: { secretRef: { accessKeyIDSecretRef: { name: "aws-creds", key: "access-key" }, secretAccessKeySecretRef: { name: "aws-creds", key: "secret-key" } } },
-        },
-      },
-    },
-  });
+  await createAwsStaticKeyStore(cluster.kube, ns, "test");
   await cluster.kube.create(resources.externalSecret, {
     apiVersion: "external-secrets.io/v1",
     kind: "ExternalSecret",

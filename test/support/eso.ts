@@ -59,3 +59,27 @@ export async function createSecret(kube: KubePort, ns: string, name: string, dat
     ...extra,
   });
 }
+
+/** A SecretStore "aws" (Secrets Manager, eu-west-1) with static keys from a Secret "aws-creds", as ESO users write it. */
+export async function createAwsStaticKeyStore(kube: KubePort, namespace: string, secretKey = "test"): Promise<void> {
+  await kube.create(resources.secret, {
+    apiVersion: "v1",
+    kind: "Secret",
+    metadata: { name: "aws-creds", namespace },
+    stringData: { "access-key": "AKIDEXAMPLE", "secret-key": secretKey },
+  });
+  await kube.create(resources.secretStore, {
+    apiVersion: "external-secrets.io/v1",
+    kind: "SecretStore",
+    metadata: { name: "aws", namespace },
+    spec: {
+      provider: {
+        aws: {
+          service: "SecretsManager",
+          region: "eu-west-1",
+          auth: { secretRef: { accessKeyIDSecretRef: { name: "aws-creds", key: "access-key" }, secretAccessKeySecretRef: { name: "aws-creds", key: "secret-key" } } },
+        },
+      },
+    },
+  });
+}
