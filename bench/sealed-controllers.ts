@@ -116,7 +116,11 @@ export interface SealbridgeOptions {
 export async function startSealbridge(target: SandboxTarget, opts: SealbridgeOptions): Promise<ControllerUnderTest> {
   const [api, metrics] = [await freePort(), await freePort()];
   const main = join(root, opts.dist ? "dist/main.js" : "src/main.ts");
+  // BENCH_NODE_ARGS: extra node flags for the controller, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"
+  // (a profile per controller process, written when it stops).
+  const nodeArgs = (process.env["BENCH_NODE_ARGS"] ?? "").split(" ").filter((a) => a !== "");
   const args = [
+    ...nodeArgs,
     main,
     "--kubeconfig", target.kubeconfigPath,
     "--key-namespace", target.keyNamespace,
