@@ -4,6 +4,7 @@
 import { scopeFromAnnotations, type SealingScope } from "../crypto/scope.ts";
 import {
   ManifestError,
+  describeGot,
   expectRecord,
   optionalString,
   optionalStringMap,
@@ -44,10 +45,10 @@ export function parseAgeSecret(value: unknown, where = "AgeSecret"): AgeSecret {
   const kind = optionalString(obj, "kind", where);
   const apiVersion = optionalString(obj, "apiVersion", where);
   if (kind !== AGE_SECRET_KIND) {
-    throw new ManifestError(`${where}.kind`, `must be "${AGE_SECRET_KIND}", got ${kind === undefined ? "nothing" : `"${kind}"`}`);
+    throw new ManifestError(`${where}.kind`, `must be "${AGE_SECRET_KIND}", got ${describeGot(kind)}`);
   }
   if (apiVersion !== AGE_SECRET_API_VERSION) {
-    throw new ManifestError(`${where}.apiVersion`, `must be "${AGE_SECRET_API_VERSION}", got ${apiVersion === undefined ? "nothing" : `"${apiVersion}"`}`);
+    throw new ManifestError(`${where}.apiVersion`, `must be "${AGE_SECRET_API_VERSION}", got ${describeGot(apiVersion)}`);
   }
   const spec = expectRecord(obj["spec"], `${where}.spec`);
   const out: AgeSecret = {

@@ -48,14 +48,15 @@ export interface ParseLimits {
 
 /**
  * For what the controller and its HTTP API read: a Secret holds at most 1 MiB, manifests nest a
- * few dozen levels, and at ~25 µs a token on a loaded machine the token budget is about a second.
+ * few dozen levels and hold a few hundred values. The yaml parser costs 2–15 µs a token (idle to
+ * heavily loaded 2-core machine), so the token budget keeps any document to 0.1–0.5 s.
  */
 export const DEFAULT_PARSE_LIMITS: Readonly<ParseLimits> = Object.freeze({
   maxBytes: 1 << 20,
   maxDepth: 100,
   maxAliases: 100,
-  maxNodes: 20_000,
-  maxTokens: 60_000,
+  maxNodes: 10_000,
+  maxTokens: 25_000,
 });
 
 export class BoundedParseError extends Error {
@@ -129,14 +130,29 @@ function lineEnd(text: string, from: number): number {
   return at < 0 ? text.length : at;
 }
 
-function skipDoubleQuoted(text: string, from: number): number {
+/** Escapes YAML's double-quoted scalars accept (after the backslash). */
+const YAML_ESCAPES = new Set([..."0abt\tnvfre \"/\\N_LPxuU\n\r"].map((c) => c.charCodeAt(0)));
+
+/** Past a double-quoted scalar; `bad` counts escapes YAML rejects (each costs the parser an error object). */
+function skipDoubleQuoted(text: string, from: number, bad?: { count: number }): number {
   for (let i = from; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (c === 0x5c) i++;
-    else if (c === 0x22) return i + 1;
+    if (c === 0x5c) {
+      const e = text.charCodeAt(i + 1);
+      if (bad !== undefined && (!YAML_ESCAPES.has(e) || !hexFollows(text, i + 2, e === 0x78 ? 2 : e === 0x75 ? 4 : e === 0x55 ? 8 : 0))) bad.count++;
+      i++;
+    } else if (c === 0x22) return i + 1;
   }
   return text.length;
 }
+
+function hexFollows(text: string, at: number, digits: number): boolean {
+  for (let k = 0; k < digits; k++) if (!/[0-9a-fA-F]/.test(text.charAt(at + k))) return false;
+  return true;
+}
+
+/** More invalid escapes than this and the document is refused before the parser reports each one. */
+const MAX_BAD_ESCAPES = 1000;
 
 function skipSingleQuoted(text: string, from: number): number {
   for (let i = from; i < text.length; i++) {
@@ -194,6 +210,7 @@ export function prescanYaml(text: string, limits: ParseLimits): void {
   let keyOpened = false; // this line's "key:" already opened a mapping level
   let contentColumn = 0;
   let inPlain = false; // the last thing read was a plain scalar, which a deeper next line continues
+  const badEscapes = { count: 0 };
   const deeper = (at: number): void => {
     if (flow + blocks.length > limits.maxDepth) {
       throw new BoundedParseError("TooDeep", `nesting deeper than ${limits.maxDepth} levels`, positionOf(text, at));
@@ -280,7 +297,10 @@ export function prescanYaml(text: string, limits: ParseLimits): void {
     }
     if (nodeStart) {
       if (c === 0x22 || c === 0x27) {
-        i = c === 0x22 ? skipDoubleQuoted(text, i + 1) : skipSingleQuoted(text, i + 1);
+        i = c === 0x22 ? skipDoubleQuoted(text, i + 1, badEscapes) : skipSingleQuoted(text, i + 1);
+        if (badEscapes.count > MAX_BAD_ESCAPES) {
+          throw new BoundedParseError("MalformedYaml", `more than ${MAX_BAD_ESCAPES} invalid escapes in double-quoted scalars`, positionOf(text, i));
+        }
         nodeStart = false;
         continue;
       }
@@ -316,7 +336,11 @@ export function prescanYaml(text: string, limits: ParseLimits): void {
       if (flow > 0) flow--;
     } else if (c === 0x2c) {
       if (flow > 0) {
-        counted(i);
+        // The entry after a comma; a collection there is counted by its bracket.
+        let k = i + 1;
+        while (k < n && isBlank(text.charCodeAt(k))) k++;
+        const next = text.charCodeAt(k);
+        if (next !== 0x5b && next !== 0x7b && next !== 0x5d && next !== 0x7d) counted(i);
         nodeStart = true;
         i++;
         continue;
@@ -329,11 +353,11 @@ export function prescanYaml(text: string, limits: ParseLimits): void {
       }
       if (isBlank(text.charCodeAt(i + 1))) {
         counted(i);
-        if (!keyOpened) {
-          keyOpened = true;
-          blocks.push(contentColumn);
-          deeper(i);
-        }
+        // Valid YAML has one implicit key per line; each further "key:" is a mapping the yaml parser
+        // nests (recursively) before it reports the error.
+        blocks.push(keyOpened ? i - lineStart : contentColumn);
+        keyOpened = true;
+        deeper(i);
         nodeStart = true;
         i++;
         continue;
@@ -519,15 +543,27 @@ function composeYaml(text: string, limits: ParseLimits, yaml: YamlOptions): Docu
   const docs: Document.Parsed[] = [];
   let tokens = 0;
   let offset = 0;
-  for (const lexeme of new Lexer().lex(text)) {
-    if (++tokens > limits.maxTokens) {
-      throw new BoundedParseError("TooManyNodes", `more than ${limits.maxTokens} YAML tokens`, positionOf(text, offset));
+  // The composer makes an Error per problem it finds; without stack traces they cost a tenth.
+  const stackTraceLimit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    for (const lexeme of new Lexer().lex(text)) {
+      if (++tokens > limits.maxTokens) {
+        throw new BoundedParseError("TooManyNodes", `more than ${limits.maxTokens} YAML tokens`, positionOf(text, offset));
+      }
+      offset += lexeme.length;
+      for (const token of parser.next(lexeme)) for (const doc of composer.next(token)) docs.push(doc);
     }
-    offset += lexeme.length;
-    for (const token of parser.next(lexeme)) for (const doc of composer.next(token)) docs.push(doc);
+    for (const token of parser.end()) for (const doc of composer.next(token)) docs.push(doc);
+    for (const doc of composer.end()) docs.push(doc);
+  } catch (err) {
+    // The yaml parser recurses on some invalid inputs ("a: a: a: …" on one line) that the
+    // pre-scan does not count as nesting; its overflow is a refusal like any other.
+    if (isStackOverflow(err)) throw new BoundedParseError("TooDeep", "nesting too deep for the YAML parser", positionOf(text, offset));
+    throw err;
+  } finally {
+    Error.stackTraceLimit = stackTraceLimit;
   }
-  for (const token of parser.end()) for (const doc of composer.next(token)) docs.push(doc);
-  for (const doc of composer.end()) docs.push(doc);
   for (const [i, doc] of docs.entries()) {
     const error = doc.errors[0];
     if (error === undefined) continue;

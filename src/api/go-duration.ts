@@ -20,8 +20,13 @@ export class DurationError extends Error {
   override readonly name = "DurationError";
 }
 
+/** Quoted like Go does, but a long input is cut: the message lands in a status condition. */
+function quoted(s: string): string {
+  return JSON.stringify(s.length > 64 ? `${s.slice(0, 64)}…` : s);
+}
+
 export function parseGoDuration(input: string): number {
-  const fail = (why: string) => new DurationError(`time: ${why} duration ${JSON.stringify(input)}`);
+  const fail = (why: string) => new DurationError(`time: ${why} duration ${quoted(input)}`);
   let s = input;
   let sign = 1;
   if (s.startsWith("-") || s.startsWith("+")) {
@@ -40,7 +45,7 @@ export function parseGoDuration(input: string): number {
     const unit = /^[^\d.]+/.exec(s)?.[0];
     if (unit === undefined) throw fail("missing unit in");
     const scale = UNIT_MS[unit];
-    if (scale === undefined) throw new DurationError(`time: unknown unit ${JSON.stringify(unit)} in duration ${JSON.stringify(input)}`);
+    if (scale === undefined) throw new DurationError(`time: unknown unit ${quoted(unit)} in duration ${quoted(input)}`);
     s = s.slice(unit.length);
     total += Number(`${whole === "" ? "0" : whole}.${frac ?? "0"}`) * scale;
     if (total > MAX_MS) throw fail("invalid");

@@ -84,6 +84,15 @@ export function isRecord(value: unknown): value is Json {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
+/**
+ * How an error names a kind or apiVersion it got: quoted when it looks like one, otherwise only
+ * described, so that a secret pasted into the wrong field is never echoed.
+ */
+export function describeGot(value: string | undefined): string {
+  if (value === undefined) return "nothing";
+  return /^[A-Za-z0-9][A-Za-z0-9./]{0,62}$/.test(value) ? `"${value}"` : `a ${value.length}-character string that is not a kind or apiVersion`;
+}
+
 function describe(value: unknown): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return "a list";
@@ -249,12 +258,12 @@ export function parseSealedSecret(value: unknown, where = "SealedSecret"): Seale
   const apiVersion = optionalString(obj, "apiVersion", where);
   const kind = optionalString(obj, "kind", where);
   if (kind !== SEALED_SECRET_KIND) {
-    throw new ManifestError(`${where}.kind`, `must be "${SEALED_SECRET_KIND}", got ${kind === undefined ? "nothing" : `"${kind}"`}`);
+    throw new ManifestError(`${where}.kind`, `must be "${SEALED_SECRET_KIND}", got ${describeGot(kind)}`);
   }
   if (apiVersion !== SEALED_SECRET_API_VERSION) {
     throw new ManifestError(
       `${where}.apiVersion`,
-      `must be "${SEALED_SECRET_API_VERSION}", got ${apiVersion === undefined ? "nothing" : `"${apiVersion}"`}`,
+      `must be "${SEALED_SECRET_API_VERSION}", got ${describeGot(apiVersion)}`,
     );
   }
   const spec = expectRecord(obj["spec"], `${where}.spec`);

@@ -128,11 +128,19 @@ export interface ConnectionFlags {
 const BY_NAME = new Map(FLAGS.map((f) => [f.name, f]));
 const BY_SHORT = new Map(FLAGS.filter((f) => f.short !== undefined).map((f) => [f.short ?? "", f]));
 
+/**
+ * A flag value as an error quotes it (pflag quotes them all): only when it looks like a value of
+ * that sort, since a token that landed in the wrong place ("-o --token=…") must not be echoed.
+ */
+function shown(text: string): string {
+  return /^[A-Za-z0-9._:/+-]{0,40}$/.test(text) && !text.startsWith("--") ? `"${text}"` : "(value not shown)";
+}
+
 /** strconv.ParseBool's spellings. */
 function parseBool(text: string, where: string): boolean {
   if (["1", "t", "T", "TRUE", "true", "True"].includes(text)) return true;
   if (["0", "f", "F", "FALSE", "false", "False"].includes(text)) return false;
-  throw new CliError(`${where}: invalid boolean "${text}" (use true or false)`);
+  throw new CliError(`${where}: invalid boolean ${shown(text)} (use true or false)`);
 }
 
 /** pflag's StringSlice reads a CSV record: commas split, double quotes protect. */
@@ -175,7 +183,7 @@ function parseDuration(text: string, where: string): number {
     at = re.lastIndex;
   }
   if (at !== text.length || at === 0) {
-    throw new CliError(`${where}: invalid duration "${text}" (e.g. 30s, 1m, 2h)`);
+    throw new CliError(`${where}: invalid duration ${shown(text)} (e.g. 30s, 1m, 2h)`);
   }
   return total;
 }
@@ -237,7 +245,7 @@ export function parseSealFlags(args: readonly string[], env: Readonly<Record<str
       const short = arg.charAt(1);
       spec = BY_SHORT.get(short);
       label = `-${short}`;
-      if (spec === undefined) throw new CliError(`unknown shorthand flag: '${short}' in ${arg}`);
+      if (spec === undefined) throw new CliError(`unknown shorthand flag: '${short}' in ${shown(arg)}`);
       const rest = arg.slice(2);
       if (rest !== "") inline = rest.startsWith("=") ? rest.slice(1) : rest;
     }
@@ -275,7 +283,7 @@ export function parseSealFlags(args: readonly string[], env: Readonly<Record<str
 
   const format = (str("format") ?? "json").toLowerCase();
   if (format !== "json" && format !== "yaml" && format !== "") {
-    throw new CliError(`unsupported output format: ${str("format") ?? ""} (use json or yaml)`);
+    throw new CliError(`unsupported output format: ${shown(str("format") ?? "")} (use json or yaml)`);
   }
   let scope: SealingScope | undefined;
   const scopeText = str("scope");
@@ -283,7 +291,7 @@ export function parseSealFlags(args: readonly string[], env: Readonly<Record<str
     try {
       scope = parseScope(scopeText);
     } catch (err) {
-      if (isCryptoError(err)) throw new CliError(`invalid argument "${scopeText}" for "--scope" flag: must be one of: strict, namespace-wide, cluster-wide`);
+      if (isCryptoError(err)) throw new CliError(`invalid argument ${shown(scopeText)} for "--scope" flag: must be one of: strict, namespace-wide, cluster-wide`);
       throw err;
     }
   }

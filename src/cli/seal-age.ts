@@ -19,7 +19,7 @@ import { SEALING_SCOPES, scopeLabelText, withScopeAnnotations, type SealingScope
 import { CliError } from "./io.ts";
 import type { SecretManifest } from "./manifests.ts";
 import { sealTarget, type SealTarget, type SealTargetOptions } from "./seal-target.ts";
-import { parseSecretManifest } from "./secret-manifest.ts";
+import { parseSecretManifest, secretLabel } from "./secret-manifest.ts";
 
 /** Where the recipients for one target come from (the controller is asked per scope). */
 export type RecipientResolver = (target: Pick<SealTarget, "scope" | "namespace" | "name">) => Promise<string[]>;
@@ -118,7 +118,7 @@ export function ageIdentitiesFromBackup(docs: readonly unknown[], source: string
     const secret = parseSecretManifest(s, `${source}: item ${i + 1}`);
     for (const [key, value] of Object.entries(secret.data)) {
       if (key === "age.key" || key.endsWith(".agekey")) {
-        out.push(...ageIdentitiesFromText(Buffer.from(value).toString("utf8"), `${source}: Secret "${secret.metadata.name ?? i + 1}" ${key}`));
+        out.push(...ageIdentitiesFromText(Buffer.from(value).toString("utf8"), `${source}: ${secretLabel(secret.metadata.name, `item ${i + 1}`)} ${key}`));
       }
     }
   }

@@ -2,6 +2,7 @@
 // `--recovery-private-key` reads.
 import {
   ManifestError,
+  describeGot,
   expectRecord,
   optionalBoolean,
   optionalString,
@@ -12,15 +13,20 @@ import { decodeBase64Strict } from "../crypto/sealed.ts";
 import { isCryptoError } from "../crypto/errors.ts";
 import type { SecretManifest } from "./manifests.ts";
 
+/** How errors name a Secret: by its name when it is a valid one (never echo what may be a value). */
+export function secretLabel(name: string | undefined, fallback: string): string {
+  return name !== undefined && /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(name) ? `Secret "${name}"` : fallback;
+}
+
 /** Parses a Secret document. Values stay bytes; `data` must be standard base64, like the API server wants. */
 export function parseSecretManifest(value: unknown, where: string): SecretManifest {
   const obj = expectRecord(value, where);
   const kind = optionalString(obj, "kind", where);
   if (kind !== undefined && kind !== "Secret") {
-    throw new ManifestError(`${where}.kind`, `is "${kind}", expected a Secret`);
+    throw new ManifestError(`${where}.kind`, `is ${describeGot(kind)}, expected a Secret`);
   }
   const name = optionalString(expectRecord(obj["metadata"] ?? {}, `${where}.metadata`), "name", `${where}.metadata`);
-  const label = name === undefined ? where : `Secret "${name}"`;
+  const label = name === undefined ? where : secretLabel(name, where);
   const data: Record<string, Uint8Array> = {};
   for (const [key, text] of Object.entries(optionalStringMap(obj, "data", label) ?? {})) {
     try {
@@ -62,9 +68,8 @@ export function privateKeyPemsFromBackup(docs: readonly unknown[], source: strin
   return secrets.map((s, i) => {
     const secret = parseSecretManifest(s, `${source}: item ${i + 1}`);
     const key = secret.data["tls.key"];
-    const name = secret.metadata.name ?? `item ${i + 1}`;
     if (key === undefined || key.length === 0) {
-      throw new ManifestError(`${source}: Secret "${name}"`, `has no data["tls.key"]`);
+      throw new ManifestError(`${source}: ${secretLabel(secret.metadata.name, `item ${i + 1}`)}`, `has no data["tls.key"]`);
     }
     return key;
   });

@@ -16,7 +16,8 @@ export function parseScope(value: string): SealingScope {
   if (value === "") return DEFAULT_SCOPE;
   const found = SEALING_SCOPES.find((s) => s === value);
   if (found === undefined) {
-    throw new CryptoError("InvalidScope", `invalid scope "${value}": must be one of: ${SEALING_SCOPES.join(", ")}`);
+    const shown = value.length > 40 ? `${value.slice(0, 40)}…` : value;
+    throw new CryptoError("InvalidScope", `invalid scope "${shown}": must be one of: ${SEALING_SCOPES.join(", ")}`);
   }
   return found;
 }
