@@ -8,7 +8,7 @@ import { parseSealFlags } from "../../src/cli/kubeseal-flags.ts";
 import type { RsaPool } from "../../src/controller/keys/rsa-pool.ts";
 import { CryptoError } from "../../src/crypto/errors.ts";
 import { decryptSops, parseSopsDocument, parseSopsObject } from "../../src/crypto/sops.ts";
-import { SealingApi } from "../../src/server/sealing-api.ts";
+import { SealingApi } from "../../src/controller/sealed-secret/sealing-api.ts";
 
 const MB = 1 << 20;
 

@@ -21,7 +21,7 @@ import { parseManifestStream } from "../../src/cli/manifests.ts";
 import { parseSecretManifest } from "../../src/cli/secret-manifest.ts";
 import type { RsaPool } from "../../src/controller/keys/rsa-pool.ts";
 import { CryptoError } from "../../src/crypto/errors.ts";
-import { SealingApi } from "../../src/server/sealing-api.ts";
+import { SealingApi } from "../../src/controller/sealed-secret/sealing-api.ts";
 import { CANARY, fuzz, fuzzTotals, mutatedFrom, structural, structuralText } from "../support/fuzz.ts";
 
 const fixtures = fileURLToPath(new URL("../fixtures/", import.meta.url));
