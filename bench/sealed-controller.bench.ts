@@ -431,3 +431,5 @@ if (sb) {
 out.push(`RSA cost is the CPU time per decrypt measured before each run (the driver alone, nothing else of the bench running); at the end: ${f2(rsaEnd.cpuMs)} ms CPU, ${f2(rsaEnd.wallMs)} ms wall; load average bench start ${benchLoadStart} → end ${benchLoadEnd}`);
 for (const f of failed) out.push(`run failed, left out of the table: ${f}`);
 process.stdout.write(out.join("\n") + "\n");
+// Every controller and sandbox is stopped by now; leave without waiting for idle keep-alive sockets.
+process.exit(0);
