@@ -191,7 +191,9 @@ test("node dist/main.js unseals a SealedSecret, an AgeSecret and a SopsSecret an
   const imageEnv = { ...env, AWS_SECRETSMANAGER_ENDPOINT: moto.url, AWS_STS_ENDPOINT: moto.url };
   const proc = startControllerProcess(args, imageEnv, { entry, cwd: app });
   procs.push(proc);
-  const ready = JSON.parse(await proc.waitFor(/"msg":"SealedSecret controller ready"/, 90_000)) as { api: number; metrics: number; rsaWorkers: number };
+  const sealedReady = JSON.parse(await proc.waitFor(/"msg":"SealedSecret controller ready"/, 90_000)) as { rsaWorkers: number };
+  const listening = JSON.parse(await proc.waitFor(/"msg":"HTTP API and metrics listening"/, 90_000)) as { api: number; metrics: number };
+  const ready = { ...sealedReady, ...listening };
   // Same machine and cgroup as this test: the default pool size is the CPUs this process may use.
   assert.equal(ready.rsaWorkers, cpusAvailable());
   await proc.waitFor(/"msg":"sealbridge ready"/, 90_000);
