@@ -261,10 +261,11 @@ test("node dist/main.js unseals a SealedSecret, an AgeSecret and a SopsSecret an
   const broken = startControllerProcess(args, imageEnv, { entry, cwd: app });
   procs.push(broken);
   await broken.waitFor(/"msg":"sealbridge ready"/, 90_000);
+  // Workers start with the first decrypt: a new SealedSecret is what finds the build broken.
+  await cluster.kube.create(resources.sealedSecret, sealedSecret(ns, "after-break", cert.body, { password: "sealed-pw-5" }));
   const gaveUp = JSON.parse(await broken.waitFor(/"msg":"RSA worker pool gave up/, 60_000)) as { reason: string; error: string };
   assert.equal(gaveUp.reason, "DecryptWorkerUnavailable");
   assert.match(gaveUp.error, /rsa-worker\.js/);
-  await cluster.kube.create(resources.sealedSecret, sealedSecret(ns, "after-break", cert.body, { password: "sealed-pw-5" }));
   const failed = await waitSynced(resources.sealedSecret, ns, "after-break", "DecryptWorkerUnavailable");
   assert.equal(failed.status, "False");
   assert.match(failed.message, /cannot start .*rsa-worker\.js/);
