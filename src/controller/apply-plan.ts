@@ -9,6 +9,7 @@ import { failurePlan, type KeyringView, type Plan } from "./sealed-secret/plan.t
 import type { SealedSecretStatus, SecretRecord } from "../api/sealed-secret.ts";
 import type { SealedSecretStats } from "./sealed-secret/stats.ts";
 import { recordEvent } from "./events.ts";
+import type { ObjectKey } from "./object-key.ts";
 
 export interface ApplyPlanOptions {
   kube: KubePort;
@@ -23,6 +24,12 @@ export interface ApplyPlanOptions {
   statsKey: string;
   action: string;
   now: Date;
+}
+
+/** The target Secret with its data, read fresh (the shared cache holds its metadata only). */
+export async function readSecret(kube: KubePort, stats: SealedSecretStats, key: ObjectKey): Promise<KubeObject | undefined> {
+  stats.secretReads++;
+  return kube.get(resources.secret, key.namespace, key.name);
 }
 
 export async function applyPlan(opts: ApplyPlanOptions): Promise<void> {

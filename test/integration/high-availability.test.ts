@@ -10,7 +10,7 @@ import { scopeLabel } from "../../src/crypto/scope.ts";
 import { sealValue } from "../../src/crypto/sealed.ts";
 import type { KubeObject } from "../../src/kube/port.ts";
 import { freshNamespace, testCluster } from "../support/control-plane.ts";
-import { metricValue, startControllerProcess, type ControllerProcess } from "../support/controller-process.ts";
+import { leaderElectedArgs, metricValue, startControllerProcess, type ControllerProcess } from "../support/controller-process.ts";
 import { eventually } from "../support/sealed-controller.ts";
 
 const LEASE = { duration: 3_000, renew: 2_000, retry: 500 };
@@ -24,18 +24,7 @@ test("HA: every replica serves the API, only the leader writes, a killed leader 
   const cluster = await testCluster();
   const keyNamespace = await freshNamespace(cluster, "ha-keys");
   const appNamespace = await freshNamespace(cluster, "ha-app");
-  const args = [
-    "--kubeconfig", cluster.kubeconfigPath,
-    "--key-namespace", keyNamespace,
-    "--listen-addr", "127.0.0.1:0",
-    "--metrics-addr", "127.0.0.1:0",
-    "--key-bits", "2048",
-    "--leader-elect",
-    "--leader-elect-lease-duration", `${LEASE.duration}ms`,
-    "--leader-elect-renew-deadline", `${LEASE.renew}ms`,
-    "--leader-elect-retry-period", `${LEASE.retry}ms`,
-    "--disable-external-secrets",
-  ];
+  const args = leaderElectedArgs({ kubeconfig: cluster.kubeconfigPath, keyNamespace, lease: LEASE });
   const procs: ControllerProcess[] = [];
   try {
     const a = startControllerProcess(args, { POD_NAME: "replica-a" });

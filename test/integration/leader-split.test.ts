@@ -24,7 +24,7 @@ import { ClientNodeKube } from "../../src/kube/client-node-adapter.ts";
 import { installCrds } from "../../src/kube/install-crds.ts";
 import type { KubeObject } from "../../src/kube/port.ts";
 import { startControlPlane, type ControlPlane } from "../../src/sandbox/control-plane.ts";
-import { startControllerProcess, type ControllerProcess } from "../support/controller-process.ts";
+import { leaderElectedArgs, startControllerProcess, type ControllerProcess } from "../support/controller-process.ts";
 import { eventually } from "../support/sealed-controller.ts";
 
 const LEASE = { duration: 4_000, renew: 3_000, retry: 500 };
@@ -128,19 +128,7 @@ async function freezeUnderTwoReplicas(t: TestContext, frozen: Frozen): Promise<v
       const kubeconfig = userKubeconfigs[identity];
       assert.ok(kubeconfig);
       const p = startControllerProcess(
-        [
-          "--kubeconfig", kubeconfig,
-          "--key-namespace", keyNamespace,
-          "--listen-addr", "127.0.0.1:0",
-          "--metrics-addr", "127.0.0.1:0",
-          "--key-bits", "2048",
-          "--leader-elect",
-          "--leader-elect-lease-duration", `${LEASE.duration}ms`,
-          "--leader-elect-renew-deadline", `${LEASE.renew}ms`,
-          "--leader-elect-retry-period", `${LEASE.retry}ms`,
-          "--disable-external-secrets",
-          "--log-level", "debug", // the write gate's "write admitted" lines
-        ],
+        [...leaderElectedArgs({ kubeconfig, keyNamespace, lease: LEASE }), "--log-level", "debug"], // debug: the write gate's "write admitted" lines
         { POD_NAME: identity },
       );
       procs.push(p);

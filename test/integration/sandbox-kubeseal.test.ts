@@ -15,7 +15,7 @@ import { resources } from "../../src/api/resources.ts";
 import { run } from "../../src/cli/run.ts";
 import { ClientNodeKube } from "../../src/kube/client-node-adapter.ts";
 import type { KubeObject } from "../../src/kube/port.ts";
-import { startControllerProcess, type ControllerProcess } from "../support/controller-process.ts";
+import { alive, startControllerProcess, type ControllerProcess } from "../support/controller-process.ts";
 import { eventually, secretData } from "../support/sealed-controller.ts";
 import { ensureTool } from "../support/tools.ts";
 
@@ -34,15 +34,6 @@ function startSandbox(listenAddr: string): ControllerProcess {
 
 function linkExists(name: string): boolean {
   return spawnSync("ip", ["-o", "link", "show", "dev", name], { stdio: "ignore" }).status === 0;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function exec(file: string, args: string[], env: NodeJS.ProcessEnv, stdin = ""): Promise<{ code: number; stdout: string; stderr: string }> {

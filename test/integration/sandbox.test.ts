@@ -10,17 +10,9 @@ import { KubeConfig } from "@kubernetes/client-node";
 import { resources } from "../../src/api/resources.ts";
 import { ClientNodeKube } from "../../src/kube/client-node-adapter.ts";
 import { ControlPlaneError, startControlPlane } from "../../src/sandbox/control-plane.ts";
+import { alive } from "../support/controller-process.ts";
 
 const root = new URL("../../", import.meta.url).pathname;
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function childPids(pid: number): number[] {
   const out = spawnSync("ps", ["-o", "pid=", "--ppid", String(pid)], { encoding: "utf8" }).stdout;

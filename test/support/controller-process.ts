@@ -100,3 +100,29 @@ export function metricValue(exposition: string, name: string, labels: Record<str
   }
   return total;
 }
+
+/** Whether a process is still running (signal 0 checks without signalling). */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The flags of a leader-elected replica with short, test-sized Lease timings (ms). */
+export function leaderElectedArgs(opts: { kubeconfig: string; keyNamespace: string; lease: { duration: number; renew: number; retry: number } }): string[] {
+  return [
+    "--kubeconfig", opts.kubeconfig,
+    "--key-namespace", opts.keyNamespace,
+    "--listen-addr", "127.0.0.1:0",
+    "--metrics-addr", "127.0.0.1:0",
+    "--key-bits", "2048",
+    "--leader-elect",
+    "--leader-elect-lease-duration", `${opts.lease.duration}ms`,
+    "--leader-elect-renew-deadline", `${opts.lease.renew}ms`,
+    "--leader-elect-retry-period", `${opts.lease.retry}ms`,
+    "--disable-external-secrets",
+  ];
+}

@@ -5,7 +5,7 @@ import { ManifestError, parseSealedSecret, type SealedSecret } from "../../api/s
 import { resources } from "../../api/resources.ts";
 import type { KubeObject, KubePort } from "../../kube/port.ts";
 import type { Reconciler, ReconcileContext, SecondaryWatch } from "../controller.ts";
-import { applyPlan } from "../apply-plan.ts";
+import { applyPlan, readSecret } from "../apply-plan.ts";
 import { ownersOf } from "../secret-owners.ts";
 import type { Keyring } from "../keys/keyring.ts";
 import { DecryptWorkerUnavailableError, type RsaPool } from "../keys/rsa-pool.ts";
@@ -106,12 +106,6 @@ export class SealedSecretReconciler implements Reconciler {
   }
 
 
-}
-
-/** The target Secret with its data, read fresh (the cache has metadata only). */
-export async function readSecret(kube: KubePort, stats: SealedSecretStats, key: ObjectKey): Promise<KubeObject | undefined> {
-  stats.secretReads++;
-  return kube.get(resources.secret, key.namespace, key.name);
 }
 
 /** A stand-in for a SealedSecret that did not parse, enough to write its status. */

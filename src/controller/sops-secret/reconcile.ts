@@ -12,7 +12,7 @@ import { isCryptoError } from "../../crypto/errors.ts";
 import { scopeFromAnnotations } from "../../crypto/scope.ts";
 import { decryptSops, decryptSopsObject, parseSopsDocument, parseSopsObject, type DecryptedSops } from "../../crypto/sops.ts";
 import type { KubeObject, KubePort } from "../../kube/port.ts";
-import { applyPlan } from "../apply-plan.ts";
+import { applyPlan, readSecret } from "../apply-plan.ts";
 import { ownersOf } from "../secret-owners.ts";
 import { heldScopeRecipients } from "../age-secret/open.ts";
 import type { Reconciler, ReconcileContext, SecondaryWatch } from "../controller.ts";
@@ -20,7 +20,6 @@ import type { AgeKeyring } from "../keys/age-keyring.ts";
 import { formatKey, type ObjectKey } from "../object-key.ts";
 import type { SyncedReason } from "../sealed-secret/conditions.ts";
 import { currentKeys, failurePlan, labelsToTry, sourceHash, type KeyringView } from "../sealed-secret/plan.ts";
-import { readSecret } from "../sealed-secret/reconcile.ts";
 import type { SealedSecretStats } from "../sealed-secret/stats.ts";
 import { planSops, sopsView, type SopsResult } from "./plan.ts";
 
