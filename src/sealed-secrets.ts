@@ -103,7 +103,7 @@ export async function startSealedSecrets(kube: KubePort, log: Logger, config: Se
       controller,
       handlers: { certificate: () => api.certificate(), verify: (body) => api.verify(body), rotate: (body) => api.rotate(body) },
       kind: { kind: "SealedSecret", condition: "Synced", objects: () => controller.cachedObjects(), stats, filtered: () => controller.filtered },
-      registerMetrics: (registry) => void sealedSecretMetrics({ stats, keyring: () => keys.keyring, pool, minted: () => keys.minted }, registry),
+      registerMetrics: (registry) => void sealedSecretMetrics({ stats, keyring: () => keys.keyring, pool, minted: () => keys.minted, deletedKeys: () => keys.deletedKeys() }, registry),
       ready: () => keysLoaded && (leading === undefined || synced),
       lead,
       stop,

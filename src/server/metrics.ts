@@ -27,6 +27,8 @@ export interface MetricsSources {
   pool: { rsaOps: number };
   /** Keys minted by this process. */
   minted: () => number;
+  /** Keys whose Secret was deleted without being retired, still loaded until restart. */
+  deletedKeys?: () => readonly { name: string; fingerprint: string }[];
 }
 
 /** Objects of one kind in the shared cache, counted by their status condition when scraped. */
@@ -255,6 +257,16 @@ export function sealedSecretMetrics(sources: MetricsSources, registry = new Regi
       this.set({ state: "usable" }, ring.keys.filter((k) => !k.compromised).length);
       this.set({ state: "compromised" }, ring.keys.filter((k) => k.compromised).length);
       this.set({ state: "unloadable" }, ring.problems.length);
+    },
+  });
+  new Gauge({
+    name: "sealbridge_sealing_key_secret_deleted",
+    help: "Sealing keys whose Secret was deleted without being retired: still loaded, lost at the next restart unless restored",
+    labelNames: ["key", "fingerprint"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const k of sources.deletedKeys?.() ?? []) this.set({ key: k.name, fingerprint: k.fingerprint }, 1);
     },
   });
   new Counter({

@@ -15,6 +15,8 @@ export const ROTATE_NOW_ANNOTATION = "sealbridge.dev/rotate-now";
 /** On a key Secret: `compromised` stops sealing with it; SealedSecrets that need it must be re-sealed. */
 export const KEY_STATUS_ANNOTATION = "sealbridge.dev/key-status";
 export const KEY_STATUS_COMPROMISED = "compromised";
+/** On a key Secret about to be deleted on purpose: drop its key when the Secret goes (see KeyManager). */
+export const KEY_STATUS_RETIRED = "retired";
 
 export interface SealingKey {
   /** The key Secret's name. */

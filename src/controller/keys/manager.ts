@@ -1,5 +1,7 @@
 // The sealing-key lifecycle: watches the key Secrets, keeps the keyring current without restarts,
-// mints a key on first start, every renewal period and on request, and never deletes a key.
+// mints a key on first start, every renewal period and on request, and never deletes a key. A key
+// Secret deleted by someone else stays loaded (for decryption and as the sealing key) until the
+// process restarts, with a Warning Event and a metric naming it, unless it was marked retired first.
 // With leader election every replica loads the keys (to serve /v1/cert.pem and decrypt), but only
 // the one allowed to mint (the leader) writes key Secrets; the others read what it writes.
 import { resources } from "../../api/resources.ts";
@@ -8,8 +10,11 @@ import type { Logger } from "../../log.ts";
 import type { Informer, InformerSource } from "../../kube/manager.ts";
 import type { KubeObject, KubePort } from "../../kube/port.ts";
 import { errorSummary } from "../controller.ts";
+import { recordEvent } from "../events.ts";
 import {
   EMPTY_KEYRING,
+  KEY_STATUS_ANNOTATION,
+  KEY_STATUS_RETIRED,
   ROTATE_NOW_ANNOTATION,
   SEALING_KEY_ACTIVE,
   SEALING_KEY_LABEL,
@@ -88,6 +93,8 @@ export class KeyManager<R extends AnyKeyring = Keyring> {
   private readonly listeners: ((keyring: R) => void)[] = [];
   /** Key Secrets we created that the watch has not delivered yet. */
   private readonly created = new Map<string, KubeObject>();
+  /** Key Secrets deleted without being retired: still loaded, by name, until they come back. */
+  private readonly deleted = new Map<string, KubeObject>();
   /** rotate-now requests already honoured, by uid and resourceVersion. */
   private readonly handled = new Set<string>();
   private chain: Promise<void> = Promise.resolve();
@@ -144,7 +151,10 @@ export class KeyManager<R extends AnyKeyring = Keyring> {
       {
         onAdd: kick,
         onUpdate: kick,
-        onDelete: kick,
+        onDelete: (secret) => {
+          this.keepDeleted(secret);
+          kick();
+        },
         onError: (err: unknown) => this.log.warn({ error: errorSummary(err) }, "watch of key Secrets failed; reconnecting"),
       },
     );
@@ -168,11 +178,56 @@ export class KeyManager<R extends AnyKeyring = Keyring> {
     return this.chain;
   }
 
+  /** Key Secrets deleted without being retired whose keys are still loaded (metrics, status). */
+  deletedKeys(): { name: string; fingerprint: string }[] {
+    const held = new Set([...this.deleted.keys()]);
+    return this.current.keys.filter((k) => held.has(k.name)).map((k) => ({ name: k.name, fingerprint: k.fingerprint }));
+  }
+
   private secrets(): KubeObject[] {
     const listed = this.informer?.list(this.options.namespace) ?? [];
     const names = new Set(listed.map((s) => s.metadata?.name));
-    for (const name of names) if (name !== undefined) this.created.delete(name);
-    return [...listed, ...this.created.values()];
+    for (const name of names) {
+      if (name === undefined) continue;
+      this.created.delete(name);
+      this.deleted.delete(name);
+    }
+    return [...listed, ...this.created.values(), ...this.deleted.values()];
+  }
+
+  /**
+   * A key Secret left the cluster. Unless it was marked retired first, its key stays loaded: the
+   * SealedSecrets sealed to it keep opening and no key is minted to replace it (renewal still
+   * applies). Said loudly, since a restart would drop it.
+   */
+  private keepDeleted(secret: KubeObject): void {
+    const name = secret.metadata?.name;
+    if (name === undefined) return;
+    this.created.delete(name);
+    const key = this.current.keys.find((k) => k.name === name);
+    if (key === undefined) return;
+    if (secret.metadata?.annotations?.[KEY_STATUS_ANNOTATION] === KEY_STATUS_RETIRED) {
+      this.log.info({ name, fingerprint: key.fingerprint }, "retired key Secret deleted; its key is no longer loaded");
+      return;
+    }
+    this.deleted.set(name, secret);
+    this.log.warn(
+      { name, fingerprint: key.fingerprint },
+      `key Secret deleted without being retired; the key stays loaded until restart. Restore the Secret from backup, or annotate ${KEY_STATUS_ANNOTATION}=${KEY_STATUS_RETIRED} before deleting a key on purpose`,
+    );
+    if (!this.mayMint) return;
+    void recordEvent({
+      kube: this.options.kube,
+      log: this.log,
+      regarding: { ...secret, apiVersion: "v1", kind: "Secret" },
+      event: {
+        type: "Warning",
+        reason: "SealingKeyDeleted",
+        message: `sealing key Secret ${name} (certificate sha256 ${key.fingerprint}) was deleted without being retired; its key stays loaded in memory until the controller restarts: restore the Secret from backup`,
+      },
+      action: "KeepKey",
+      now: this.now(),
+    });
   }
 
   private load(): void {
