@@ -84,13 +84,17 @@ export async function startSealedSecrets(kube: KubePort, log: Logger, config: Se
     })();
     return leading;
   };
-  const api = new SealingApi({ keyring: () => keys.keyring, pool });
+  // The HTTP API's own RSA thread (lazy, stops when idle): /v1/verify and /v1/rotate never queue
+  // behind reconciling, and reconciling never waits behind them.
+  const apiPool = new RsaPool({ size: 1, log });
+  const api = new SealingApi({ keyring: () => keys.keyring, pool: apiPool });
   try {
     keys.onChange((keyring) => {
       pool.setKeys(keyring);
+      apiPool.setKeys(keyring);
       if (synced) controller.enqueueAll();
     });
-    cleanups.push(() => pool.close());
+    cleanups.push(() => pool.close(), () => apiPool.close());
     await keys.start();
     keysLoaded = true;
     cleanups.push(() => keys.stop());
@@ -103,7 +107,7 @@ export async function startSealedSecrets(kube: KubePort, log: Logger, config: Se
       controller,
       handlers: { certificate: () => api.certificate(), verify: (body) => api.verify(body), rotate: (body) => api.rotate(body) },
       kind: { kind: "SealedSecret", condition: "Synced", objects: () => controller.cachedObjects(), stats, filtered: () => controller.filtered },
-      registerMetrics: (registry) => void sealedSecretMetrics({ stats, keyring: () => keys.keyring, pool, minted: () => keys.minted, deletedKeys: () => keys.deletedKeys() }, registry),
+      registerMetrics: (registry) => void sealedSecretMetrics({ stats, keyring: () => keys.keyring, pool: { get rsaOps() { return pool.rsaOps + apiPool.rsaOps; } }, minted: () => keys.minted, deletedKeys: () => keys.deletedKeys() }, registry),
       ready: () => keysLoaded && (leading === undefined || synced),
       lead,
       stop,

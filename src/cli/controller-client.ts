@@ -13,7 +13,12 @@ export interface ControllerRef {
 interface Response {
   status: number;
   body: Buffer;
+  /** Retry-After in seconds, when the controller sent one. */
+  retryAfter?: number;
 }
+
+/** Times a 429 from the controller's admission caps is retried, waiting as Retry-After says. */
+const MAX_RETRIES_ON_429 = 5;
 
 export class ControllerClient {
   readonly #kc: KubeConfig;
@@ -41,7 +46,8 @@ export class ControllerClient {
       const req = transport.request(url, opts, (res) => {
         const chunks: Buffer[] = [];
         res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () => resolveResponse({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
+        const retryAfter = Number(res.headers["retry-after"]);
+        res.on("end", () => resolveResponse({ status: res.statusCode ?? 0, body: Buffer.concat(chunks), ...(Number.isFinite(retryAfter) && retryAfter > 0 ? { retryAfter } : {}) }));
         res.on("error", reject);
       });
       if (this.#timeoutMs > 0) {
@@ -50,6 +56,15 @@ export class ControllerClient {
       req.on("error", (err) => reject(new CliError(`cannot reach the API server at ${url.origin}: ${err.message}`)));
       req.end(body);
     });
+  }
+
+  /** A POST to the controller, waiting and trying again while it answers 429 (its request caps). */
+  async #post(path: string, body: Uint8Array): Promise<Response> {
+    for (let attempt = 0; ; attempt++) {
+      const res = await this.#request("POST", `${await this.#proxy()}${path}`, body);
+      if (res.status !== 429 || attempt >= MAX_RETRIES_ON_429) return res;
+      await new Promise((r) => setTimeout(r, Math.min(res.retryAfter ?? 1, 10) * 1000));
+    }
   }
 
   /** `/api/v1/namespaces/<ns>/services/http:<name>:<port>/proxy`, with the port read from the Service. */
@@ -97,14 +112,14 @@ export class ControllerClient {
 
   /** POST /v1/verify: resolves when the controller can decrypt it; 409 means it cannot. */
   async verify(sealedSecretJson: string, name: string): Promise<void> {
-    const res = await this.#request("POST", `${await this.#proxy()}/v1/verify`, Buffer.from(sealedSecretJson));
+    const res = await this.#post("/v1/verify", Buffer.from(sealedSecretJson));
     if (res.status === 409) throw new CliError(`unable to decrypt sealed secret: ${name}`);
     if (res.status < 200 || res.status > 299) throw new CliError(`cannot validate sealed secret: ${apiReason(res)}`);
   }
 
   /** POST /v1/rotate: the SealedSecret re-encrypted to the controller's newest key. */
   async rotate(sealedSecretJson: string, name: string): Promise<unknown> {
-    const res = await this.#request("POST", `${await this.#proxy()}/v1/rotate`, Buffer.from(sealedSecretJson));
+    const res = await this.#post("/v1/rotate", Buffer.from(sealedSecretJson));
     if (res.status === 409) throw new CliError(`unable to rotate secret: ${name}`);
     if (res.status < 200 || res.status > 299) throw new CliError(`cannot re-encrypt secret: ${apiReason(res)}`);
     try {

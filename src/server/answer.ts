@@ -3,4 +3,6 @@ export interface ApiAnswer {
   status: number;
   contentType: string;
   body: string;
+  /** Sent as Retry-After (seconds) with a 429. */
+  retryAfterSeconds?: number;
 }

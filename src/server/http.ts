@@ -5,6 +5,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import type { Registry } from "prom-client";
 import type { Logger } from "../log.ts";
+import { clientOf, RequestAdmission, type AdmissionLimits } from "./admission.ts";
 import type { ApiAnswer } from "./answer.ts";
 
 const MAX_BODY_BYTES = 2 << 20;
@@ -50,7 +51,11 @@ function readBody(req: IncomingMessage): Promise<Body> {
 }
 
 function send(res: ServerResponse, answer: ApiAnswer, close = false): void {
-  res.writeHead(answer.status, { "content-type": answer.contentType, ...(close ? { connection: "close" } : {}) });
+  res.writeHead(answer.status, {
+    "content-type": answer.contentType,
+    ...(close ? { connection: "close" } : {}),
+    ...(answer.retryAfterSeconds !== undefined ? { "retry-after": String(answer.retryAfterSeconds) } : {}),
+  });
   res.end(answer.body);
 }
 
@@ -89,6 +94,8 @@ export interface ApiServerOptions {
   addr: string;
   /** Readiness: false until keys are loaded and the caches have synced. */
   ready?: () => boolean;
+  /** Caps for /v1/verify and /v1/rotate (defaults: DEFAULT_ADMISSION_LIMITS). */
+  admission?: Partial<AdmissionLimits>;
 }
 
 const TEXT = "text/plain; charset=utf-8";
@@ -99,6 +106,7 @@ function disabled(what: string): ApiAnswer {
 
 export function startApiServer(options: ApiServerOptions): Promise<Listening> {
   const { handlers, log } = options;
+  const admission = new RequestAdmission(options.admission);
   const server = createServer((req, res) => {
     const path = (req.url ?? "/").split("?")[0] ?? "/";
     let close = false;
@@ -117,12 +125,22 @@ export function startApiServer(options: ApiServerOptions): Promise<Listening> {
       if ((path === "/v1/verify" || path === "/v1/rotate") && req.method === "POST") {
         const handler = path === "/v1/verify" ? handlers.verify : handlers.rotate;
         if (!handler) return disabled(`${path} (SealedSecrets)`);
-        const body = await readBody(req);
-        if (body.kind === "tooLarge") {
+        const admitted = admission.admit(clientOf(req.headers["x-forwarded-for"], req.socket.remoteAddress));
+        if (!admitted.admitted) {
           close = true;
-          return { status: 413, contentType: TEXT, body: `request body too large (limit ${MAX_BODY_BYTES} bytes)\n` };
+          const why = admitted.why === "rate" ? "too many requests from this client" : "too many requests in flight";
+          return { status: 429, contentType: TEXT, body: `${why}; retry after ${admitted.retryAfterSeconds}s\n`, retryAfterSeconds: admitted.retryAfterSeconds };
         }
-        return await handler(body.bytes);
+        try {
+          const body = await readBody(req);
+          if (body.kind === "tooLarge") {
+            close = true;
+            return { status: 413, contentType: TEXT, body: `request body too large (limit ${MAX_BODY_BYTES} bytes)\n` };
+          }
+          return await handler(body.bytes);
+        } finally {
+          admitted.release();
+        }
       }
       return { status: 404, contentType: TEXT, body: "not found\n" };
     };
