@@ -14,6 +14,20 @@ export interface EventSpec {
   message: string;
 }
 
+/** Longest name of a Kubernetes object (a DNS subdomain). */
+const MAX_NAME = 253;
+
+/**
+ * `<object>.<hex time>`, as client-go names events; an object name near the 253-character limit is
+ * shortened so the event name stays valid (it is only a name: `regarding` names the object).
+ */
+export function eventName(objectName: string, time: bigint): string {
+  const suffix = `.${time.toString(16)}`;
+  const room = MAX_NAME - suffix.length;
+  const base = objectName.length <= room ? objectName : objectName.slice(0, room).replace(/[.-]+$/, "");
+  return `${base}${suffix}`;
+}
+
 export async function recordEvent(opts: { kube: KubePort; log: Logger; regarding: KubeObject; event: EventSpec; action: string; now: Date }): Promise<boolean> {
   const { regarding, event } = opts;
   const meta = regarding.metadata ?? {};
@@ -22,7 +36,7 @@ export async function recordEvent(opts: { kube: KubePort; log: Logger; regarding
       apiVersion: "events.k8s.io/v1",
       kind: "Event",
       // client-go's event naming: <object>.<hex time>, unique enough and a valid DNS subdomain.
-      metadata: { name: `${meta.name ?? "object"}.${(process.hrtime.bigint() + BigInt(Date.now()) * 1_000_000n).toString(16)}`, namespace: meta.namespace ?? "default" },
+      metadata: { name: eventName(meta.name ?? "object", process.hrtime.bigint() + BigInt(Date.now()) * 1_000_000n), namespace: meta.namespace ?? "default" },
       eventTime: opts.now.toISOString().replace(/Z$/, "000Z"),
       reportingController: REPORTING_CONTROLLER,
       reportingInstance: instance,
