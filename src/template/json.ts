@@ -2,6 +2,7 @@
 // HTML-safe escaping, Go's float formatting).
 import { GoComplex, GoStruct, GoTime, Int64, type Value, fromPlain, isMap, isNilSlice, isSlice, sortedKeys } from "./values.ts";
 import { formatFloat } from "./strconv.ts";
+import { isBoundedParseError, parseLimits, prescanJson } from "../api/bounded-parse.ts";
 import { formatTime } from "./time.ts";
 
 export class JsonError extends Error {}
@@ -69,9 +70,18 @@ export function marshal(v: Value, opts: { escapeHTML: boolean; indent?: string }
   return "null";
 }
 
+/** encoding/json's own nesting limit; values are bounded by the template's input and output budgets. */
+const JSON_LIMITS = parseLimits({ maxBytes: Infinity, maxDepth: 10_000, maxNodes: Infinity });
+
 /** json.Unmarshal into interface{}: objects → maps, numbers → float64. Throws on invalid JSON. */
 export function unmarshal(s: string): Value {
   let parsed: unknown;
+  try {
+    prescanJson(s, JSON_LIMITS);
+  } catch (e) {
+    if (isBoundedParseError(e)) throw new JsonError("exceeded max depth");
+    throw e;
+  }
   try {
     parsed = JSON.parse(s);
   } catch (e) {

@@ -4,6 +4,7 @@
 // were written as, keys become strings, numbers become float64, and ±Inf/NaN fail the conversion.
 import YAML, { isAlias, isMap, isScalar, isSeq } from "yaml";
 import type { Document } from "yaml";
+import { isBoundedParseError, parseLimits, prescanYaml } from "../api/bounded-parse.ts";
 import { formatFloat, parseGoInt } from "./strconv.ts";
 import { type GoMap, type Value, sortedKeys } from "./values.ts";
 
@@ -51,25 +52,76 @@ function resolvePlain(s: string): Plain {
 
 const STR_TAG = "tag:yaml.org,2002:str";
 
-function convert(node: unknown, doc: Document, depth: number): Plain {
+/**
+ * What a template may hand to fromYaml: bombs (`[[[[…`, floods of aliases) are refused by a cheap
+ * pre-scan before the parser sees them, and alias expansion is counted while converting.
+ */
+const YAML_LIMITS = parseLimits({ maxBytes: 8 << 20, maxDepth: 1000, maxAliases: 10_000, maxNodes: 1_000_000, maxTokens: Infinity });
+
+/** go-yaml v2's refusal of alias bombs, and its depth limit. */
+class YamlLimitError extends Error {}
+
+function prescan(s: string): void {
+  try {
+    prescanYaml(s, YAML_LIMITS);
+  } catch (e) {
+    if (!isBoundedParseError(e)) throw e;
+    if (e.reason === "TooDeep") throw new YamlLimitError("yaml: exceeded max depth");
+    if (e.reason === "DocumentTooLarge") throw new YamlLimitError("yaml: input too large");
+    throw new YamlLimitError("yaml: document contains excessive aliasing");
+  }
+}
+
+/**
+ * go-yaml v2's alias-bomb rule: past 100 alias-driven decodes and 1,000 decodes in all, the share
+ * of decodes that come through aliases may not exceed 99 % (up to 400,000 decodes), falling
+ * linearly to 10 % at 4,000,000.
+ */
+interface Decodes {
+  all: number;
+  viaAlias: number;
+  aliasDepth: number;
+}
+
+function allowedAliasRatio(decodes: number): number {
+  if (decodes <= 400_000) return 0.99;
+  if (decodes >= 4_000_000) return 0.1;
+  return 0.99 - 0.89 * ((decodes - 400_000) / 3_600_000);
+}
+
+function count(d: Decodes): void {
+  d.all++;
+  if (d.aliasDepth > 0) d.viaAlias++;
+  if (d.viaAlias > 100 && d.all > 1000 && d.viaAlias / d.all > allowedAliasRatio(d.all)) throw new YamlLimitError("yaml: document contains excessive aliasing");
+}
+
+function convert(node: unknown, doc: Document, depth: number, budget: Decodes = { all: 0, viaAlias: 0, aliasDepth: 0 }): Plain {
   if (depth > 1000) throw new Error("yaml: exceeded max depth");
-  if (isAlias(node)) return convert(node.resolve(doc), doc, depth + 1);
+  count(budget);
+  if (isAlias(node)) {
+    budget.aliasDepth++;
+    try {
+      return convert(node.resolve(doc), doc, depth + 1, budget);
+    } finally {
+      budget.aliasDepth--;
+    }
+  }
   if (isScalar(node)) {
     const sc = node;
     const text = typeof sc.value === "string" ? sc.value : "";
     if (sc.tag === STR_TAG || (sc.type !== "PLAIN" && sc.type !== undefined)) return text;
     return resolvePlain(text);
   }
-  if (isSeq(node)) return node.items.map((x) => convert(x, doc, depth + 1));
+  if (isSeq(node)) return node.items.map((x) => convert(x, doc, depth + 1, budget));
   if (isMap(node)) {
     const out = new Map<Plain, Plain>();
     for (const pair of node.items) {
-      const key = convert(pair.key, doc, depth + 1);
+      const key = convert(pair.key, doc, depth + 1, budget);
       if (key === "<<" && isScalar(pair.key) && pair.key.type === "PLAIN") {
-        mergeInto(out, convert(pair.value, doc, depth + 1));
+        mergeInto(out, convert(pair.value, doc, depth + 1, budget));
         continue;
       }
-      out.set(key, convert(pair.value, doc, depth + 1));
+      out.set(key, convert(pair.value, doc, depth + 1, budget));
     }
     return out;
   }
@@ -156,6 +208,7 @@ export function fromYamlV2(s: string): GoMap {
   const fail = (message: string): GoMap => new Map<string, Value>([["Error", message]]);
   let doc: Document;
   try {
+    prescan(s);
     doc = YAML.parseDocument(s, { version: "1.1", schema: "failsafe", uniqueKeys: false });
   } catch (e) {
     return fail(`error converting YAML to JSON: ${e instanceof Error ? e.message : String(e)}`);
@@ -181,6 +234,11 @@ export class YamlStringMapError extends Error {}
 /** sigs.k8s.io/yaml.Unmarshal into map[string]string, as ESO reads a KeysAndValues template:
  * numbers and bools become their text (floats as float32 'g'), null an empty string. */
 export function yamlToStringMap(s: string): Map<string, string> {
+  try {
+    prescan(s);
+  } catch (e) {
+    throw new YamlStringMapError(`error converting YAML to JSON: ${e instanceof Error ? e.message : String(e)}`);
+  }
   const doc = YAML.parseDocument(s, { version: "1.1", schema: "failsafe", uniqueKeys: false });
   const first = doc.errors[0];
   if (first !== undefined) throw new YamlStringMapError(`error converting YAML to JSON: ${first.message}`);

@@ -177,6 +177,8 @@ const yaml: Row[] = [
   ["fromYaml-dates", `{{ $y := fromYaml "a: 2024-01-02\\nb: 2024-01-02T03:04:05Z\\nc: 2024-01-02 03:04:05" }}{{ $y.a | typeOf }} {{ $y.a }}|{{ $y.b | typeOf }} {{ $y.b }}|{{ $y.c }}`],
   ["fromYaml-dates-toYaml", `{{ fromYaml "d: 2001-12-14t21:59:43.10-05:00\\ne: 2002-12-14" | toYaml }}`],
   ["fromYaml-dates-json", `{{ fromYaml "d: 2024-01-02\\nn: 1\\nf: 1.5\\nb: yes\\ns: '2024-01-02'\\nx: 0x10\\no: 0o17\\nz: ~" | toJson }}`],
+  ["fromYaml-alias-bomb", `{{ $y := fromYaml "a0: &a0 [x,x,x,x,x,x,x,x,x]\\na1: &a1 [*a0,*a0,*a0,*a0,*a0,*a0,*a0,*a0,*a0]\\na2: &a2 [*a1,*a1,*a1,*a1,*a1,*a1,*a1,*a1,*a1]\\na3: &a3 [*a2,*a2,*a2,*a2,*a2,*a2,*a2,*a2,*a2]\\na4: &a4 [*a3,*a3,*a3,*a3,*a3,*a3,*a3,*a3,*a3]\\na5: &a5 [*a4,*a4,*a4,*a4,*a4,*a4,*a4,*a4,*a4]\\na6: &a6 [*a5,*a5,*a5,*a5,*a5,*a5,*a5,*a5,*a5]" }}{{ $y.Error }}`],
+  ["fromYaml-aliases-few", `{{ fromYaml "base: &b {k: v}\\nother: *b\\nlist: [*b, *b]" | toJson }}`],
   ["fromYaml-scalars", `{{ $y := fromYaml "a: 1\\nb: 1.0\\nc: true\\nd: null\\ne: 1e3\\nf: .inf\\ng: on\\nh: 012" }}{{ range $k, $v := $y }}{{ $k }}={{ typeOf $v }}:{{ $v }};{{ end }}`],
   // go-yaml's parse error texts are not reproduced (see README); these are the other failures.
   ["fromYaml-not-a-map", `{{ fromYaml "- 1\\n- 2" | toJson }}|{{ fromYaml "a: 1\\na: 2" | toJson }}|{{ fromYaml "abc" | toJson }}|{{ fromYaml "1.5" | toJson }}|{{ fromYaml "" | toJson }}|{{ fromYaml "~" | toJson }}|{{ fromYaml "a: .nan" | toJson }}|{{ fromYaml "b: -.inf\\na: .inf" | toJson }}`],
