@@ -1,6 +1,7 @@
 // ESO target.template (engineVersion v2) as a pure function: template.data, templateFrom
 // (configMap / secret / literal; Values and KeysAndValues; targets Data, Annotations, Labels),
 // mergePolicy and metadata templates. Mirrors external-secrets runtime/template/v2 Execute.
+import { templateErrorSummary } from "./error-summary.ts";
 import { TemplateError } from "./errors.ts";
 import { bytesToGoString } from "./gostring.ts";
 import { type TemplateOptions, render } from "./template.ts";
@@ -48,7 +49,8 @@ function exec(name: string, text: string, data: Readonly<Record<string, string>>
   } catch (e) {
     if (e instanceof TemplateError) {
       const what = e.phase === "parse" ? "parse" : "execute";
-      throw new EsoTemplateError(`unable to ${what} template at key ${name}: ${e.message}`, name, e);
+      // Go's execution messages quote arguments (values): only a summary leaves this module.
+      throw new EsoTemplateError(`unable to ${what} template at key ${name}: ${templateErrorSummary(e)}`, name, e);
     }
     throw e;
   }

@@ -241,11 +241,13 @@ export function yamlToStringMap(s: string): Map<string, string> {
   }
   const doc = YAML.parseDocument(s, { version: "1.1", schema: "failsafe", uniqueKeys: false });
   const first = doc.errors[0];
-  if (first !== undefined) throw new YamlStringMapError(`error converting YAML to JSON: ${first.message}`);
+  // The yaml package's message quotes the offending line, i.e. rendered values: keep where and what.
+  if (first !== undefined) throw new YamlStringMapError(`error converting YAML to JSON: yaml: line ${first.linePos?.[0]?.line ?? 0}: ${first.code}`);
   let v: Plain;
   try {
     v = convert(doc.contents, doc, 0);
   } catch (e) {
+    // Every message thrown while converting is fixed wording (no document text).
     throw new YamlStringMapError(e instanceof Error ? e.message : String(e));
   }
   const out = new Map<string, string>();
