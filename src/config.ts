@@ -38,6 +38,8 @@ export interface ControllerConfig {
   enable: { sealedSecrets: boolean; ageSecrets: boolean; sopsSecrets: boolean; externalSecrets: boolean };
   /** ESO controller class: SecretStores whose spec.controller names another class are left alone. */
   esoControllerClass: string;
+  /** Namespaced SecretStores may use the controller's own AWS credentials / service-account token. */
+  allowNamespacedAmbientCredentials: boolean;
 }
 
 export class ConfigError extends Error {
@@ -76,6 +78,9 @@ export const CONTROLLER_USAGE = `Usage: npm start -- [flags]   (or: node src/mai
   --disable-sops-secrets     do not reconcile SopsSecrets
   --disable-external-secrets do not reconcile external-secrets.io kinds (run beside ESO)
   --eso-controller-class C   serve only stores whose spec.controller is empty or C (default "default")
+  --allow-namespaced-ambient-credentials
+                             let namespaced SecretStores without auth use the controller's own AWS
+                             credentials or service-account token (off: only ClusterSecretStores may)
 `;
 
 export function parseControllerArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): ControllerConfig | "help" {
@@ -114,6 +119,7 @@ export function parseControllerArgs(argv: readonly string[], env: NodeJS.Process
         "disable-sops-secrets": { type: "boolean" },
         "disable-external-secrets": { type: "boolean" },
         "eso-controller-class": { type: "string" },
+        "allow-namespaced-ambient-credentials": { type: "boolean" },
       },
     });
   } catch (err) {
@@ -184,6 +190,7 @@ export function parseControllerArgs(argv: readonly string[], env: NodeJS.Process
       externalSecrets: !v["disable-external-secrets"],
     },
     esoControllerClass: v["eso-controller-class"] ?? "default",
+    allowNamespacedAmbientCredentials: v["allow-namespaced-ambient-credentials"] === true,
   };
 }
 

@@ -150,6 +150,7 @@ async function start(config: ControllerConfig, log: Logger): Promise<Running> {
           cache,
           log,
           controllerClass: config.esoControllerClass,
+          allowNamespacedAmbient: config.allowNamespacedAmbientCredentials,
           workers: config.workers,
           factories: {
             // Endpoint overrides use ESO's environment variable names.

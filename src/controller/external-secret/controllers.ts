@@ -23,6 +23,8 @@ export interface ExternalSecretsOptions {
   now?: () => Date;
   /** How often cached clients re-check their credential Secrets (ms). */
   credentialRecheckMs?: number;
+  /** Let namespaced SecretStores use the controller's own identity (off by default; see identity.ts). */
+  allowNamespacedAmbient?: boolean;
   /** Called when a refresh wave starts (benchmarks, metrics). */
   onWave?: (info: { members: number; ids: number; batches: number }) => void;
 }
@@ -43,6 +45,7 @@ export class ExternalSecretsControllers {
       kube,
       factories: options.factories,
       ...(options.credentialRecheckMs !== undefined ? { recheckMs: options.credentialRecheckMs } : {}),
+      ...(options.allowNamespacedAmbient !== undefined ? { allowNamespacedAmbient: options.allowNamespacedAmbient } : {}),
     });
     this.reconciler = new ExternalSecretReconciler({
       kube,

@@ -7,6 +7,7 @@ import type { AwsProviderSpec, VaultProviderSpec } from "../../api/secret-store.
 import { resources } from "../../api/resources.ts";
 import type { KubePort } from "../../kube/port.ts";
 import { InvalidProviderConfig, UnsupportedProvider, type CredentialSource, type SecretsClient } from "../../providers/provider.ts";
+import { identityRefusal } from "./identity.ts";
 import { KubeCredentialSource, storeKey, type CredentialRead, type StoreRecord } from "./stores.ts";
 
 export interface ProviderFactories {
@@ -27,11 +28,13 @@ export class ProviderClientCache {
   private readonly factories: ProviderFactories;
   private readonly recheckMs: number;
   private readonly now: () => number;
+  private readonly allowNamespacedAmbient: boolean;
   private readonly entries = new Map<string, Entry>();
 
-  constructor(options: { kube: KubePort; factories: ProviderFactories; recheckMs?: number; now?: () => number }) {
+  constructor(options: { kube: KubePort; factories: ProviderFactories; recheckMs?: number; now?: () => number; allowNamespacedAmbient?: boolean }) {
     this.kube = options.kube;
     this.factories = options.factories;
+    this.allowNamespacedAmbient = options.allowNamespacedAmbient ?? false;
     this.recheckMs = options.recheckMs ?? 30_000;
     this.now = options.now ?? Date.now;
   }
@@ -74,6 +77,8 @@ export class ProviderClientCache {
   private async build(base: string, store: StoreRecord, esNamespace: string | undefined): Promise<SecretsClient> {
     const spec = store.spec;
     if (spec instanceof SpecError) throw new InvalidProviderConfig(`invalid store configuration: ${spec.message}`);
+    const refusal = identityRefusal(store, spec.provider, this.allowNamespacedAmbient);
+    if (refusal !== undefined) throw new InvalidProviderConfig(refusal);
     const credentials = new KubeCredentialSource(this.kube, store, esNamespace);
     let pending: Promise<SecretsClient>;
     switch (spec.provider.kind) {
