@@ -32,10 +32,26 @@ export async function readSecret(kube: KubePort, stats: SealedSecretStats, key: 
   return kube.get(resources.secret, key.namespace, key.name);
 }
 
+/** Kubernetes' limit on a Secret's data: keys and decoded values together (core validation). */
+export const MAX_SECRET_DATA_BYTES = 1 << 20;
+
+/** Bytes of data in a Secret as the API server counts them, and its largest keys. */
+export function secretDataSize(secret: KubeObject): { bytes: number; largest: string[] } {
+  const data = (secret["data"] ?? {}) as Record<string, string>;
+  const sizes = Object.entries(data).map(([k, v]) => [k, k.length + Math.floor((v.length * 3) / 4) - (v.endsWith("==") ? 2 : v.endsWith("=") ? 1 : 0)] as const);
+  return { bytes: sizes.reduce((n, [, size]) => n + size, 0), largest: [...sizes].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([k, n]) => `${k} (${n} bytes)`) };
+}
+
 export async function applyPlan(opts: ApplyPlanOptions): Promise<void> {
   const { kube, stats } = opts;
   let p = opts.plan;
   let written: KubeObject | undefined;
+  if (p.write) {
+    const size = secretDataSize(p.write.secret);
+    if (size.bytes > MAX_SECRET_DATA_BYTES) {
+      p = failurePlan({ sealed: opts.sealed, keyring: opts.keyring, now: opts.now }, "SecretTooLarge", `the Secret would hold ${size.bytes} bytes of data; Kubernetes allows ${MAX_SECRET_DATA_BYTES} (largest: ${size.largest.join(", ")})`);
+    }
+  }
   if (p.write) {
     try {
       // A replace carries the resourceVersion of the Secret as read: a stale read ends in a 409

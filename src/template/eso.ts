@@ -4,7 +4,7 @@
 import { templateErrorSummary } from "./error-summary.ts";
 import { TemplateError } from "./errors.ts";
 import { bytesToGoString } from "./gostring.ts";
-import { type TemplateOptions, render } from "./template.ts";
+import { objectBudget, type TemplateOptions, render } from "./template.ts";
 import { stringMap } from "./values.ts";
 import { YamlStringMapError, yamlToStringMap } from "./yaml-v2.ts";
 import type { EsoTemplateSpec } from "../api/eso-template.ts";
@@ -77,7 +77,9 @@ function applyKeysAndValues(tpl: string, data: Readonly<Record<string, string>>,
  * template.data (data wins). With mergePolicy Merge the provider data is the base layer.
  */
 export function renderEsoTemplate(input: EsoRenderInput): EsoRenderOutput {
-  const { template, options } = input;
+  const { template } = input;
+  // One budget for every template of the ExternalSecret (see RenderBudget).
+  const options = { ...input.options, budget: input.options?.budget ?? objectBudget() };
   const data = goStrings(input.data);
   if (template.engineVersion !== undefined && template.engineVersion !== "v2") {
     throw new EsoTemplateError(`unsupported template engineVersion ${String(template.engineVersion)}`, "");

@@ -3,7 +3,7 @@
 // and Go's default missingkey (missing keys render "<no value>"). Mirrors SealedSecret.Unseal.
 import { TemplateError } from "./errors.ts";
 import { bytesToGoString, goStringToBytes } from "./gostring.ts";
-import { type TemplateOptions, render } from "./template.ts";
+import { objectBudget, type TemplateOptions, render } from "./template.ts";
 import { stringMap } from "./values.ts";
 
 export interface SealedTemplateInput {
@@ -38,9 +38,10 @@ export function renderSealedSecretTemplate(input: SealedTemplateInput): SealedTe
     context.push([k, bytesToGoString(bytes)]);
   }
   const errors: SealedTemplateKeyError[] = [];
+  const budget = input.options?.budget ?? objectBudget();
   for (const [key, text] of Object.entries(input.templateData)) {
     try {
-      data[key] = goStringToBytes(render(key, text, stringMap(context), { ...input.options, profile: "sealed-secrets" }));
+      data[key] = goStringToBytes(render(key, text, stringMap(context), { ...input.options, profile: "sealed-secrets", budget }));
     } catch (e) {
       if (!(e instanceof TemplateError)) throw e;
       errors.push({ key, message: e.message, error: e });

@@ -32,6 +32,24 @@ export interface TemplateOptions {
   now?: () => Date;
   /** Randomness for uuidv4, htpasswd salts, rand* (defaults to node:crypto). */
   randomBytes?: (n: number) => Uint8Array;
+  /** Shared by every template of one object: spent as they render (see RenderBudget). */
+  budget?: RenderBudget;
+}
+
+/**
+ * What one object's templates may spend together, on top of each template's own limits: an object
+ * of thirty keys cannot render thirty times the output limit, nor generate sixteen keys per key.
+ */
+export interface RenderBudget {
+  /** Characters of output left. */
+  outputBytes: number;
+  /** Key generations and password derivations left. */
+  cryptoOperations: number;
+}
+
+/** An object's budget: a Secret holds at most 1 MiB of data, so more output is never useful. */
+export function objectBudget(): RenderBudget {
+  return { outputBytes: 1 << 20, cryptoOperations: 4 };
 }
 
 const funcCache = new Map<TemplateProfile, FuncMap>();
@@ -94,6 +112,11 @@ export function execute(t: ParsedTemplate, data: Value): string {
     throw new TemplateError({ phase: "exec", name: t.name, line: 0, column: 0, message: `template: ${t.name}: "${t.name}" is an incomplete or empty template` });
   }
   const limits = { ...DEFAULT_LIMITS, ...t.options.limits };
+  const budget = t.options.budget;
+  if (budget) {
+    limits.maxOutputBytes = Math.max(0, Math.min(limits.maxOutputBytes, budget.outputBytes));
+    limits.maxCryptoOperations = Math.max(0, Math.min(limits.maxCryptoOperations, budget.cryptoOperations));
+  }
   const clock = t.options.now ?? (() => new Date());
   const rnd = t.options.randomBytes ?? ((n: number) => new Uint8Array(randomBytes(n)));
   let cryptoOperations = 0;
@@ -110,7 +133,13 @@ export function execute(t: ParsedTemplate, data: Value): string {
     },
   };
   const missingKey: MissingKey = t.options.missingKey ?? (t.options.profile === "eso" ? "error" : "default");
-  return new Executor(t.trees, tree, { funcs: functionsFor(t.options.profile), missingKey, limits, ctx }).run(data);
+  try {
+    const output = new Executor(t.trees, tree, { funcs: functionsFor(t.options.profile), missingKey, limits, ctx }).run(data);
+    if (budget) budget.outputBytes -= output.length;
+    return output;
+  } finally {
+    if (budget) budget.cryptoOperations -= Math.min(cryptoOperations, limits.maxCryptoOperations);
+  }
 }
 
 /** Parses and executes in one step. */

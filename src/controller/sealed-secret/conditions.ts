@@ -1,5 +1,6 @@
 // The SealedSecret `Synced` condition and its machine-readable reasons, computed purely.
 import type { SealedSecret, SealedSecretCondition, SealedSecretStatus } from "../../api/sealed-secret.ts";
+import { boundedMessage } from "../messages.ts";
 
 /**
  * A SealedSecret or a kind with the same shape and status (AgeSecret; a SopsSecret's view), so the
@@ -22,6 +23,8 @@ export type SyncedReason =
   | "SecretNotOwned"
   | "SecretImmutable"
   | "ApplyFailed"
+  // The Secret would exceed Kubernetes' 1 MiB of data: refused before it is sent.
+  | "SecretTooLarge"
   // The RSA worker pool gave up starting workers (issue 11): nothing decrypts until a restart.
   | "DecryptWorkerUnavailable"
   // SopsSecret (issue 5): the MAC could not be checked (only a re-serialised form), and SOPS failures.
@@ -50,7 +53,8 @@ export interface SyncedState {
  * The status to write, or undefined when the current one already says the same (no write churn:
  * timestamps only move when status, reason, message or observedGeneration change).
  */
-export function nextStatus(sealed: SealedLike, state: SyncedState, now: Date): SealedSecretStatus | undefined {
+export function nextStatus(sealed: SealedLike, full: SyncedState, now: Date): SealedSecretStatus | undefined {
+  const state = { ...full, message: boundedMessage(full.message) };
   const current = sealed.status;
   const prior = current?.conditions?.find((c) => c.type === SYNCED);
   const generation = sealed.metadata.generation;

@@ -10,6 +10,7 @@ import { renderSealedSecretTemplate } from "../../template/sealed-secrets.ts";
 import type { OpenedValue } from "../keys/rsa-protocol.ts";
 import { nextStatus, priorSynced, type SealedLike, type SyncedReason, type SyncedState } from "./conditions.ts";
 import type { SealedSecretStatus } from "../../api/sealed-secret.ts";
+import { boundedMessage } from "../messages.ts";
 
 export const MANAGED_ANNOTATION = "sealedsecrets.bitnami.com/managed";
 export const PATCH_ANNOTATION = "sealedsecrets.bitnami.com/patch";
@@ -353,7 +354,8 @@ function finish(input: PlanInput, state: SyncedState, keys: readonly string[], w
   const status = nextStatus(input.sealed, state, input.now);
   const events: EventSpec[] = [...extra];
   const prior = priorSynced(input.sealed);
-  const changed = prior?.status !== state.status || prior.reason !== state.reason || (prior.message ?? "") !== state.message;
+  // Compared as written: a long message is stored cut (nextStatus), so compare the cut form.
+  const changed = prior?.status !== state.status || prior.reason !== state.reason || (prior.message ?? "") !== boundedMessage(state.message);
   if (write) events.push({ type: "Normal", reason: "Unsealed", message: `${input.sealed.kind} unsealed successfully` });
   if (changed && state.status === "False") {
     const eventReason = state.reason === "SecretNotOwned" || state.reason === "ApplyFailed" || state.reason === "SecretImmutable" ? "ErrUpdateFailed" : "ErrUnsealFailed";

@@ -8,6 +8,7 @@ import type { KubeObject } from "../../kube/port.ts";
 import type { OpenedValue } from "../keys/rsa-protocol.ts";
 import { nextStatus, priorSynced, type SealedLike, type SyncedReason, type SyncedState } from "../sealed-secret/conditions.ts";
 import { failurePlan, mayWrite, plan, type EventSpec, type KeyringView, type Plan } from "../sealed-secret/plan.ts";
+import { boundedMessage } from "../messages.ts";
 
 /** The SopsSecret as the SealedSecret plan sees it: the document's digest stands for the ciphertexts. */
 export function sopsView(sops: SopsSecret, type?: string): SealedLike {
@@ -78,7 +79,7 @@ export function planSops(input: SopsPlanInput): Plan {
   const status = nextStatus(view, state, now);
   const prior = priorSynced(view);
   const events: EventSpec[] = [...p.events];
-  const changed = prior?.reason !== state.reason || (prior.message ?? "") !== state.message;
+  const changed = prior?.reason !== state.reason || (prior.message ?? "") !== boundedMessage(state.message);
   if (changed) events.push({ type: "Warning", reason: state.reason, message: state.message });
   const out: Plan = { ...p, state, events };
   delete out.status;
