@@ -16,6 +16,7 @@ import type { Logger } from "./log.ts";
 import { ageRecipientsAnswer } from "./controller/age-secret/recipients-api.ts";
 import type { KindSource } from "./server/metrics.ts";
 import type { ApiAnswer } from "./server/answer.ts";
+import { TemplatePool } from "./controller/templates/pool.ts";
 
 export type AgeSecretsConfig = Pick<ControllerConfig, "keyNamespace" | "workers" | "keyRenewPeriodMs"> & {
   ageSecrets: boolean;
@@ -57,11 +58,13 @@ export async function startAgeSecrets(kube: KubePort, log: Logger, config: AgeSe
     mayMint: !config.awaitLeadership,
   });
   const stats = { age: new SealedSecretStats(), sops: new SealedSecretStats() };
+  // spec.template.data renders on a thread of its own (started on first use, stopped when idle).
+  const templates = new TemplatePool({ log });
   const ns = config.watchNamespace ? { namespace: config.watchNamespace } : {};
   const controllers: Controller[] = [];
   const kinds: KindSource[] = [];
   if (config.ageSecrets) {
-    const reconciler = new AgeSecretReconciler({ kube: client, keyring: () => keys.keyring, stats: stats.age, ...ns });
+    const reconciler = new AgeSecretReconciler({ kube: client, keyring: () => keys.keyring, stats: stats.age, templates, ...ns });
     const controller = new Controller({ cache, log, reconciler, workers: config.workers });
     controllers.push(controller);
     kinds.push({ kind: "AgeSecret", condition: "Synced", objects: () => controller.cachedObjects(), stats: stats.age, filtered: () => controller.filtered });
@@ -86,6 +89,7 @@ export async function startAgeSecrets(kube: KubePort, log: Logger, config: AgeSe
   const stop = async () => {
     for (const c of controllers) await c.stop().catch(() => undefined);
     await keys.stop().catch(() => undefined);
+    await templates.close();
   };
   try {
     keys.onChange(() => {

@@ -15,6 +15,7 @@ import type { ApiHandlers } from "./server/http.ts";
 import { sealedSecretMetrics, type KindSource } from "./server/metrics.ts";
 import { SealingApi } from "./controller/sealed-secret/sealing-api.ts";
 import type { Registry } from "prom-client";
+import { TemplatePool } from "./controller/templates/pool.ts";
 
 export type SealedSecretsConfig = Pick<ControllerConfig, "keyNamespace" | "workers" | "rsaWorkers" | "keyPrefix" | "keyBits" | "keyRenewPeriodMs"> & {
   /** Reconcile SealedSecrets in this namespace only (all when omitted). */
@@ -58,10 +59,13 @@ export async function startSealedSecrets(kube: KubePort, log: Logger, config: Se
     mayMint: !config.awaitLeadership,
   });
   const stats = new SealedSecretStats();
+  // spec.template.data renders on a thread of its own (started on first use, stopped when idle).
+  const templates = new TemplatePool({ log });
   const reconciler = new SealedSecretReconciler({
     kube: client,
     keyring: () => keys.keyring,
     pool,
+    templates,
     stats,
     ...(config.watchNamespace ? { namespace: config.watchNamespace } : {}),
   });
@@ -94,7 +98,7 @@ export async function startSealedSecrets(kube: KubePort, log: Logger, config: Se
       apiPool.setKeys(keyring);
       if (synced) controller.enqueueAll();
     });
-    cleanups.push(() => pool.close(), () => apiPool.close());
+    cleanups.push(() => pool.close(), () => apiPool.close(), () => templates.close());
     await keys.start();
     keysLoaded = true;
     cleanups.push(() => keys.stop());

@@ -5,7 +5,7 @@ import { scopeLabelText, withScopeAnnotations, type SealingScope } from "../../c
 import type { KubeObject } from "../../kube/port.ts";
 import type { OpenedValue } from "../keys/rsa-protocol.ts";
 import type { SyncedState } from "../sealed-secret/conditions.ts";
-import { failurePlan, labelsToTry, mayWrite, plan, type KeyringView, type Plan, type ScopeLabel, type UnsealOutcome } from "../sealed-secret/plan.ts";
+import { failurePlan, labelsToTry, mayWrite, plan, type KeyringView, type Plan, type RenderedTemplates, type ScopeLabel, type UnsealOutcome } from "../sealed-secret/plan.ts";
 import type { HeldRecipient } from "./open.ts";
 
 /**
@@ -121,11 +121,12 @@ export interface AgePlanInput {
   /** Scope recipients of the held keys, computed only when values failed. */
   held: readonly HeldRecipient[];
   now: Date;
+  rendered?: RenderedTemplates;
 }
 
 export function planAge(input: AgePlanInput): Plan {
   const { age, secret, outcome, keyring, now } = input;
-  const base = { sealed: age, secret, outcome, keyring, now };
+  const base = { sealed: age, secret, outcome, keyring, now, ...(input.rendered ? { rendered: input.rendered } : {}) };
   if (outcome.kind === "opened" && (!secret || mayWrite(secret, age))) {
     const failed = outcome.values.filter((v): v is Extract<OpenedValue, { ok: false }> => !v.ok);
     if (failed.length > 0) {

@@ -13,11 +13,15 @@ import { ownersOf } from "../secret-owners.ts";
 import type { SealedSecretStats } from "../sealed-secret/stats.ts";
 import { heldScopeRecipients, openAgeValues, type HeldRecipient } from "./open.ts";
 import { ageLabelsToTry, planAge } from "./plan.ts";
+import type { TemplatePool } from "../templates/pool.ts";
+import { renderTemplates } from "../templates/render.ts";
 
 export interface AgeSecretReconcilerOptions {
   kube: KubePort;
   keyring: () => AgeKeyring;
   stats: SealedSecretStats;
+  /** Renders spec.template.data off the event loop; inline when omitted (tests). */
+  templates?: TemplatePool;
   /** Only this namespace (tests); all namespaces when omitted. */
   namespace?: string;
   now?: () => Date;
@@ -79,7 +83,8 @@ export class AgeSecretReconciler implements Reconciler {
       secret = cachedSecret ? await readSecret(kube, stats, key) : undefined;
     }
     const now = this.now();
-    await applyPlan({ ...common, sealed: age, plan: planAge({ age, secret, outcome, keyring: view, held, now }), now });
+    const rendered = outcome.kind === "opened" ? await renderTemplates(this.options.templates, age.spec.template, outcome.values, now) : undefined;
+    await applyPlan({ ...common, sealed: age, plan: planAge({ age, secret, outcome, keyring: view, held, now, ...(rendered ? { rendered } : {}) }), now });
   }
 }
 

@@ -6,7 +6,7 @@ import { SEALED_WITH_CERT_ANNOTATION, sealedSecretScope, sealedWithCertificates 
 import { SEALING_SCOPES, scopeLabelText, withScopeAnnotations, type SealingScope } from "../../crypto/scope.ts";
 import type { KubeObject, OwnerReference } from "../../kube/port.ts";
 import { TemplateError } from "../../template/errors.ts";
-import { renderSealedSecretTemplate } from "../../template/sealed-secrets.ts";
+import { renderSealedSecretTemplate, type SealedTemplateOutput } from "../../template/sealed-secrets.ts";
 import type { OpenedValue } from "../keys/rsa-protocol.ts";
 import { nextStatus, priorSynced, type SealedLike, type SyncedReason, type SyncedState } from "./conditions.ts";
 import type { SealedSecretStatus } from "../../api/sealed-secret.ts";
@@ -334,7 +334,14 @@ export interface PlanInput {
   now: Date;
   /** Inputs besides the object that the Secret depends on (see sourceHash). */
   extra?: unknown;
+  /**
+   * spec.template.data rendered off the event loop (src/controller/templates/), or why that stopped;
+   * without it the templates render here.
+   */
+  rendered?: RenderedTemplates;
 }
+
+export type RenderedTemplates = SealedTemplateOutput | { stopped: string };
 
 function okState(keys: readonly string[], keyring: KeyringView): SyncedState {
   const compromised = keyring.keys.filter((k) => k.compromised && keys.includes(k.fingerprint));
@@ -398,10 +405,13 @@ export function plan(input: PlanInput): Plan {
   const templateData = sealed.spec.template?.data ?? {};
   let values: Record<string, Uint8Array> = decrypted;
   if (Object.keys(templateData).length > 0) {
-    const errors: { key: string; error: unknown }[] = [];
-    const rendered = renderSealedSecretTemplateSafely(templateData, decrypted, errors);
-    if (errors.length > 0) return finish(input, templateFailure(errors), [], undefined);
-    values = rendered;
+    const given = input.rendered;
+    if (given !== undefined && "stopped" in given) {
+      return finish(input, { status: "False", reason: "TemplateFailed", message: `spec.template.data: ${given.stopped}` }, [], undefined);
+    }
+    const out = given ?? renderSealedSecretTemplate({ templateData, decrypted });
+    if (out.errors.length > 0) return finish(input, templateFailure(out.errors), [], undefined);
+    values = out.data;
   }
   const data: Record<string, string> = {};
   for (const [k, v] of Object.entries(values)) data[k] = b64(v);
@@ -430,12 +440,3 @@ function withoutLegacy(secret: KubeObject): KubeObject {
   return copy;
 }
 
-function renderSealedSecretTemplateSafely(
-  templateData: Readonly<Record<string, string>>,
-  decrypted: Readonly<Record<string, Uint8Array>>,
-  errors: { key: string; error: unknown }[],
-): Record<string, Uint8Array> {
-  const out = renderSealedSecretTemplate({ templateData, decrypted });
-  for (const e of out.errors) errors.push({ key: e.key, error: e.error });
-  return out.data;
-}

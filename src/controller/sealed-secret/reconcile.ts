@@ -19,12 +19,16 @@ import {
   type UnsealOutcome,
 } from "./plan.ts";
 import type { SealedSecretStats } from "./stats.ts";
+import type { TemplatePool } from "../templates/pool.ts";
+import { renderTemplates } from "../templates/render.ts";
 
 export interface SealedSecretReconcilerOptions {
   kube: KubePort;
   keyring: () => Keyring;
   pool: RsaPool;
   stats: SealedSecretStats;
+  /** Renders spec.template.data off the event loop; inline when omitted (tests). */
+  templates?: TemplatePool;
   /** Only this namespace (tests); all namespaces when omitted. */
   namespace?: string;
   now?: () => Date;
@@ -102,7 +106,8 @@ export class SealedSecretReconciler implements Reconciler {
       secret = cachedSecret ? await readSecret(kube, stats, key) : undefined;
     }
     const now = this.now();
-    await applyPlan({ ...common, sealed, plan: plan({ sealed, secret, outcome, keyring: view, now }), now });
+    const rendered = outcome.kind === "opened" ? await renderTemplates(this.options.templates, sealed.spec.template, outcome.values, now) : undefined;
+    await applyPlan({ ...common, sealed, plan: plan({ sealed, secret, outcome, keyring: view, now, ...(rendered ? { rendered } : {}) }), now });
   }
 
 
