@@ -13,6 +13,7 @@ import { resources } from "../../api/resources.ts";
 import { isConflict, type KubeObject, type KubePort } from "../../kube/port.ts";
 import { ProviderError, SecretNotFound, type SecretsClient } from "../../providers/provider.ts";
 import { EsoTemplateError, renderEsoTemplate } from "../../template/eso.ts";
+import { goStringToBytes } from "../../template/gostring.ts";
 import type { ReconcileContext, Reconciler } from "../controller.ts";
 import { formatKey, type ObjectKey } from "../object-key.ts";
 import type { ProcessResult } from "../queue.ts";
@@ -21,6 +22,7 @@ import { storeKey, type StoreDirectory } from "../secret-store/stores.ts";
 import { recordEvent } from "./events.ts";
 import { mainStoreOf, refreshDueAt, waveCandidateOf, waveHorizonMs, type WaveCandidate } from "./refresh-wave.ts";
 import { RefreshWaves, type Prefetched } from "./refresh-waves.ts";
+import { fieldManagerFor, managedKeys, NO_MANAGED_KEYS } from "./field-owner.ts";
 import { convertKeys, decodeValue, decodeValues, rewriteKeys, KeyRewriteError, DecodingError } from "./keys.ts";
 import {
   desiredSecret,
@@ -30,6 +32,7 @@ import {
   statusEqual,
   stringRecord,
   syncVersionOf,
+  targetData,
   targetState,
   type EsMeta,
   type TargetState,
@@ -109,7 +112,7 @@ export class ExternalSecretReconciler implements Reconciler {
 
   private async readTarget(namespace: string, name: string): Promise<KubeObject | undefined> {
     this.secretReads++;
-    return this.options.kube.get(resources.secret, namespace, name);
+    return this.options.kube.get(resources.secret, namespace, name, { managedFields: true });
   }
 
   /** ExternalSecret keys that referenced a store at their last reconcile. */
@@ -226,26 +229,25 @@ export class ExternalSecretReconciler implements Reconciler {
       return await this.fail(finish, err, "could not get secret data from provider");
     }
 
-    // Deletion policy when the provider no longer has the secrets.
+    // Deletion policy when the provider no longer has the secrets. As ESO: entries whose remote
+    // secret is gone are skipped unless deletionPolicy is Retain; if nothing is left, Delete removes
+    // the Secret and Retain leaves it as it is; Merge goes on and drops only the keys it wrote.
     const requested = spec.data.length + spec.dataFrom.length;
-    if (fetched.missing.length > 0) {
-      const policy = spec.target.deletionPolicy;
-      if (policy === "Retain") {
-        return await this.fail(finish, new SecretNotFound(`secret ${fetched.missing.join(", ")} not found in provider`), "could not get secret data from provider");
+    const policy = spec.target.deletionPolicy;
+    if (fetched.missing.length > 0 && policy === "Retain") {
+      return await this.fail(finish, new SecretNotFound(`secret ${fetched.missing.join(", ")} not found in provider`), "could not get secret data from provider");
+    }
+    if (requested > 0 && Object.keys(fetched.data).length === 0 && policy !== "Merge") {
+      if (policy === "Delete" && (target ?? targetMeta) && spec.target.creationPolicy === "Owner") {
+        await kube.delete(resources.secret, meta.namespace, targetName);
+        await recordEvent(kube, ctx.log, es, { type: "Normal", reason: "Deleted", note: "secret deleted due to DeletionPolicy=Delete" });
       }
-      if (policy === "Delete" && fetched.missing.length === requested && Object.keys(fetched.data).length === 0) {
-        if ((target ?? targetMeta) && spec.target.creationPolicy === "Owner") {
-          await kube.delete(resources.secret, meta.namespace, targetName);
-          await recordEvent(kube, ctx.log, es, { type: "Normal", reason: "Deleted", note: "secret deleted due to DeletionPolicy" });
-        }
-        await finish({ kind: "deleted", ...(readAt ? { readAt } : {}) });
-        return this.requeue(spec, dueAt, readAt ?? now);
-      }
+      await finish(policy === "Delete" ? { kind: "deleted", ...(readAt ? { readAt } : {}) } : { kind: "synced", targetName, retained: true, ...(readAt ? { readAt } : {}) });
+      return this.requeue(spec, dueAt, readAt ?? now);
     }
 
-    // Template.
-    const stringData: Record<string, string> = {};
-    for (const [k, v] of Object.entries(fetched.data)) stringData[k] = Buffer.from(v).toString("utf8");
+    // Template. Provider values reach it as bytes and leave it as bytes (Go strings); values no
+    // template transforms are copied byte for byte.
     let rendered = { data: base64Map(fetched.data), labels: {} as Record<string, string>, annotations: {} as Record<string, string>, type: undefined as string | undefined };
     const template = spec.target.template;
     if (template) {
@@ -254,11 +256,14 @@ export class ExternalSecretReconciler implements Reconciler {
         await this.prefetchTemplateSources(template.templateFrom, meta.namespace, lookups);
         const out = renderEsoTemplate({
           template: { ...template, templateFrom: resolveTemplateFrom(template.templateFrom, (kind, name) => lookups.get(`${kind}/${name}`) ?? {}) },
-          data: stringData,
+          data: fetched.data,
           options: { now: () => now },
         });
-        const data: Record<string, string> = {};
-        for (const [k, v] of Object.entries(out.data)) data[k] = Buffer.from(v, "utf8").toString("base64");
+        // ESO keeps the provider data when mergePolicy is Merge or the template renders no data
+        // (only type or metadata), so such a template changes the Secret's shape, not its keys.
+        const keepsProviderData = template.mergePolicy === "Merge" || (Object.keys(template.data ?? {}).length === 0 && template.templateFrom.length === 0);
+        const data: Record<string, string> = keepsProviderData ? base64Map(fetched.data) : {};
+        for (const [k, v] of Object.entries(out.data)) data[k] = Buffer.from(goStringToBytes(v)).toString("base64");
         rendered = { data, labels: out.labels, annotations: out.annotations, type: template.type };
       } catch (err) {
         if (err instanceof EsoTemplateError || err instanceof TemplateSourceError) {
@@ -269,13 +274,19 @@ export class ExternalSecretReconciler implements Reconciler {
       }
     }
 
-    // Write the target.
+    // Write the target, as this ExternalSecret's field manager (ESO's), so the keys it wrote can be
+    // told from the others next time.
     if (targetMeta && !target) target = await this.readTarget(meta.namespace, targetName);
     if (spec.target.creationPolicy !== "None") {
       if (spec.target.creationPolicy === "Merge" && !target) {
-        return await this.fail(finish, new ReportedError("TargetMissing", `secret ${targetName} does not exist and creationPolicy is Merge`, true), "could not update secret");
+        // Nothing to merge into: ESO waits for the next refresh without an error.
+        await finish({ kind: "missing", ...(readAt ? { readAt } : {}) });
+        return this.requeue(spec, dueAt, readAt ?? now);
       }
-      if (target?.["immutable"] === true && JSON.stringify(sorted(stringRecord(target["data"]))) !== JSON.stringify(sorted(spec.target.creationPolicy === "Merge" ? { ...stringRecord(target["data"]), ...rendered.data } : rendered.data))) {
+      const fieldManager = fieldManagerFor(meta.name);
+      const managed = target ? managedKeys(target, fieldManager) : NO_MANAGED_KEYS;
+      const nextData = targetData({ policy: spec.target.creationPolicy, existing: target, managed, rendered: rendered.data });
+      if (target?.["immutable"] === true && JSON.stringify(sorted(stringRecord(target["data"]))) !== JSON.stringify(sorted(nextData))) {
         return await this.fail(finish, new ReportedError("TargetImmutable", `secret ${targetName} is immutable; delete it so it can be recreated`, false), "could not update secret");
       }
       const desired = desiredSecret({
@@ -283,11 +294,12 @@ export class ExternalSecretReconciler implements Reconciler {
         spec,
         rendered: { data: rendered.data, labels: rendered.labels, annotations: rendered.annotations, ...(rendered.type ? { type: rendered.type } : {}) },
         existing: target,
-        templateHasMetadata: template?.metadata !== undefined,
+        managed,
+        hasTemplate: template !== undefined,
       });
       if (desired) {
         try {
-          const written = target ? await kube.replace(resources.secret, desired) : await kube.create(resources.secret, desired);
+          const written = target ? await kube.replace(resources.secret, desired, { fieldManager }) : await kube.create(resources.secret, desired, { fieldManager });
           const rv = written.metadata?.resourceVersion;
           if (rv) this.verified.set(meta.uid, rv);
         } catch (err) {
