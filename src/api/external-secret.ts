@@ -96,6 +96,9 @@ export function parseExternalSecretSpec(raw: unknown): ExternalSecretSpec {
   }
   const template = obj(target, "template", tp);
   const targetName = str(target, "name", tp);
+  // ESO 2.x additions that change what is written or when: refused rather than silently ignored.
+  if (target["manifest"] !== undefined) throw new SpecError(`${tp}.manifest (a target other than a Secret) is not supported by sealbridge`);
+  if (raw["syncWindows"] !== undefined) throw new SpecError(`${p}.syncWindows is not supported by sealbridge`);
 
   let refreshIntervalMs = DEFAULT_REFRESH_INTERVAL_MS;
   const interval = str(raw, "refreshInterval", p);

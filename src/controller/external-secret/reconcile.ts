@@ -222,7 +222,7 @@ export class ExternalSecretReconciler implements Reconciler {
     const readAt = prefetched?.readAt;
 
     // Fetch.
-    let fetched: { data: Record<string, Uint8Array>; missing: string[]; found: number };
+    let fetched: Fetched;
     try {
       fetched = await this.fetch(spec, clients);
     } catch (err) {
@@ -235,10 +235,18 @@ export class ExternalSecretReconciler implements Reconciler {
     const requested = spec.data.length + spec.dataFrom.length;
     const policy = spec.target.deletionPolicy;
     if (fetched.missing.length > 0 && policy === "Retain") {
-      return await this.fail(finish, new SecretNotFound(`secret ${fetched.missing.join(", ")} not found in provider`), "could not get secret data from provider");
+      return await this.fail(finish, new SecretNotFound(`secret ${fetched.missing.map((m) => m.key).join(", ")} not found in provider`), "could not get secret data from provider");
+    }
+    for (const m of fetched.missing) {
+      const note = m.field === "data" ? `secret does not exist at provider using spec.data[${m.index}] (key=${m.key})` : `secret does not exist at provider using spec.dataFrom[${m.index}]`;
+      await recordEvent(kube, ctx.log, es, { type: "Normal", reason: "MissingProviderSecret", note });
     }
     if (requested > 0 && Object.keys(fetched.data).length === 0 && policy !== "Merge") {
-      if (policy === "Delete" && (target ?? targetMeta) && spec.target.creationPolicy === "Owner") {
+      if (policy === "Delete" && spec.target.creationPolicy !== "Owner") {
+        const problem = new ReportedError("InvalidSpec", `unable to delete secret ${targetName}: creationPolicy=${spec.target.creationPolicy} is not Owner`, false);
+        return await this.fail(finish, problem, "could not delete secret");
+      }
+      if (policy === "Delete" && (target ?? targetMeta)) {
         await kube.delete(resources.secret, meta.namespace, targetName);
         await recordEvent(kube, ctx.log, es, { type: "Normal", reason: "Deleted", note: "secret deleted due to DeletionPolicy=Delete" });
       }
@@ -374,15 +382,15 @@ export class ExternalSecretReconciler implements Reconciler {
     throw new ReportedError(reason, message, retryableOf(err));
   }
 
-  private async fetch(spec: ExternalSecretSpec, clients: Map<string, SecretsClient>): Promise<{ data: Record<string, Uint8Array>; missing: string[]; found: number }> {
+  private async fetch(spec: ExternalSecretSpec, clients: Map<string, SecretsClient>): Promise<Fetched> {
     const clientFor = (ref: StoreRef | undefined): SecretsClient => {
       const c = clients.get(refKey(ref ?? spec.storeRef));
       if (!c) throw new SpecError("no store for this entry");
       return c;
     };
-    const missing: string[] = [];
+    const missing: MissingEntry[] = [];
     const tolerate = spec.target.deletionPolicy !== "Retain";
-    const guard = async <T>(what: string, p: Promise<T>): Promise<T | undefined> => {
+    const guard = async <T>(what: MissingEntry, p: Promise<T>): Promise<T | undefined> => {
       try {
         return await p;
       } catch (err) {
@@ -395,9 +403,9 @@ export class ExternalSecretReconciler implements Reconciler {
       }
     };
     // All reads start together, so the AWS client coalesces them into batch calls.
-    const dataFromResults = spec.dataFrom.map((item) => guard(describe(item), this.fetchDataFrom(item, clientFor(item.storeRef))));
-    const dataResults = spec.data.map((item) =>
-      guard(item.remoteRef.key, clientFor(item.storeRef).getSecret({
+    const dataFromResults = spec.dataFrom.map((item, index) => guard({ field: "dataFrom", index, key: describe(item) }, this.fetchDataFrom(item, clientFor(item.storeRef))));
+    const dataResults = spec.data.map((item, index) =>
+      guard({ field: "data", index, key: item.remoteRef.key }, clientFor(item.storeRef).getSecret({
         key: item.remoteRef.key,
         ...(item.remoteRef.property ? { property: item.remoteRef.property } : {}),
         ...(item.remoteRef.version ? { version: item.remoteRef.version } : {}),
@@ -475,6 +483,19 @@ export class ExternalSecretReconciler implements Reconciler {
       // The object moved on (e.g. an annotation changed): the watch event re-queues it.
     }
   }
+}
+
+/** An entry whose remote secret does not exist (names only, never values). */
+interface MissingEntry {
+  field: "data" | "dataFrom";
+  index: number;
+  key: string;
+}
+
+interface Fetched {
+  data: Record<string, Uint8Array>;
+  missing: MissingEntry[];
+  found: number;
 }
 
 class TemplateSourceError extends Error {
