@@ -116,6 +116,12 @@ describe("ExternalSecret behaves as ESO", () => {
     await waitFor("key b removed", async () => (secretData(await kube.get(resources.secret, ns, "shared"))["b"] === undefined ? true : undefined), 30_000);
     assert.deepEqual(secretData(await kube.get(resources.secret, ns, "shared")), { keep: "mine", a: "one" });
     assert.equal(readyOf(await kube.get(resources.externalSecret, ns, "merger"))?.reason, "SecretSynced");
+    const notes = await waitFor("MissingProviderSecret event", async () => {
+      const events = await kube.list(resources.event, { namespace: ns });
+      const found = events.filter((e) => e["reason"] === "MissingProviderSecret" && (e["regarding"] as { name?: string } | undefined)?.name === "merger").map((e) => String(e["note"]));
+      return found.length > 0 ? found : undefined;
+    });
+    assert.deepEqual([...new Set(notes)], [`secret does not exist at provider using spec.data[1] (key=${k2})`]);
 
     // Every remote gone: the keys it wrote go, the Secret and its other keys stay.
     await sm.send(new DeleteSecretCommand({ SecretId: k1, ForceDeleteWithoutRecovery: true }));
@@ -148,6 +154,17 @@ describe("ExternalSecret behaves as ESO", () => {
     const deleted = readyOf(await waitReady(kube, ns, "deleter", "SecretDeleted", 30_000));
     assert.deepEqual(deleted, { ...deleted, status: "True", message: "secret deleted due to DeletionPolicy=Delete" });
     await waitFor("target deleted", async () => ((await kube.get(resources.secret, ns, "deleter")) ? undefined : true), 30_000);
+
+    // Delete is only for Secrets it owns: with Orphan the remote going away is an error, the Secret stays.
+    const orphaned = `orphaned-${uniq()}`;
+    await remote(orphaned, "kept");
+    await externalSecret(ns, "orphan", { target: { creationPolicy: "Orphan", deletionPolicy: "Delete" }, data: [{ secretKey: "v", remoteRef: { key: orphaned } }] });
+    await waitReady(kube, ns, "orphan", "SecretSynced", 30_000);
+    await sm.send(new DeleteSecretCommand({ SecretId: orphaned, ForceDeleteWithoutRecovery: true }));
+    await forceSync(ns, "orphan");
+    const refused = readyOf(await waitReady(kube, ns, "orphan", "SecretSyncedError", 30_000));
+    assert.match(refused?.message ?? "", /could not delete secret: unable to delete secret orphan: creationPolicy=Orphan is not Owner/);
+    assert.deepEqual(secretData(await kube.get(resources.secret, ns, "orphan")), { v: "kept" });
   });
 
   test("(d) a JSON null becomes an empty value through dataFrom.extract and data[].property", async () => {
