@@ -105,7 +105,10 @@ describe("ExternalSecret behaves as ESO", () => {
       ],
     });
     await waitReady(kube, ns, "merger", "SecretSynced", 30_000);
-    assert.deepEqual(secretData(await kube.get(resources.secret, ns, "shared")), { keep: "mine", a: "one", b: "two" });
+    const merged = await kube.get(resources.secret, ns, "shared");
+    assert.deepEqual(secretData(merged), { keep: "mine", a: "one", b: "two" });
+    assert.equal(merged?.metadata?.labels?.["reconcile.external-secrets.io/managed"], "true", "ESO labels a Merge target too");
+    assert.equal(merged?.metadata?.ownerReferences, undefined, "and does not own it");
     // The keys it wrote are recorded where ESO records them: managedFields under ESO's field manager.
     const withFields = (await cluster.kube.request("GET", `/api/v1/namespaces/${ns}/secrets/shared`)) as KubeObject;
     const entry = (withFields.metadata?.managedFields as { manager: string; fieldsV1?: { "f:data"?: Record<string, unknown> } }[]).find((m) => m.manager === "externalsecrets.external-secrets.io/merger");

@@ -145,7 +145,8 @@ export function desiredSecret(input: {
     ...without(existingMeta.labels ?? {}, managed.labels),
     ...copied.labels,
     ...rendered.labels,
-    ...(policy === "Merge" ? {} : { [LABEL_MANAGED]: "true" }),
+    // ESO labels every target it writes, a Merge target too.
+    [LABEL_MANAGED]: "true",
   };
   if (policy === "Owner") labels[LABEL_CREATED_BY] = createdByValue(es.name);
   const annotations: Record<string, string> = {
