@@ -118,6 +118,40 @@ spec:
     assert.equal(await kube.get(resources.secret, "my-app", "legacy-datafrom"), undefined);
   });
 
+  test("a namespaced v1beta1 SecretStore with v1beta1's integer refreshInterval serves a v1beta1 ExternalSecret", async () => {
+    await ensureNamespace("my-app");
+    await createSecret(kube, "my-app", "awssm-secret", { "access-key": "AKIDEXAMPLE", "secret-access-key": "example" });
+    await sm.send(new CreateSecretCommand({ Name: "prod/my-app/api-key", SecretString: "k-123" }));
+    await kubectlApply(cluster.kube, `
+apiVersion: external-secrets.io/v1beta1
+kind: SecretStore
+metadata: {name: aws-local, namespace: my-app}
+spec:
+  refreshInterval: 3600
+  provider:
+    aws:
+      service: SecretsManager
+      region: us-east-1
+      auth:
+        secretRef:
+          accessKeyIDSecretRef: {name: awssm-secret, key: access-key}
+          secretAccessKeySecretRef: {name: awssm-secret, key: secret-access-key}
+---
+apiVersion: external-secrets.io/v1beta1
+kind: ExternalSecret
+metadata: {name: api-key, namespace: my-app}
+spec:
+  refreshInterval: 15m
+  secretStoreRef: {name: aws-local, kind: SecretStore}
+  target: {name: api-key}
+  data:
+    - secretKey: API_KEY
+      remoteRef: {key: prod/my-app/api-key}
+`);
+    await waitReady(kube, "my-app", "api-key", "SecretSynced", 30_000);
+    assert.deepEqual(secretData(await kube.get(resources.secret, "my-app", "api-key")), { API_KEY: "k-123" });
+  });
+
   test("a version the CRDs do not serve is refused as kubectl reports it", async () => {
     await assert.rejects(
       kubectlApply(cluster.kube, "apiVersion: external-secrets.io/v1alpha1\nkind: ExternalSecret\nmetadata: {name: x, namespace: my-app}\nspec: {}\n"),

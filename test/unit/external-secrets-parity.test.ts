@@ -53,9 +53,10 @@ describe("target data", () => {
     const managed = { data: [], labels: ["app"], annotations: [] };
     const rendered = { data: { a: "YQ==" }, labels: {}, annotations: {} };
     const templated = desiredSecret({ es, spec, rendered, existing: target, managed, hasTemplate: true });
-    assert.deepEqual(templated?.metadata?.labels, { mine: "x" });
+    const managedLabel = { "reconcile.external-secrets.io/managed": "true" };
+    assert.deepEqual(templated?.metadata?.labels, { mine: "x", ...managedLabel });
     const plain = desiredSecret({ es, spec, rendered, existing: target, managed, hasTemplate: false });
-    assert.deepEqual(plain?.metadata?.labels, { mine: "x", team: "a" });
+    assert.deepEqual(plain?.metadata?.labels, { mine: "x", team: "a", ...managedLabel });
     assert.equal(plain?.metadata?.managedFields, undefined);
   });
 });
@@ -89,5 +90,9 @@ describe("v1beta1", () => {
       () => parseExternalSecretSpec({ secretStoreRef: { name: "s" }, target: { template: { engineVersion: "v1" } }, data: [{ secretKey: "a", remoteRef: { key: "k" } }] }),
       /spec\.target\.template\.engineVersion v1 is not supported/,
     );
+    const base = { secretStoreRef: { name: "s" }, data: [{ secretKey: "a", remoteRef: { key: "k" } }] };
+    assert.throws(() => parseExternalSecretSpec({ ...base, target: { manifest: { apiVersion: "v1", kind: "ConfigMap" } } }), /spec\.target\.manifest .* is not supported/);
+    assert.throws(() => parseExternalSecretSpec({ ...base, syncWindows: { kind: "Allow", windows: [] } }), /spec\.syncWindows is not supported/);
+    assert.throws(() => parseExternalSecretSpec({ ...base, target: { creationPolicy: "CreateOrMerge" } }), /spec\.target\.creationPolicy must be one of Owner, Orphan, Merge, None/);
   });
 });
