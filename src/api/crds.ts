@@ -21,7 +21,14 @@ export type JsonSchema = {
 
 export interface CrdSpec {
   group: string;
+  /** The storage version, the one the controller reads and watches. */
   version: string;
+  /**
+   * Older versions served beside it with the same schema and conversion strategy None (the API
+   * server only rewrites apiVersion, so no webhook): a manifest in any of them is stored as
+   * `version` and read back in it. Fields only an older version had are handled in src/api.
+   */
+  alsoServed?: readonly string[];
   kind: string;
   plural: string;
   singular: string;
@@ -328,9 +335,13 @@ const secretStoreSpec: JsonSchema = known(
   ["provider"],
 );
 
+// ESO served v1beta1 beside v1 up to v0.16 with identical types; most Git repos still hold it.
+const esoOlderVersions = ["v1beta1"] as const;
+
 export const externalSecretCrd: CrdSpec = {
   group: "external-secrets.io",
   version: "v1",
+  alsoServed: esoOlderVersions,
   kind: "ExternalSecret",
   plural: "externalsecrets",
   singular: "externalsecret",
@@ -351,6 +362,7 @@ const storeColumns = [
 export const secretStoreCrd: CrdSpec = {
   group: "external-secrets.io",
   version: "v1",
+  alsoServed: esoOlderVersions,
   kind: "SecretStore",
   plural: "secretstores",
   singular: "secretstore",
@@ -397,16 +409,15 @@ export function crdManifest(spec: CrdSpec): Record<string, unknown> {
       group: spec.group,
       names,
       scope: spec.scope,
-      versions: [
-        {
-          name: spec.version,
-          served: true,
-          storage: true,
-          subresources: { status: {} },
-          additionalPrinterColumns: spec.printerColumns.map((c) => ({ ...c })),
-          schema: { openAPIV3Schema: spec.schema },
-        },
-      ],
+      versions: [spec.version, ...(spec.alsoServed ?? [])].map((name) => ({
+        name,
+        served: true,
+        storage: name === spec.version,
+        subresources: { status: {} },
+        additionalPrinterColumns: spec.printerColumns.map((c) => ({ ...c })),
+        schema: { openAPIV3Schema: spec.schema },
+      })),
+      ...(spec.alsoServed?.length ? { conversion: { strategy: "None" } } : {}),
     },
   };
 }

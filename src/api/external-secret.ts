@@ -1,5 +1,7 @@
 // external-secrets.io/v1 ExternalSecret: the spec parsed into typed values with ESO's defaults
 // applied here (the CRD carries no `default:`), and clear errors for fields sealbridge cannot honour.
+// v1beta1 objects arrive here too, read as v1 (same stored shape): ESO's v1beta1 and v1 types are
+// the same apart from what older v1beta1 releases allowed and v1 dropped, refused below by name.
 import { DurationError, parseGoDuration } from "./go-duration.ts";
 import { SpecError, bool, isObject, obj, objList, oneOf, requiredStr, str, strMap, type Json } from "./eso-fields.ts";
 import type { EsoTemplateSpec, TemplateFromItem, TemplateFromSource } from "./eso-template.ts";
@@ -94,6 +96,9 @@ export function parseExternalSecretSpec(raw: unknown): ExternalSecretSpec {
   }
   const template = obj(target, "template", tp);
   const targetName = str(target, "name", tp);
+  // ESO 2.x additions that change what is written or when: refused rather than silently ignored.
+  if (target["manifest"] !== undefined) throw new SpecError(`${tp}.manifest (a target other than a Secret) is not supported by sealbridge`);
+  if (raw["syncWindows"] !== undefined) throw new SpecError(`${p}.syncWindows is not supported by sealbridge`);
 
   let refreshIntervalMs = DEFAULT_REFRESH_INTERVAL_MS;
   const interval = str(raw, "refreshInterval", p);
@@ -118,6 +123,9 @@ export function parseExternalSecretSpec(raw: unknown): ExternalSecretSpec {
     const rewrite = objList(item, "rewrite", path).map(({ item: rw, path: rp }) => parseRewrite(rw, rp));
     const sourceRef = obj(item, "sourceRef", path);
     const itemStore = sourceRef ? parseSourceRef(sourceRef, `${path}.sourceRef`) : undefined;
+    if (item["key"] !== undefined) {
+      throw new SpecError(`${path}.key is the v1alpha1 form of dataFrom, which external-secrets.io v1beta1 and v1 do not read; write ${path}.extract.key instead`);
+    }
     const extract = obj(item, "extract", path);
     const find = obj(item, "find", path);
     const store = itemStore ? { storeRef: itemStore } : {};
@@ -210,7 +218,9 @@ function parseRewrite(rw: Json, path: string): RewriteSpec {
 
 function parseTemplate(t: Json, path: string): TargetTemplateSpec {
   const engineVersion = oneOf(t, "engineVersion", path, ["v2", "v1"] as const);
-  if (engineVersion === "v1") throw new SpecError(`${path}.engineVersion v1 is not supported (ESO v1 removed it); use v2`);
+  if (engineVersion === "v1") {
+    throw new SpecError(`${path}.engineVersion v1 is not supported: external-secrets.io v1 removed it (v1beta1 manifests for ESO before v0.16 may still set it); port the template to v2`);
+  }
   const mergePolicy = oneOf(t, "mergePolicy", path, ["Replace", "Merge"] as const);
   const metadata = obj(t, "metadata", path);
   const labels = metadata ? strMap(metadata, "labels", `${path}.metadata`) : undefined;

@@ -24,6 +24,6 @@ export interface ObjectMeta {
   annotations?: Record<string, string>;
   ownerReferences?: OwnerReference[];
   finalizers?: string[];
-  /** Kept as given: sealbridge never interprets it. */
+  /** Dropped on the way in unless asked for; only src/controller/external-secret/field-owner.ts reads it. */
   managedFields?: unknown[];
 }

@@ -10,6 +10,7 @@ import {
   KubeApiError,
   reasonForStatus,
   resourcePath,
+  type GetOptions,
   type KubeErrorReason,
   type KubeObject,
   type KubePort,
@@ -20,6 +21,7 @@ import {
   type Selector,
   type WatchEvent,
   type WatchOptions,
+  type WriteOptions,
 } from "./port.ts";
 import { TokenBucket } from "./rate-limit.ts";
 
@@ -127,9 +129,10 @@ export class HttpKube implements KubePort {
     throw toApiError(status, method, path, text);
   }
 
-  async get(resource: Resource, namespace: string | undefined, name: string): Promise<KubeObject | undefined> {
+  async get(resource: Resource, namespace: string | undefined, name: string, options: GetOptions = {}): Promise<KubeObject | undefined> {
     try {
-      return trimIncoming((await this.request("GET", resourcePath(resource, namespace, name))) as KubeObject);
+      const obj = (await this.request("GET", resourcePath(resource, namespace, name))) as KubeObject;
+      return options.managedFields ? obj : trimIncoming(obj);
     } catch (err) {
       if (err instanceof KubeApiError && err.reason === "NotFound") return undefined;
       throw err;
@@ -196,12 +199,12 @@ export class HttpKube implements KubePort {
     }
   }
 
-  async create(resource: Resource, obj: KubeObject): Promise<KubeObject> {
-    return trimIncoming((await this.request("POST", resourcePath(resource, obj.metadata?.namespace), obj)) as KubeObject);
+  async create(resource: Resource, obj: KubeObject, options: WriteOptions = {}): Promise<KubeObject> {
+    return trimIncoming((await this.request("POST", resourcePath(resource, obj.metadata?.namespace) + writeQuery(options), obj)) as KubeObject);
   }
 
-  async replace(resource: Resource, obj: KubeObject): Promise<KubeObject> {
-    return trimIncoming((await this.request("PUT", resourcePath(resource, obj.metadata?.namespace, requireName(obj)), obj)) as KubeObject);
+  async replace(resource: Resource, obj: KubeObject, options: WriteOptions = {}): Promise<KubeObject> {
+    return trimIncoming((await this.request("PUT", resourcePath(resource, obj.metadata?.namespace, requireName(obj)) + writeQuery(options), obj)) as KubeObject);
   }
 
   async replaceStatus(resource: Resource, obj: KubeObject): Promise<KubeObject> {
@@ -223,6 +226,10 @@ export class HttpKube implements KubePort {
       if (!(err instanceof KubeApiError && err.reason === "NotFound")) throw err;
     }
   }
+}
+
+function writeQuery(options: WriteOptions): string {
+  return options.fieldManager ? `?${new URLSearchParams({ fieldManager: options.fieldManager }).toString()}` : "";
 }
 
 function selectorQuery(selector: Selector): URLSearchParams {

@@ -150,12 +150,12 @@ function recordingWrites(kube: KubePort, record: (obj: KubeObject) => void): Kub
     return obj;
   };
   return {
-    get: (r, ns, name) => kube.get(r, ns, name),
+    get: (r, ns, name, o) => kube.get(r, ns, name, o),
     list: (r, s) => kube.list(r, s),
     listPage: (r, o) => kube.listPage(r, o),
     watch: (r, o, on) => kube.watch(r, o, on),
-    create: (r, obj) => remember(kube.create(r, obj)),
-    replace: (r, obj) => remember(kube.replace(r, obj)),
+    create: (r, obj, o) => remember(kube.create(r, obj, o)),
+    replace: (r, obj, o) => remember(kube.replace(r, obj, o)),
     replaceStatus: (r, obj) => remember(kube.replaceStatus(r, obj)),
     patch: (r, ns, name, p, t) => remember(kube.patch(r, ns, name, p, t)),
     delete: (r, ns, name) => kube.delete(r, ns, name),

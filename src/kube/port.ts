@@ -53,17 +53,27 @@ export interface WatchEvent {
 
 export type PatchType = "merge" | "json";
 
+export interface GetOptions {
+  /** Keep metadata.managedFields (dropped by default: only a reader of field ownership needs them). */
+  managedFields?: boolean;
+}
+
+export interface WriteOptions {
+  /** The field manager the API server records for what this write changes (metadata.managedFields). */
+  fieldManager?: string;
+}
+
 export interface KubePort {
-  get(resource: Resource, namespace: string | undefined, name: string): Promise<KubeObject | undefined>;
+  get(resource: Resource, namespace: string | undefined, name: string, options?: GetOptions): Promise<KubeObject | undefined>;
   /** Every object (all pages). */
   list(resource: Resource, selector?: Selector): Promise<KubeObject[]>;
   /** One page of a list, for informers that must not hold a whole list response at once. */
   listPage(resource: Resource, options: ListOptions): Promise<ListPage>;
   /** Streams watch events until the server ends the watch, the signal aborts or the stream fails. */
   watch(resource: Resource, options: WatchOptions, onEvent: (event: WatchEvent) => void): Promise<void>;
-  create(resource: Resource, obj: KubeObject): Promise<KubeObject>;
+  create(resource: Resource, obj: KubeObject, options?: WriteOptions): Promise<KubeObject>;
   /** Full update guarded by metadata.resourceVersion (a stale version fails with Conflict). */
-  replace(resource: Resource, obj: KubeObject): Promise<KubeObject>;
+  replace(resource: Resource, obj: KubeObject, options?: WriteOptions): Promise<KubeObject>;
   replaceStatus(resource: Resource, obj: KubeObject): Promise<KubeObject>;
   patch(resource: Resource, namespace: string | undefined, name: string, patch: unknown, type: PatchType): Promise<KubeObject>;
   delete(resource: Resource, namespace: string | undefined, name: string): Promise<void>;

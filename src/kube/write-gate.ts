@@ -5,7 +5,7 @@
 // write, whatever the reconciler decided a moment earlier. Reads and watches always pass: followers
 // keep their caches and keys warm to take over quickly.
 import type { Logger } from "../log.ts";
-import { KubeApiError, type KubeObject, type KubePort, type ListOptions, type ListPage, type PatchType, type Resource, type Selector, type WatchEvent, type WatchOptions } from "./port.ts";
+import { KubeApiError, type GetOptions, type KubeObject, type KubePort, type ListOptions, type ListPage, type PatchType, type Resource, type Selector, type WatchEvent, type WatchOptions, type WriteOptions } from "./port.ts";
 
 /**
  * TokenRequest (serviceaccounts/<name>/token) passes while the gate is closed: it persists nothing
@@ -29,8 +29,8 @@ export class WriteGate implements KubePort {
     this.log = log;
   }
 
-  get(resource: Resource, namespace: string | undefined, name: string): Promise<KubeObject | undefined> {
-    return this.inner.get(resource, namespace, name);
+  get(resource: Resource, namespace: string | undefined, name: string, options?: GetOptions): Promise<KubeObject | undefined> {
+    return this.inner.get(resource, namespace, name, options);
   }
 
   list(resource: Resource, selector?: Selector): Promise<KubeObject[]> {
@@ -45,12 +45,12 @@ export class WriteGate implements KubePort {
     return this.inner.watch(resource, options, onEvent);
   }
 
-  create(resource: Resource, obj: KubeObject): Promise<KubeObject> {
-    return this.send("create", resource, obj.metadata?.namespace, obj.metadata?.name, () => this.inner.create(resource, obj));
+  create(resource: Resource, obj: KubeObject, options?: WriteOptions): Promise<KubeObject> {
+    return this.send("create", resource, obj.metadata?.namespace, obj.metadata?.name, () => this.inner.create(resource, obj, options));
   }
 
-  replace(resource: Resource, obj: KubeObject): Promise<KubeObject> {
-    return this.send("update", resource, obj.metadata?.namespace, obj.metadata?.name, () => this.inner.replace(resource, obj));
+  replace(resource: Resource, obj: KubeObject, options?: WriteOptions): Promise<KubeObject> {
+    return this.send("update", resource, obj.metadata?.namespace, obj.metadata?.name, () => this.inner.replace(resource, obj, options));
   }
 
   replaceStatus(resource: Resource, obj: KubeObject): Promise<KubeObject> {

@@ -47,13 +47,13 @@ export function escapeGjsonKey(key: string): string {
 }
 
 /** The top-level members of a JSON object as gjson strings, or undefined if `json` is not an object. */
-export function jsonObjectMembers(json: string): Map<string, { text: string; isString: boolean }> | undefined {
+export function jsonObjectMembers(json: string): Map<string, { text: string; isString: boolean; isNull: boolean }> | undefined {
   const root = parseJsonTree(json);
   if (root?.type !== "object") return undefined;
-  const out = new Map<string, { text: string; isString: boolean }>();
+  const out = new Map<string, { text: string; isString: boolean; isNull: boolean }>();
   for (const [k, v] of root.entries) {
     // encoding/json keeps the last duplicate when unmarshalling into a map
-    out.set(k, { text: v.type === "string" ? v.value : v.raw, isString: v.type === "string" });
+    out.set(k, { text: v.type === "string" ? v.value : v.raw, isString: v.type === "string", isNull: v.type === "null" });
   }
   return out;
 }

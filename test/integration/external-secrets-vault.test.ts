@@ -455,4 +455,17 @@ describe("ExternalSecret with HashiCorp Vault (real dev server)", () => {
     const port = new NodeVaultPort({ server: "http://127.0.0.1:1", timeoutMs: 2000 });
     await assert.rejects(port.read("secret/data/x", "t"), ProviderUnavailable);
   });
+
+  test("a JSON null is an empty value through extract and property, as ESO's GetByteValue makes it", async () => {
+    const ns = await freshNamespace(cluster, "vault");
+    const p = `null-${uniq()}`;
+    await kvPut(`${p}/cfg`, { empty: null, text: "t" });
+    await tokenStore(ns);
+    await externalSecret(ns, "nulls", {
+      data: [{ secretKey: "by-property", remoteRef: { key: `${p}/cfg`, property: "empty" } }],
+      dataFrom: [{ extract: { key: `${p}/cfg` } }],
+    });
+    await waitReady(kube, ns, "nulls", "SecretSynced");
+    assert.deepEqual(secretData(await kube.get(resources.secret, ns, "nulls")), { empty: "", text: "t", "by-property": "" });
+  });
 });

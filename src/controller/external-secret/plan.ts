@@ -3,6 +3,7 @@
 import { createHash } from "node:crypto";
 import type { ExternalSecretSpec } from "../../api/external-secret.ts";
 import type { KubeObject } from "../../kube/port.ts";
+import type { ManagedKeys } from "./field-owner.ts";
 
 export const LABEL_MANAGED = "reconcile.external-secrets.io/managed";
 export const LABEL_CREATED_BY = "reconcile.external-secrets.io/created-by";
@@ -96,6 +97,27 @@ export interface RenderedSecret {
 }
 
 /**
+ * The data the target gets, as ESO's mutation makes it: Owner and Orphan targets hold exactly the
+ * rendered data; a Merge target keeps its other keys, minus the keys this ExternalSecret wrote
+ * before (`managed`), so a remote key that is gone leaves it.
+ */
+export function targetData(input: {
+  policy: ExternalSecretSpec["target"]["creationPolicy"];
+  existing: KubeObject | undefined;
+  managed: ManagedKeys;
+  rendered: Readonly<Record<string, string>>;
+}): Record<string, string> {
+  if (input.policy !== "Merge") return { ...input.rendered };
+  return { ...without(stringRecord(input.existing?.["data"]), input.managed.data), ...input.rendered };
+}
+
+function without(r: Readonly<Record<string, string>>, keys: readonly string[]): Record<string, string> {
+  const out = { ...r };
+  for (const k of keys) delete out[k];
+  return out;
+}
+
+/**
  * The Secret to write for creationPolicy Owner/Orphan/Merge, or undefined when the existing one
  * already matches (no write). `existing` is the current Secret, if any.
  */
@@ -104,27 +126,31 @@ export function desiredSecret(input: {
   spec: ExternalSecretSpec;
   rendered: RenderedSecret;
   existing: KubeObject | undefined;
-  /** Template metadata given explicitly: otherwise ESO copies the ExternalSecret's labels/annotations. */
-  templateHasMetadata: boolean;
+  /** What this ExternalSecret wrote into `existing` before (from its managedFields). */
+  managed: ManagedKeys;
+  /** With a target.template ESO takes the metadata from it; without, it copies the ExternalSecret's. */
+  hasTemplate: boolean;
 }): KubeObject | undefined {
-  const { es, spec, rendered, existing } = input;
+  const { es, spec, rendered, existing, managed } = input;
   const name = spec.target.name ?? es.name;
   const policy = spec.target.creationPolicy;
-  const existingMeta = existing?.metadata ?? {};
-  const existingData = stringRecord(existing?.["data"]);
-  const data = policy === "Merge" ? { ...existingData, ...rendered.data } : rendered.data;
-  const copied = input.templateHasMetadata
+  // managedFields stay out of the write: the API server keeps them itself.
+  const existingMeta = { ...(existing?.metadata ?? {}) };
+  delete existingMeta.managedFields;
+  const data = targetData({ policy, existing, managed, rendered: rendered.data });
+  const copied = input.hasTemplate
     ? { labels: {}, annotations: {} }
     : { labels: es.labels, annotations: Object.fromEntries(Object.entries(es.annotations).filter(([k]) => k !== LAST_APPLIED)) };
   const labels: Record<string, string> = {
-    ...(existingMeta.labels ?? {}),
+    ...without(existingMeta.labels ?? {}, managed.labels),
     ...copied.labels,
     ...rendered.labels,
-    ...(policy === "Merge" ? {} : { [LABEL_MANAGED]: "true" }),
+    // ESO labels every target it writes, a Merge target too.
+    [LABEL_MANAGED]: "true",
   };
   if (policy === "Owner") labels[LABEL_CREATED_BY] = createdByValue(es.name);
   const annotations: Record<string, string> = {
-    ...(existingMeta.annotations ?? {}),
+    ...without(existingMeta.annotations ?? {}, managed.annotations),
     ...copied.annotations,
     ...rendered.annotations,
     [ANNOTATION_DATA_HASH]: dataHash(data),
@@ -194,15 +220,33 @@ export function targetState(secret: KubeObject | undefined): TargetState {
 
 /** `readAt`: when the provider values were read, if before `now` (a refresh wave read them ahead). */
 export type Outcome =
-  | { kind: "synced"; targetName: string; readAt?: Date }
+  /** `retained`: the provider returned nothing and deletionPolicy Retain left the Secret as it was. */
+  | { kind: "synced"; targetName: string; readAt?: Date; retained?: boolean }
   | { kind: "deleted"; readAt?: Date }
+  /** creationPolicy Merge and no target Secret: nothing to merge into, which is not an error. */
+  | { kind: "missing"; readAt?: Date }
   | { kind: "error"; reason: string; message: string };
 
 export const READY_REASONS = {
   synced: "SecretSynced",
   error: "SecretSyncedError",
   deleted: "SecretDeleted",
+  missing: "SecretMissing",
 } as const;
+
+/** ESO's Ready condition (status, reason, message) for each outcome. */
+function readyCondition(outcome: Outcome): Omit<Condition, "lastTransitionTime"> {
+  switch (outcome.kind) {
+    case "synced":
+      return { type: "Ready", status: "True", reason: READY_REASONS.synced, message: outcome.retained ? "secret retained due to DeletionPolicy=Retain" : "secret synced" };
+    case "deleted":
+      return { type: "Ready", status: "True", reason: READY_REASONS.deleted, message: "secret deleted due to DeletionPolicy=Delete" };
+    case "missing":
+      return { type: "Ready", status: "True", reason: READY_REASONS.missing, message: "secret will not be created due to CreationPolicy=Merge" };
+    case "error":
+      return { type: "Ready", status: "False", reason: READY_REASONS.error, message: `${outcome.reason}: ${outcome.message}` };
+  }
+}
 
 /** The status after an attempt; lastTransitionTime is kept while the condition's status is unchanged. */
 export function nextStatus(input: {
@@ -213,12 +257,7 @@ export function nextStatus(input: {
 }): ExternalSecretStatus {
   const { previous, outcome, syncVersion, now } = input;
   const at = now.toISOString().replace(/\.\d{3}Z$/, "Z");
-  const ready: Omit<Condition, "lastTransitionTime"> =
-    outcome.kind === "synced"
-      ? { type: "Ready", status: "True", reason: READY_REASONS.synced, message: "secret synced" }
-      : outcome.kind === "deleted"
-        ? { type: "Ready", status: "False", reason: READY_REASONS.deleted, message: "secret deleted due to DeletionPolicy" }
-        : { type: "Ready", status: "False", reason: READY_REASONS.error, message: `${outcome.reason}: ${outcome.message}` };
+  const ready = readyCondition(outcome);
   const prior = previous?.conditions.find((c) => c.type === "Ready");
   const condition: Condition = { ...ready, lastTransitionTime: prior && prior.status === ready.status ? prior.lastTransitionTime : at };
   const others = (previous?.conditions ?? []).filter((c) => c.type !== "Ready");

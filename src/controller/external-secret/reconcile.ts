@@ -13,6 +13,7 @@ import { resources } from "../../api/resources.ts";
 import { isConflict, type KubeObject, type KubePort } from "../../kube/port.ts";
 import { ProviderError, SecretNotFound, type SecretsClient } from "../../providers/provider.ts";
 import { EsoTemplateError, renderEsoTemplate } from "../../template/eso.ts";
+import { goStringToBytes } from "../../template/gostring.ts";
 import type { ReconcileContext, Reconciler } from "../controller.ts";
 import { formatKey, type ObjectKey } from "../object-key.ts";
 import type { ProcessResult } from "../queue.ts";
@@ -21,6 +22,7 @@ import { storeKey, type StoreDirectory } from "../secret-store/stores.ts";
 import { recordEvent } from "./events.ts";
 import { mainStoreOf, refreshDueAt, waveCandidateOf, waveHorizonMs, type WaveCandidate } from "./refresh-wave.ts";
 import { RefreshWaves, type Prefetched } from "./refresh-waves.ts";
+import { fieldManagerFor, managedKeys, NO_MANAGED_KEYS } from "./field-owner.ts";
 import { convertKeys, decodeValue, decodeValues, rewriteKeys, KeyRewriteError, DecodingError } from "./keys.ts";
 import {
   desiredSecret,
@@ -30,6 +32,7 @@ import {
   statusEqual,
   stringRecord,
   syncVersionOf,
+  targetData,
   targetState,
   type EsMeta,
   type TargetState,
@@ -109,7 +112,7 @@ export class ExternalSecretReconciler implements Reconciler {
 
   private async readTarget(namespace: string, name: string): Promise<KubeObject | undefined> {
     this.secretReads++;
-    return this.options.kube.get(resources.secret, namespace, name);
+    return this.options.kube.get(resources.secret, namespace, name, { managedFields: true });
   }
 
   /** ExternalSecret keys that referenced a store at their last reconcile. */
@@ -219,33 +222,40 @@ export class ExternalSecretReconciler implements Reconciler {
     const readAt = prefetched?.readAt;
 
     // Fetch.
-    let fetched: { data: Record<string, Uint8Array>; missing: string[]; found: number };
+    let fetched: Fetched;
     try {
       fetched = await this.fetch(spec, clients);
     } catch (err) {
       return await this.fail(finish, err, "could not get secret data from provider");
     }
 
-    // Deletion policy when the provider no longer has the secrets.
+    // Deletion policy when the provider no longer has the secrets. As ESO: entries whose remote
+    // secret is gone are skipped unless deletionPolicy is Retain; if nothing is left, Delete removes
+    // the Secret and Retain leaves it as it is; Merge goes on and drops only the keys it wrote.
     const requested = spec.data.length + spec.dataFrom.length;
-    if (fetched.missing.length > 0) {
-      const policy = spec.target.deletionPolicy;
-      if (policy === "Retain") {
-        return await this.fail(finish, new SecretNotFound(`secret ${fetched.missing.join(", ")} not found in provider`), "could not get secret data from provider");
+    const policy = spec.target.deletionPolicy;
+    if (fetched.missing.length > 0 && policy === "Retain") {
+      return await this.fail(finish, new SecretNotFound(`secret ${fetched.missing.map((m) => m.key).join(", ")} not found in provider`), "could not get secret data from provider");
+    }
+    for (const m of fetched.missing) {
+      const note = m.field === "data" ? `secret does not exist at provider using spec.data[${m.index}] (key=${m.key})` : `secret does not exist at provider using spec.dataFrom[${m.index}]`;
+      await recordEvent(kube, ctx.log, es, { type: "Normal", reason: "MissingProviderSecret", note });
+    }
+    if (requested > 0 && Object.keys(fetched.data).length === 0 && policy !== "Merge") {
+      if (policy === "Delete" && spec.target.creationPolicy !== "Owner") {
+        const problem = new ReportedError("InvalidSpec", `unable to delete secret ${targetName}: creationPolicy=${spec.target.creationPolicy} is not Owner`, false);
+        return await this.fail(finish, problem, "could not delete secret");
       }
-      if (policy === "Delete" && fetched.missing.length === requested && Object.keys(fetched.data).length === 0) {
-        if ((target ?? targetMeta) && spec.target.creationPolicy === "Owner") {
-          await kube.delete(resources.secret, meta.namespace, targetName);
-          await recordEvent(kube, ctx.log, es, { type: "Normal", reason: "Deleted", note: "secret deleted due to DeletionPolicy" });
-        }
-        await finish({ kind: "deleted", ...(readAt ? { readAt } : {}) });
-        return this.requeue(spec, dueAt, readAt ?? now);
+      if (policy === "Delete" && (target ?? targetMeta)) {
+        await kube.delete(resources.secret, meta.namespace, targetName);
+        await recordEvent(kube, ctx.log, es, { type: "Normal", reason: "Deleted", note: "secret deleted due to DeletionPolicy=Delete" });
       }
+      await finish(policy === "Delete" ? { kind: "deleted", ...(readAt ? { readAt } : {}) } : { kind: "synced", targetName, retained: true, ...(readAt ? { readAt } : {}) });
+      return this.requeue(spec, dueAt, readAt ?? now);
     }
 
-    // Template.
-    const stringData: Record<string, string> = {};
-    for (const [k, v] of Object.entries(fetched.data)) stringData[k] = Buffer.from(v).toString("utf8");
+    // Template. Provider values reach it as bytes and leave it as bytes (Go strings); values no
+    // template transforms are copied byte for byte.
     let rendered = { data: base64Map(fetched.data), labels: {} as Record<string, string>, annotations: {} as Record<string, string>, type: undefined as string | undefined };
     const template = spec.target.template;
     if (template) {
@@ -254,11 +264,14 @@ export class ExternalSecretReconciler implements Reconciler {
         await this.prefetchTemplateSources(template.templateFrom, meta.namespace, lookups);
         const out = renderEsoTemplate({
           template: { ...template, templateFrom: resolveTemplateFrom(template.templateFrom, (kind, name) => lookups.get(`${kind}/${name}`) ?? {}) },
-          data: stringData,
+          data: fetched.data,
           options: { now: () => now },
         });
-        const data: Record<string, string> = {};
-        for (const [k, v] of Object.entries(out.data)) data[k] = Buffer.from(v, "utf8").toString("base64");
+        // ESO keeps the provider data when mergePolicy is Merge or the template renders no data
+        // (only type or metadata), so such a template changes the Secret's shape, not its keys.
+        const keepsProviderData = template.mergePolicy === "Merge" || (Object.keys(template.data ?? {}).length === 0 && template.templateFrom.length === 0);
+        const data: Record<string, string> = keepsProviderData ? base64Map(fetched.data) : {};
+        for (const [k, v] of Object.entries(out.data)) data[k] = Buffer.from(goStringToBytes(v)).toString("base64");
         rendered = { data, labels: out.labels, annotations: out.annotations, type: template.type };
       } catch (err) {
         if (err instanceof EsoTemplateError || err instanceof TemplateSourceError) {
@@ -269,13 +282,19 @@ export class ExternalSecretReconciler implements Reconciler {
       }
     }
 
-    // Write the target.
+    // Write the target, as this ExternalSecret's field manager (ESO's), so the keys it wrote can be
+    // told from the others next time.
     if (targetMeta && !target) target = await this.readTarget(meta.namespace, targetName);
     if (spec.target.creationPolicy !== "None") {
       if (spec.target.creationPolicy === "Merge" && !target) {
-        return await this.fail(finish, new ReportedError("TargetMissing", `secret ${targetName} does not exist and creationPolicy is Merge`, true), "could not update secret");
+        // Nothing to merge into: ESO waits for the next refresh without an error.
+        await finish({ kind: "missing", ...(readAt ? { readAt } : {}) });
+        return this.requeue(spec, dueAt, readAt ?? now);
       }
-      if (target?.["immutable"] === true && JSON.stringify(sorted(stringRecord(target["data"]))) !== JSON.stringify(sorted(spec.target.creationPolicy === "Merge" ? { ...stringRecord(target["data"]), ...rendered.data } : rendered.data))) {
+      const fieldManager = fieldManagerFor(meta.name);
+      const managed = target ? managedKeys(target, fieldManager) : NO_MANAGED_KEYS;
+      const nextData = targetData({ policy: spec.target.creationPolicy, existing: target, managed, rendered: rendered.data });
+      if (target?.["immutable"] === true && JSON.stringify(sorted(stringRecord(target["data"]))) !== JSON.stringify(sorted(nextData))) {
         return await this.fail(finish, new ReportedError("TargetImmutable", `secret ${targetName} is immutable; delete it so it can be recreated`, false), "could not update secret");
       }
       const desired = desiredSecret({
@@ -283,11 +302,12 @@ export class ExternalSecretReconciler implements Reconciler {
         spec,
         rendered: { data: rendered.data, labels: rendered.labels, annotations: rendered.annotations, ...(rendered.type ? { type: rendered.type } : {}) },
         existing: target,
-        templateHasMetadata: template?.metadata !== undefined,
+        managed,
+        hasTemplate: template !== undefined,
       });
       if (desired) {
         try {
-          const written = target ? await kube.replace(resources.secret, desired) : await kube.create(resources.secret, desired);
+          const written = target ? await kube.replace(resources.secret, desired, { fieldManager }) : await kube.create(resources.secret, desired, { fieldManager });
           const rv = written.metadata?.resourceVersion;
           if (rv) this.verified.set(meta.uid, rv);
         } catch (err) {
@@ -362,15 +382,15 @@ export class ExternalSecretReconciler implements Reconciler {
     throw new ReportedError(reason, message, retryableOf(err));
   }
 
-  private async fetch(spec: ExternalSecretSpec, clients: Map<string, SecretsClient>): Promise<{ data: Record<string, Uint8Array>; missing: string[]; found: number }> {
+  private async fetch(spec: ExternalSecretSpec, clients: Map<string, SecretsClient>): Promise<Fetched> {
     const clientFor = (ref: StoreRef | undefined): SecretsClient => {
       const c = clients.get(refKey(ref ?? spec.storeRef));
       if (!c) throw new SpecError("no store for this entry");
       return c;
     };
-    const missing: string[] = [];
+    const missing: MissingEntry[] = [];
     const tolerate = spec.target.deletionPolicy !== "Retain";
-    const guard = async <T>(what: string, p: Promise<T>): Promise<T | undefined> => {
+    const guard = async <T>(what: MissingEntry, p: Promise<T>): Promise<T | undefined> => {
       try {
         return await p;
       } catch (err) {
@@ -383,9 +403,9 @@ export class ExternalSecretReconciler implements Reconciler {
       }
     };
     // All reads start together, so the AWS client coalesces them into batch calls.
-    const dataFromResults = spec.dataFrom.map((item) => guard(describe(item), this.fetchDataFrom(item, clientFor(item.storeRef))));
-    const dataResults = spec.data.map((item) =>
-      guard(item.remoteRef.key, clientFor(item.storeRef).getSecret({
+    const dataFromResults = spec.dataFrom.map((item, index) => guard({ field: "dataFrom", index, key: describe(item) }, this.fetchDataFrom(item, clientFor(item.storeRef))));
+    const dataResults = spec.data.map((item, index) =>
+      guard({ field: "data", index, key: item.remoteRef.key }, clientFor(item.storeRef).getSecret({
         key: item.remoteRef.key,
         ...(item.remoteRef.property ? { property: item.remoteRef.property } : {}),
         ...(item.remoteRef.version ? { version: item.remoteRef.version } : {}),
@@ -463,6 +483,19 @@ export class ExternalSecretReconciler implements Reconciler {
       // The object moved on (e.g. an annotation changed): the watch event re-queues it.
     }
   }
+}
+
+/** An entry whose remote secret does not exist (names only, never values). */
+interface MissingEntry {
+  field: "data" | "dataFrom";
+  index: number;
+  key: string;
+}
+
+interface Fetched {
+  data: Record<string, Uint8Array>;
+  missing: MissingEntry[];
+  found: number;
 }
 
 class TemplateSourceError extends Error {

@@ -152,7 +152,8 @@ export class AwsSecretsManagerClient implements SecretsClient {
     const members = jsonObjectMembers(raw);
     if (!members) throw new InvalidSecretValue(`unable to unmarshal secret ${ref.key}: not a JSON object`);
     const out: Record<string, Uint8Array> = {};
-    for (const [k, v] of members) out[k] = utf8(v.text);
+    // ESO unmarshals each member into a Go string: a JSON null leaves it empty, other non-strings stay raw JSON.
+    for (const [k, v] of members) out[k] = v.isNull ? new Uint8Array() : utf8(v.text);
     return out;
   }
 

@@ -265,8 +265,9 @@ export function goJson(v: unknown): string {
   return JSON.stringify(v) ?? "null";
 }
 
-/** ESO's GetTypedKey: strings as bytes, anything else JSON-encoded. */
+/** ESO's GetByteValue: strings as bytes, null as no bytes, anything else JSON-encoded. */
 function typedValue(v: unknown): Uint8Array {
   if (typeof v === "string") return utf8(v);
+  if (v === null || v === undefined) return new Uint8Array();
   return utf8(goJson(v));
 }
