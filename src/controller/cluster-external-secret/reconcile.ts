@@ -161,7 +161,9 @@ export class ClusterExternalSecretReconciler implements Reconciler {
         continue;
       }
       try {
-        const existing = ctx.cachedSecondary(resources.externalSecret, { namespace: ns.name, name: esName });
+        // The cache may not have an ExternalSecret created a moment ago: ask before creating.
+        const existing = ctx.cachedSecondary(resources.externalSecret, { namespace: ns.name, name: esName }) ??
+          (await kube.get(resources.externalSecret, ns.name, esName));
         if (existing && !isOwnedBy(existing, cesMeta.name)) {
           failed.set(ns.name, REASON_EXISTS);
           continue;
@@ -176,12 +178,13 @@ export class ClusterExternalSecretReconciler implements Reconciler {
         provisioned.push(ns.name);
       } catch (err) {
         if (isConflict(err)) conflict = true;
-        failed.set(ns.name, messageOf(err));
+        else failed.set(ns.name, messageOf(err));
       }
     }
-    await this.finish(ces, previous, { kind: "provisioned", externalSecretName: esName, provisioned, failed }, now);
-    // A conflict (a stale cache, someone else's write) is retried at once with backoff, as ESO does.
+    // A conflict (a stale cache, someone else's write) is retried with backoff, as ESO does; the
+    // status waits for that attempt, which re-reads everything.
     if (conflict) throw new RetryLater("a write conflicted; retrying");
+    await this.finish(ces, previous, { kind: "provisioned", externalSecretName: esName, provisioned, failed }, now);
     return spec.refreshIntervalMs > 0 ? { requeueAfterMs: spec.refreshIntervalMs } : undefined;
   }
 
