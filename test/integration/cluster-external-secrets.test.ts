@@ -1,7 +1,7 @@
 // ClusterExternalSecret (external-secrets.io/v1) on the real API server with moto as the store: one
 // ExternalSecret per selected namespace (namespaceSelectors, the deprecated namespaceSelector,
 // namespaces by name), owned by the ClusterExternalSecret, created as namespaces arrive and removed
-// as they leave; a foreign ExternalSecret of the same name is reported in failedNamespaces and left
+// as they leave or terminate; a foreign ExternalSecret of the same name is reported in failedNamespaces and left
 // alone; an edited ExternalSecret is restored; deleting the ClusterExternalSecret removes them all.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
@@ -95,6 +95,12 @@ async function waitProvisioned(name: string, expected: string[], failed: string[
 
 const externalSecretIn = (ns: string, name: string) => kube.get(resources.externalSecret, ns, name);
 
+/** Deletes a ClusterExternalSecret and waits until its cleanup finalizer has let it go. */
+async function removeCes(name: string): Promise<void> {
+  await kube.delete(resources.clusterExternalSecret, undefined, name);
+  await waitFor(`ClusterExternalSecret ${name} gone`, async () => ((await kube.get(resources.clusterExternalSecret, undefined, name)) === undefined ? true : undefined), DEADLINE);
+}
+
 describe("ClusterExternalSecret", () => {
   test("provisions labelled and named namespaces; follows label changes and new namespaces", { timeout: 180_000 }, async () => {
     const label = `team-${uniq()}`;
@@ -142,6 +148,16 @@ describe("ClusterExternalSecret", () => {
     await waitProvisioned(name, [a, byName, c]);
     await waitReady(kube, c, name, "SecretSynced", DEADLINE);
 
+    // A namespace being deleted: our finalizer is removed so it can go, and it is no longer provisioned.
+    const d = await namespace("ces-d", { team: label });
+    await waitProvisioned(name, [a, byName, c, d]);
+    await kube.delete(resources.namespace, undefined, d);
+    await waitProvisioned(name, [a, byName, c]);
+    await waitFor("finalizer removed from the terminating namespace", async () => {
+      const nsObj = await kube.get(resources.namespace, undefined, d);
+      return nsObj?.metadata?.finalizers?.includes(`externalsecrets.external-secrets.io/ces-${name}`) ? undefined : true;
+    }, DEADLINE);
+
     // An edit of an owned ExternalSecret is reverted.
     await kube.patch(resources.externalSecret, a, name, { metadata: { labels: { "app.kubernetes.io/part-of": "edited" } }, spec: { refreshInterval: "5m" } }, "merge");
     await waitFor("ExternalSecret restored", async () => {
@@ -150,8 +166,7 @@ describe("ClusterExternalSecret", () => {
     }, DEADLINE);
 
     // Deleting the ClusterExternalSecret removes its ExternalSecrets, then it goes.
-    await kube.delete(resources.clusterExternalSecret, undefined, name);
-    await waitFor("ClusterExternalSecret gone", async () => ((await kube.get(resources.clusterExternalSecret, undefined, name)) === undefined ? true : undefined), DEADLINE);
+    await removeCes(name);
     for (const ns of [a, byName, c]) {
       assert.equal(await externalSecretIn(ns, name), undefined, `${ns}: ExternalSecret removed`);
       const nsObj = await kube.get(resources.namespace, undefined, ns);
@@ -186,6 +201,7 @@ describe("ClusterExternalSecret", () => {
     const after = await waitProvisioned(name, [ok, taken]);
     assert.equal(readyOf({ status: after })?.status, "True");
     await waitReady(kube, taken, "shared", "SecretSynced", DEADLINE);
+    await removeCes(name);
   });
 
   test("an invalid spec is reported and changes nothing in the namespaces", { timeout: 120_000 }, async () => {
@@ -203,5 +219,6 @@ describe("ClusterExternalSecret", () => {
     assert.match(bad.conditions?.[0]?.message ?? "", /spec\.refreshTime: time: invalid duration "soon"/);
     assert.deepEqual(bad.provisionedNamespaces, [ns]);
     assert.ok(await externalSecretIn(ns, name), "the ExternalSecret stays");
+    await removeCes(name);
   });
 });

@@ -144,6 +144,8 @@ describe("Password generator (generators.external-secrets.io/v1alpha1)", () => {
       return v && v !== first ? v : undefined;
     }, 30_000);
     assert.equal(next.length, 24);
+    // A 4 s refresh would keep later test files' controllers busy on a shared control plane.
+    await kube.delete(resources.externalSecret, ns, "tick");
   });
 
   test("missing, unsupported or invalid generators: a condition naming it, the Secret untouched; a created generator is picked up", { timeout: 120_000 }, async () => {
