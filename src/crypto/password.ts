@@ -29,25 +29,28 @@ export function generatePassword(spec: PasswordSpec, randomInt: RandomInt): stri
   if (!spec.allowRepeat && chars > letters.length) throw new PasswordSpecError("number of letters exceeds available letters and repeats are not allowed");
   if (!spec.allowRepeat && spec.digits > DIGITS.length) throw new PasswordSpecError("number of digits exceeds available digits and repeats are not allowed");
   if (!spec.allowRepeat && spec.symbols > symbolAlphabet.length) throw new PasswordSpecError("number of symbols exceeds available symbols and repeats are not allowed");
-  let result = "";
+  const result: string[] = [];
+  const used = new Set<string>();
   const draw = (alphabet: string, count: number, what: string) => {
     for (let i = 0; i < count; i++) {
       let ch: string;
       if (spec.allowRepeat) ch = alphabet.charAt(randomInt(alphabet.length));
       else {
         const unused: number[] = [];
-        for (let j = 0; j < alphabet.length; j++) if (!result.includes(alphabet.charAt(j))) unused.push(j);
+        for (let j = 0; j < alphabet.length; j++) if (!used.has(alphabet.charAt(j))) unused.push(j);
         if (unused.length === 0) throw new PasswordSpecError(`no unused ${what} left and repeats are not allowed (symbolCharacters repeat or overlap letters or digits)`);
         ch = alphabet.charAt(unused[randomInt(unused.length)] ?? 0);
+        used.add(ch);
       }
-      const at = result === "" ? 0 : randomInt(result.length + 1);
-      result = result.slice(0, at) + ch + result.slice(at);
+      // go-password's randomInsert: any of the len+1 positions (none drawn for the first character).
+      const at = result.length === 0 ? 0 : randomInt(result.length + 1);
+      result.splice(at, 0, ch);
     }
   };
   draw(letters, chars, "letters");
   draw(DIGITS, spec.digits, "digits");
   draw(symbolAlphabet, spec.symbols, "symbols");
-  return result;
+  return result.join("");
 }
 
 /** The generator's output: one encoded password per secret key (ESO's Generate). */
