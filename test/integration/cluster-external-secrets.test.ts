@@ -204,6 +204,29 @@ describe("ClusterExternalSecret", () => {
     await removeCes(name);
   });
 
+  test("with a Password generator: each namespace's ExternalSecret uses that namespace's generator", { timeout: 120_000 }, async () => {
+    const label = `gen-${uniq()}`;
+    const one = await namespace("ces-g1", { gen: label });
+    const two = await namespace("ces-g2", { gen: label });
+    for (const ns of [one, two]) {
+      await kube.create(resources.password, { apiVersion: "generators.external-secrets.io/v1alpha1", kind: "Password", metadata: { name: "pw", namespace: ns }, spec: { length: 20 } });
+    }
+    const name = `ces-${uniq()}`;
+    await ces(name, {
+      namespaceSelectors: [{ matchLabels: { gen: label } }],
+      externalSecretSpec: { refreshInterval: "1h", target: { name: "app" }, dataFrom: [{ sourceRef: { generatorRef: { kind: "Password", name: "pw" } } }] },
+    });
+    await waitProvisioned(name, [one, two]);
+    const values = [];
+    for (const ns of [one, two]) {
+      await waitReady(kube, ns, name, "SecretSynced", DEADLINE);
+      values.push(secretData(await kube.get(resources.secret, ns, "app"))["password"]);
+    }
+    assert.equal(values[0]?.length, 20);
+    assert.notEqual(values[0], values[1], "one password per namespace");
+    await removeCes(name);
+  });
+
   test("an invalid spec is reported and changes nothing in the namespaces", { timeout: 120_000 }, async () => {
     const label = `team-${uniq()}`;
     const ns = await namespace("ces-inv", { grp: label });
