@@ -222,7 +222,7 @@ function known(properties: Record<string, JsonSchema>, required?: readonly strin
 const conversionStrategy: JsonSchema = { type: "string", enum: ["Default", "Unicode"] };
 const decodingStrategy: JsonSchema = { type: "string", enum: ["Auto", "Base64", "Base64URL", "None"] };
 const storeRef: JsonSchema = known({ name: string, kind: { type: "string", enum: ["SecretStore", "ClusterSecretStore"] } });
-const sourceRef: JsonSchema = known({ storeRef, generatorRef: known({}) });
+const sourceRef: JsonSchema = known({ storeRef, generatorRef: known({ apiVersion: string, kind: string, name: string }, ["kind", "name"]) });
 const remoteRef: JsonSchema = known(
   {
     key: string,
@@ -382,6 +382,82 @@ export const clusterSecretStoreCrd: CrdSpec = {
   scope: "Cluster",
 };
 
+/** ESO's ClusterExternalSecret: one ExternalSecret per selected namespace (src/api/cluster-external-secret.ts). */
+export const clusterExternalSecretCrd: CrdSpec = {
+  group: "external-secrets.io",
+  version: "v1",
+  kind: "ClusterExternalSecret",
+  plural: "clusterexternalsecrets",
+  singular: "clusterexternalsecret",
+  shortNames: ["ces"],
+  categories: ["external-secrets"],
+  scope: "Cluster",
+  schema: {
+    type: "object",
+    properties: {
+      spec: known(
+        {
+          externalSecretSpec: externalSecretSpec,
+          externalSecretName: string,
+          externalSecretMetadata: known({ labels: stringMap, annotations: stringMap }),
+          namespaceSelector: labelSelector,
+          namespaceSelectors: { type: "array", items: labelSelector },
+          namespaces: strings,
+          refreshTime: string,
+        },
+        ["externalSecretSpec"],
+      ),
+      status: {
+        type: "object",
+        properties: {
+          externalSecretName: string,
+          failedNamespaces: { type: "array", items: known({ namespace: string, reason: string }, ["namespace"]) },
+          provisionedNamespaces: strings,
+          conditions: { type: "array", items: condition },
+        },
+        "x-kubernetes-preserve-unknown-fields": true,
+      },
+    },
+  },
+  printerColumns: [
+    { name: "Store", type: "string", jsonPath: ".spec.externalSecretSpec.secretStoreRef.name" },
+    { name: "Refresh Interval", type: "string", jsonPath: ".spec.refreshTime" },
+    { name: "Ready", type: "string", jsonPath: ".status.conditions[?(@.type==\"Ready\")].status" },
+  ],
+};
+
+/** ESO's Password generator (generators.external-secrets.io), used through dataFrom[].sourceRef.generatorRef. */
+export const passwordCrd: CrdSpec = {
+  group: "generators.external-secrets.io",
+  version: "v1alpha1",
+  kind: "Password",
+  plural: "passwords",
+  singular: "password",
+  categories: ["external-secrets", "external-secrets-generators"],
+  scope: "Namespaced",
+  schema: {
+    type: "object",
+    properties: {
+      spec: known({
+        length: { type: "integer" },
+        digits: { type: "integer" },
+        symbols: { type: "integer" },
+        symbolCharacters: string,
+        noUpper: { type: "boolean" },
+        allowRepeat: { type: "boolean" },
+        secretKeys: strings,
+        encoding: { type: "string", enum: ["base64", "base64url", "base32", "hex", "raw"] },
+      }),
+      status: { type: "object", "x-kubernetes-preserve-unknown-fields": true },
+    },
+  },
+  printerColumns: [
+    { name: "Length", type: "integer", jsonPath: ".spec.length" },
+    { name: "Encoding", type: "string", jsonPath: ".spec.encoding" },
+    { name: "Age", type: "date", jsonPath: ".metadata.creationTimestamp" },
+  ],
+};
+
 export const allCrds: readonly CrdSpec[] = [
   sealedSecretCrd,
   ageSecretCrd,
@@ -389,6 +465,8 @@ export const allCrds: readonly CrdSpec[] = [
   externalSecretCrd,
   secretStoreCrd,
   clusterSecretStoreCrd,
+  clusterExternalSecretCrd,
+  passwordCrd,
 ];
 
 /** The CustomResourceDefinition manifest for one kind. */

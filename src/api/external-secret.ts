@@ -5,6 +5,7 @@
 import { DurationError, parseGoDuration } from "./go-duration.ts";
 import { SpecError, bool, isObject, obj, objList, oneOf, requiredStr, str, strMap, type Json } from "./eso-fields.ts";
 import type { EsoTemplateSpec, TemplateFromItem, TemplateFromSource } from "./eso-template.ts";
+import { parseGeneratorRef, type GeneratorRef } from "./generator.ts";
 
 export type StoreKind = "SecretStore" | "ClusterSecretStore";
 export type CreationPolicy = "Owner" | "Orphan" | "Merge" | "None";
@@ -47,7 +48,9 @@ export interface FindSpec {
 
 export type DataFromItem =
   | { extract: RemoteRefSpec; rewrite: RewriteSpec[]; storeRef?: StoreRef }
-  | { find: FindSpec; rewrite: RewriteSpec[]; storeRef?: StoreRef };
+  | { find: FindSpec; rewrite: RewriteSpec[]; storeRef?: StoreRef }
+  /** sourceRef.generatorRef: values made by a generator (a new value on each refresh). */
+  | { generatorRef: GeneratorRef; rewrite: RewriteSpec[]; storeRef?: undefined };
 
 /** A templateFrom entry before the controller resolves its ConfigMap/Secret. */
 export interface TemplateFromSpec {
@@ -112,6 +115,9 @@ export function parseExternalSecretSpec(raw: unknown): ExternalSecretSpec {
   }
   const data = objList(raw, "data", p).map(({ item, path }) => {
     const sourceRef = obj(item, "sourceRef", path);
+    if (sourceRef && obj(sourceRef, "generatorRef", `${path}.sourceRef`)) {
+      throw new SpecError(`${path}.sourceRef.generatorRef is not implemented in data[] (as in ESO); use dataFrom[].sourceRef.generatorRef`);
+    }
     const itemStore = sourceRef ? parseSourceRef(sourceRef, `${path}.sourceRef`) : undefined;
     return {
       secretKey: requiredStr(item, "secretKey", path),
@@ -122,22 +128,29 @@ export function parseExternalSecretSpec(raw: unknown): ExternalSecretSpec {
   const dataFrom = objList(raw, "dataFrom", p).map(({ item, path }): DataFromItem => {
     const rewrite = objList(item, "rewrite", path).map(({ item: rw, path: rp }) => parseRewrite(rw, rp));
     const sourceRef = obj(item, "sourceRef", path);
-    const itemStore = sourceRef ? parseSourceRef(sourceRef, `${path}.sourceRef`) : undefined;
     if (item["key"] !== undefined) {
       throw new SpecError(`${path}.key is the v1alpha1 form of dataFrom, which external-secrets.io v1beta1 and v1 do not read; write ${path}.extract.key instead`);
     }
     const extract = obj(item, "extract", path);
     const find = obj(item, "find", path);
-    const store = itemStore ? { storeRef: itemStore } : {};
     if (extract && find) throw new SpecError(`${path}: set only one of extract and find`);
+    const generator = sourceRef ? obj(sourceRef, "generatorRef", `${path}.sourceRef`) : undefined;
+    if (sourceRef && generator) {
+      const gp = `${path}.sourceRef`;
+      if (obj(sourceRef, "storeRef", gp)) throw new SpecError(`${gp}: set only one of storeRef and generatorRef`);
+      if (extract || find) throw new SpecError(`${path}: ${extract ? "extract" : "find"} does not support sourceRef.generatorRef; use sourceRef.generatorRef alone`);
+      return { generatorRef: parseGeneratorRef(generator, `${gp}.generatorRef`), rewrite };
+    }
+    const itemStore = sourceRef ? parseSourceRef(sourceRef, `${path}.sourceRef`) : undefined;
+    const store = itemStore ? { storeRef: itemStore } : {};
     if (extract) return { extract: parseRemoteRef(extract, `${path}.extract`), rewrite, ...store };
     if (find) return { find: parseFind(find, `${path}.find`), rewrite, ...store };
-    throw new SpecError(`${path}: one of extract or find is required (generators are not supported by sealbridge)`);
+    throw new SpecError(`${path}: one of extract, find or sourceRef.generatorRef is required`);
   });
   if (data.length === 0 && dataFrom.length === 0 && template === undefined) {
     throw new SpecError(`${p}: at least one of data, dataFrom or target.template is required`);
   }
-  const needsStore = data.some((d) => !d.storeRef) || dataFrom.some((d) => !d.storeRef);
+  const needsStore = data.some((d) => !d.storeRef) || dataFrom.some((d) => !("generatorRef" in d) && !d.storeRef);
   if (needsStore && !storeRef) throw new SpecError(`${p}.secretStoreRef.name is required`);
   return {
     ...(storeRef ? { storeRef } : {}),
@@ -163,7 +176,6 @@ function parseStoreRef(ref: Json | undefined, path: string): StoreRef | undefine
 }
 
 function parseSourceRef(ref: Json, path: string): StoreRef | undefined {
-  if (obj(ref, "generatorRef", path)) throw new SpecError(`${path}.generatorRef: generators are not supported by sealbridge`);
   return parseStoreRef(obj(ref, "storeRef", path), `${path}.storeRef`);
 }
 

@@ -38,4 +38,6 @@ export const resources = {
   externalSecret: crdResource("ExternalSecret"),
   secretStore: crdResource("SecretStore"),
   clusterSecretStore: crdResource("ClusterSecretStore"),
+  clusterExternalSecret: crdResource("ClusterExternalSecret"),
+  password: crdResource("Password"),
 } as const satisfies Record<string, Resource>;

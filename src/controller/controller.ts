@@ -13,6 +13,8 @@ export interface SecondaryWatch {
   selector?: Selector;
   /** Cache metadata only (Secrets: the reconciler reads data on demand). */
   metadataOnly?: boolean;
+  /** Share the cache of a reconciler whose primary resource this is (its informer drops last-applied). */
+  dropLastApplied?: boolean;
   /** Which primary objects must be reconciled when this object changes. */
   keysFor(obj: KubeObject): string[];
 }
@@ -23,6 +25,8 @@ export interface ReconcileContext {
   cached(key: ObjectKey): KubeObject | undefined;
   /** An object of a secondary resource from its cache (metadata only where so watched). */
   cachedSecondary(resource: Resource, key: ObjectKey): KubeObject | undefined;
+  /** Every cached object of a secondary resource (optionally of one namespace). */
+  listSecondary(resource: Resource, namespace?: string): readonly KubeObject[];
 }
 
 export interface Reconciler {
@@ -126,7 +130,7 @@ export class Controller {
         },
         onDelete: fan,
         onError: (err) => this.log.warn({ error: errorSummary(err) }, `watch of ${watch.resource.plural} failed; reconnecting`),
-      }, watch.metadataOnly ? { metadataOnly: true } : {});
+      }, watch.metadataOnly ? { metadataOnly: true } : watch.dropLastApplied ? { dropLastApplied: true } : {});
       this.informers.push(informer);
       this.secondaries.set(resourceId(watch.resource), informer);
     }
@@ -165,6 +169,7 @@ export class Controller {
       log,
       cached: (k) => this.primary?.get(k.name, k.namespace),
       cachedSecondary: (resource, k) => this.secondaries.get(resourceId(resource))?.get(k.name, k.namespace),
+      listSecondary: (resource, namespace) => this.secondaries.get(resourceId(resource))?.list(namespace) ?? [],
     });
   }
 }

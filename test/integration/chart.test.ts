@@ -331,6 +331,11 @@ describe("the controller as deployed by the chart (its service account, its argu
     assert.equal(await can("update", "sealedsecrets", "bitnami.com", app, "status"), true);
     assert.equal(await can("update", "leases", "coordination.k8s.io", ns), true);
     assert.equal(await can("patch", "secrets", "", ns), true, "rotate-now on its own key Secrets");
+    // ClusterExternalSecret (as ESO's chart grants): its ExternalSecrets, namespaces and their finalizers, Password generators.
+    assert.equal(await can("update", "externalsecrets", "external-secrets.io", app), true);
+    assert.equal(await can("watch", "namespaces", "", undefined), true);
+    assert.equal(await can("patch", "namespaces", "", undefined), true);
+    assert.equal(await can("watch", "passwords", "generators.external-secrets.io", app), true);
     // What it does not.
     const denied: [string, string, string, string | undefined, string?][] = [
       ["list", "configmaps", "", app],
@@ -344,7 +349,9 @@ describe("the controller as deployed by the chart (its service account, its argu
       ["patch", "secrets", "", app],
       ["update", "sealedsecrets", "bitnami.com", app],
       ["delete", "sealedsecrets", "bitnami.com", app],
-      ["update", "externalsecrets", "external-secrets.io", app],
+      ["update", "secretstores", "external-secrets.io", app],
+      ["delete", "namespaces", "", undefined],
+      ["update", "passwords", "generators.external-secrets.io", app],
       ["update", "leases", "coordination.k8s.io", app],
       ["create", "clusterrolebindings", "rbac.authorization.k8s.io", undefined],
       ["create", "serviceaccounts", "", app],

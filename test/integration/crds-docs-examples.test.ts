@@ -30,6 +30,8 @@ const served: Record<string, Resource> = {
   ExternalSecret: resources.externalSecret,
   SecretStore: resources.secretStore,
   ClusterSecretStore: resources.clusterSecretStore,
+  ClusterExternalSecret: resources.clusterExternalSecret,
+  Password: resources.password,
 };
 
 function examples(): { file: string; obj: KubeObject }[] {
@@ -75,7 +77,7 @@ test("CRDs: ESO's and Sealed Secrets' documentation examples are accepted and re
   const all = examples();
   assert.ok(all.length >= 30, `found ${all.length} examples`);
   const kinds = new Set(all.map((e) => e.obj.kind));
-  assert.deepEqual([...kinds].sort(), ["ClusterSecretStore", "ExternalSecret", "SealedSecret", "SecretStore"]);
+  assert.deepEqual([...kinds].sort(), ["ClusterExternalSecret", "ClusterSecretStore", "ExternalSecret", "Password", "SealedSecret", "SecretStore"]);
   for (const { file, obj } of all) {
     const resource = served[obj.kind ?? ""];
     assert.ok(resource);

@@ -186,7 +186,7 @@ test("the SealedSecret reconciler turns a pool that gave up into Synced=False De
     await kube.create(resources.sealedSecret, sealed);
     const reconciler = new SealedSecretReconciler({ kube: kube as unknown as KubePort, keyring: () => keyring, pool, stats: new SealedSecretStats(), now: () => new Date(0) });
     // Resolves (no throw): the condition says it all, so the queue does not retry in a loop.
-    await reconciler.reconcile({ namespace: "ns", name: "db" }, { log: memoryLog().log, cached: () => undefined, cachedSecondary: () => undefined });
+    await reconciler.reconcile({ namespace: "ns", name: "db" }, { log: memoryLog().log, cached: () => undefined, cachedSecondary: () => undefined, listSecondary: () => [] });
     const status = (await kube.get(resources.sealedSecret, "ns", "db"))?.["status"] as { observedGeneration?: number; conditions?: { type: string; status: string; reason: string; message: string }[] };
     assert.equal(status.observedGeneration, 1);
     const synced = status.conditions?.find((c) => c.type === "Synced");

@@ -1,11 +1,12 @@
 // The external-secrets.io controllers as one unit: the store directory, the provider client cache,
-// the ExternalSecret controller and the two store controllers, with store changes re-queueing the
-// ExternalSecrets that use them. Provider factories are passed in (main.ts wires the real ones).
+// the ExternalSecret controller, the two store controllers and the ClusterExternalSecret controller,
+// with store changes re-queueing the ExternalSecrets that use them. Provider factories are passed in (main.ts wires the real ones).
 import type { Logger } from "../../log.ts";
 import { Manager } from "../../kube/manager.ts";
 import type { KubePort } from "../../kube/port.ts";
 import type { KindSource } from "../../server/metrics.ts";
 import { Controller } from "../controller.ts";
+import { ClusterExternalSecretReconciler } from "../cluster-external-secret/reconcile.ts";
 import { ProviderClientCache, type ProviderFactories } from "../secret-store/client-cache.ts";
 import { SecretStoreReconciler } from "../secret-store/reconcile.ts";
 import { StoreDirectory } from "../secret-store/stores.ts";
@@ -27,6 +28,8 @@ export interface ExternalSecretsOptions {
   allowNamespacedAmbient?: boolean;
   /** Called when a refresh wave starts (benchmarks, metrics). */
   onWave?: (info: { members: number; ids: number; batches: number }) => void;
+  /** Randomness for generators (tests); node:crypto's randomInt otherwise. */
+  randomInt?: (max: number) => number;
 }
 
 export class ExternalSecretsControllers {
@@ -34,6 +37,7 @@ export class ExternalSecretsControllers {
   readonly clients: ProviderClientCache;
   readonly externalSecrets: Controller;
   readonly reconciler: ExternalSecretReconciler;
+  readonly clusterExternalSecrets: Controller;
   private readonly storeControllers: Controller[];
 
   constructor(options: ExternalSecretsOptions) {
@@ -53,6 +57,7 @@ export class ExternalSecretsControllers {
       clients: this.clients,
       ...(options.now ? { now: options.now } : {}),
       ...(options.onWave ? { onWave: options.onWave } : {}),
+      ...(options.randomInt ? { randomInt: options.randomInt } : {}),
       cachedExternalSecrets: (namespace) => this.externalSecrets.cachedObjects(namespace),
       enqueue: (key) => this.externalSecrets.queue.add(key, "periodic"),
     });
@@ -66,6 +71,12 @@ export class ExternalSecretsControllers {
           reconciler: new SecretStoreReconciler({ kind, kube, clients: this.clients, controllerClass: options.controllerClass, ...(options.now ? { now: options.now } : {}) }),
         }),
     );
+    const cesReconciler: ClusterExternalSecretReconciler = new ClusterExternalSecretReconciler({
+      kube,
+      ...(options.now ? { now: options.now } : {}),
+      cached: () => this.clusterExternalSecrets.cachedObjects(),
+    });
+    this.clusterExternalSecrets = new Controller({ cache, log, workers: 2, reconciler: cesReconciler });
     const seen = new Map<string, string>();
     this.stores.onChange((key, store) => {
       // Only a new generation (or deletion) matters to ExternalSecrets; status writes do not.
@@ -84,6 +95,7 @@ export class ExternalSecretsControllers {
       { kind: "ExternalSecret", condition: "Ready", objects: () => this.externalSecrets.cachedObjects(), filtered: () => this.externalSecrets.filtered },
       ...(stores ? [{ kind: "SecretStore", condition: "Ready", objects: () => stores.cachedObjects(), filtered: () => stores.filtered }] : []),
       ...(clusterStores ? [{ kind: "ClusterSecretStore", condition: "Ready", objects: () => clusterStores.cachedObjects(), filtered: () => clusterStores.filtered }] : []),
+      { kind: "ClusterExternalSecret", condition: "Ready", objects: () => this.clusterExternalSecrets.cachedObjects(), filtered: () => this.clusterExternalSecrets.filtered },
     ];
   }
 
@@ -91,9 +103,11 @@ export class ExternalSecretsControllers {
     await this.stores.start();
     await Promise.all(this.storeControllers.map((c) => c.start()));
     await this.externalSecrets.start();
+    await this.clusterExternalSecrets.start();
   }
 
   async stop(): Promise<void> {
+    await this.clusterExternalSecrets.stop();
     await this.externalSecrets.stop();
     await Promise.all(this.storeControllers.map((c) => c.stop()));
     await this.stores.stop();

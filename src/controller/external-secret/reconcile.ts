@@ -1,6 +1,7 @@
 // The ExternalSecret reconciler: read the object, its store and target Secret; decide (plan.ts);
 // fetch from the provider; write the Secret and the status, each only when changed. A provider
 // failure never deletes or blanks the Secret: the status says why and the key backs off.
+import { randomInt } from "node:crypto";
 import { SpecError } from "../../api/eso-fields.ts";
 import {
   parseExternalSecretSpec,
@@ -10,6 +11,8 @@ import {
   type StoreRef,
 } from "../../api/external-secret.ts";
 import { resources } from "../../api/resources.ts";
+import { GENERATORS_GROUP, parsePasswordSpec, type GeneratorRef } from "../../api/generator.ts";
+import { generatePasswords, PasswordSpecError, type RandomInt } from "../../crypto/password.ts";
 import { isConflict, type KubeObject, type KubePort } from "../../kube/port.ts";
 import { ProviderError, SecretNotFound, type SecretsClient } from "../../providers/provider.ts";
 import { EsoTemplateError, renderEsoTemplate } from "../../template/eso.ts";
@@ -52,6 +55,8 @@ export interface ExternalSecretReconcilerOptions {
    */
   cachedExternalSecrets?: (namespace: string) => readonly KubeObject[];
   enqueue?: (key: string) => void;
+  /** Randomness for generators (node:crypto's randomInt unless a test passes its own). */
+  randomInt?: RandomInt;
   onWave?: (info: { members: number; ids: number; batches: number }) => void;
 }
 
@@ -83,6 +88,8 @@ export class ExternalSecretReconciler implements Reconciler {
   private readonly specs = new WeakMap<KubeObject, ExternalSecretSpec | null>();
   /** Our own last refresh per uid: the informer's copy of a status lags the write a little. */
   private readonly lastRefresh = new Map<string, { syncVersion: string; refreshTime: string }>();
+  /** Which ExternalSecrets use which generator (namespace/kind/name), so a generator change re-queues them. */
+  private readonly byGenerator = new Map<string, Set<string>>();
   /** ExternalSecret uid → resourceVersion of its target as last written or seen intact. */
   private readonly verified = new Map<string, string>();
 
@@ -103,6 +110,12 @@ export class ExternalSecretReconciler implements Reconciler {
           obj.metadata?.labels?.["reconcile.external-secrets.io/managed"] !== "true" ? [] : (obj.metadata?.ownerReferences ?? [])
             .filter((r) => r.kind === "ExternalSecret")
             .map((r) => `${obj.metadata?.namespace ?? ""}/${r.name}`),
+      },
+      {
+        // Password generators: a fixed or created generator re-queues the ExternalSecrets that name
+        // it. That alone is no refresh (plan.ts decides), so it never makes a new value by itself.
+        resource: resources.password,
+        keysFor: (obj: KubeObject) => [...(this.byGenerator.get(generatorKey(obj.metadata?.namespace ?? "", "Password", obj.metadata?.name ?? "")) ?? [])],
       },
     ];
   }
@@ -126,6 +139,7 @@ export class ExternalSecretReconciler implements Reconciler {
     const esKey = formatKey(key);
     if (!es || es.metadata?.deletionTimestamp) {
       for (const set of this.byStore.values()) set.delete(esKey);
+      for (const set of this.byGenerator.values()) set.delete(esKey);
       if (es?.metadata?.uid) {
         this.lastRefresh.delete(es.metadata.uid);
         this.verified.delete(es.metadata.uid);
@@ -171,6 +185,14 @@ export class ExternalSecretReconciler implements Reconciler {
       const k = storeKey(ref.kind, ref.name, meta.namespace);
       let set = this.byStore.get(k);
       if (!set) this.byStore.set(k, (set = new Set()));
+      set.add(esKey);
+    }
+    for (const set of this.byGenerator.values()) set.delete(esKey);
+    for (const item of spec.dataFrom) {
+      if (!("generatorRef" in item)) continue;
+      const k = generatorKey(meta.namespace, item.generatorRef.kind, item.generatorRef.name);
+      let set = this.byGenerator.get(k);
+      if (!set) this.byGenerator.set(k, (set = new Set()));
       set.add(esKey);
     }
     const clients = new Map<string, SecretsClient>();
@@ -224,7 +246,7 @@ export class ExternalSecretReconciler implements Reconciler {
     // Fetch.
     let fetched: Fetched;
     try {
-      fetched = await this.fetch(spec, clients);
+      fetched = await this.fetch(spec, clients, meta.namespace);
     } catch (err) {
       return await this.fail(finish, err, "could not get secret data from provider");
     }
@@ -382,7 +404,7 @@ export class ExternalSecretReconciler implements Reconciler {
     throw new ReportedError(reason, message, retryableOf(err));
   }
 
-  private async fetch(spec: ExternalSecretSpec, clients: Map<string, SecretsClient>): Promise<Fetched> {
+  private async fetch(spec: ExternalSecretSpec, clients: Map<string, SecretsClient>, namespace: string): Promise<Fetched> {
     const clientFor = (ref: StoreRef | undefined): SecretsClient => {
       const c = clients.get(refKey(ref ?? spec.storeRef));
       if (!c) throw new SpecError("no store for this entry");
@@ -403,7 +425,9 @@ export class ExternalSecretReconciler implements Reconciler {
       }
     };
     // All reads start together, so the AWS client coalesces them into batch calls.
-    const dataFromResults = spec.dataFrom.map((item, index) => guard({ field: "dataFrom", index, key: describe(item) }, this.fetchDataFrom(item, clientFor(item.storeRef))));
+    const dataFromResults = spec.dataFrom.map((item, index) =>
+      "generatorRef" in item ? this.generate(item.generatorRef, item.rewrite, namespace) : guard({ field: "dataFrom", index, key: describe(item) }, this.fetchDataFrom(item, clientFor(item.storeRef))),
+    );
     const dataResults = spec.data.map((item, index) =>
       guard({ field: "data", index, key: item.remoteRef.key }, clientFor(item.storeRef).getSecret({
         key: item.remoteRef.key,
@@ -425,9 +449,39 @@ export class ExternalSecretReconciler implements Reconciler {
     return { data: out, missing, found: fromSettled.length + dataSettled.length - missing.length };
   }
 
+  /**
+   * A dataFrom generator entry (ESO's handleGenerateSecrets): the generator's values, keys rewritten,
+   * then checked. Runs only inside a refresh, so a value changes only when the ExternalSecret refreshes.
+   */
+  private async generate(ref: GeneratorRef, rewrite: DataFromItem["rewrite"], namespace: string): Promise<Record<string, Uint8Array>> {
+    const group = ref.apiVersion.split("/")[0] ?? "";
+    if (group !== GENERATORS_GROUP || !ref.apiVersion.includes("/")) {
+      throw new GeneratorError("UnsupportedGenerator", `generatorRef may only reference the generators group, but got ${JSON.stringify(ref.apiVersion.slice(0, 100))}`);
+    }
+    if (ref.kind !== "Password" || ref.apiVersion !== resources.password.group + "/" + resources.password.version) {
+      throw new GeneratorError("UnsupportedGenerator", `generator kind ${ref.kind} (${ref.apiVersion.slice(0, 100)}) is not supported by sealbridge; supported: Password (${GENERATORS_GROUP}/v1alpha1)`);
+    }
+    const obj = await this.options.kube.get(resources.password, namespace, ref.name);
+    if (!obj) throw new GeneratorError("GeneratorNotFound", `unable to get generator: Password ${JSON.stringify(ref.name)} not found in namespace ${namespace}`);
+    let map: Record<string, Uint8Array>;
+    try {
+      map = generatePasswords(parsePasswordSpec(obj["spec"]), this.options.randomInt ?? randomInt);
+    } catch (err) {
+      if (err instanceof SpecError || err instanceof PasswordSpecError) {
+        throw new GeneratorError("InvalidGenerator", `error using generator Password ${JSON.stringify(ref.name)}: ${err.message}`);
+      }
+      throw err;
+    }
+    map = rewriteKeys(map, rewrite);
+    const bad = Object.keys(map).find((k) => !/^[-._a-zA-Z0-9]+$/.test(k));
+    if (bad !== undefined) throw new KeyRewriteError(`invalid secret key ${JSON.stringify(bad)}: keys may hold only letters, digits, '-', '_' and '.'`);
+    return map;
+  }
+
   private async fetchDataFrom(item: DataFromItem, client: SecretsClient): Promise<Record<string, Uint8Array>> {
     let map: Record<string, Uint8Array>;
     let strategy;
+    if ("generatorRef" in item) throw new GeneratorError("UnsupportedGenerator", "a generator entry has no store");
     if ("extract" in item) {
       const r = item.extract;
       map = await client.getSecretMap({
@@ -502,12 +556,29 @@ class TemplateSourceError extends Error {
   override readonly name = "TemplateSourceError";
 }
 
+/** A generatorRef that cannot be used: the status names the generator (never a generated value). */
+class GeneratorError extends Error {
+  override readonly name = "GeneratorError";
+  readonly reason: "GeneratorNotFound" | "UnsupportedGenerator" | "InvalidGenerator";
+  // A missing or invalid generator is fixed by creating or editing it, which the Password watch
+  // notices; a retry loop would change nothing.
+  readonly retryable = false;
+  constructor(reason: GeneratorError["reason"], message: string) {
+    super(message);
+    this.reason = reason;
+  }
+}
+
+function generatorKey(namespace: string, kind: string, name: string): string {
+  return `${namespace}/${kind}/${name}`;
+}
+
 function storeRefsOf(spec: ExternalSecretSpec): StoreRef[] {
   const refs = new Map<string, StoreRef>();
   const add = (r: StoreRef | undefined) => {
     if (r) refs.set(refKey(r), r);
   };
-  if (spec.data.some((d) => !d.storeRef) || spec.dataFrom.some((d) => !d.storeRef)) add(spec.storeRef);
+  if (spec.data.some((d) => !d.storeRef) || spec.dataFrom.some((d) => !("generatorRef" in d) && !d.storeRef)) add(spec.storeRef);
   for (const d of spec.data) add(d.storeRef);
   for (const d of spec.dataFrom) add(d.storeRef);
   return [...refs.values()];
@@ -518,6 +589,7 @@ function refKey(ref: StoreRef | undefined): string {
 }
 
 function describe(item: DataFromItem): string {
+  if ("generatorRef" in item) return `generator ${item.generatorRef.kind}/${item.generatorRef.name}`;
   return "extract" in item ? item.extract.key : `find ${JSON.stringify(item.find)}`;
 }
 
@@ -532,13 +604,13 @@ function sorted(r: Record<string, string>): [string, string][] {
 }
 
 function reasonOf(err: unknown): string {
-  if (err instanceof ProviderError || err instanceof ReportedError || err instanceof KeyRewriteError || err instanceof DecodingError) return err.reason;
+  if (err instanceof ProviderError || err instanceof ReportedError || err instanceof KeyRewriteError || err instanceof DecodingError || err instanceof GeneratorError) return err.reason;
   if (err instanceof SpecError) return "InvalidSpec";
   return "InternalError";
 }
 
 function retryableOf(err: unknown): boolean {
   if (err instanceof ProviderError || err instanceof ReportedError) return err.retryable;
-  if (err instanceof KeyRewriteError || err instanceof DecodingError || err instanceof SpecError) return false;
+  if (err instanceof KeyRewriteError || err instanceof DecodingError || err instanceof SpecError || err instanceof GeneratorError) return false;
   return true;
 }
