@@ -387,6 +387,8 @@ export const clusterExternalSecretCrd: CrdSpec = {
   group: "external-secrets.io",
   version: "v1",
   kind: "ClusterExternalSecret",
+  // ESO v0.16 served v1beta1 beside v1 with the same shape; Git repos from then hold v1beta1.
+  alsoServed: esoOlderVersions,
   plural: "clusterexternalsecrets",
   singular: "clusterexternalsecret",
   shortNames: ["ces"],
