@@ -11,6 +11,7 @@ import {
   sealedForAgeRecipients,
   type AgeSecret,
 } from "../api/age-secret.ts";
+import { recordSealedFor } from "../api/sealed-for.ts";
 import type { ObjectMeta } from "../api/sealed-secret.ts";
 import { ageRecipientFingerprint, ageRecipientKind, decryptAge, encryptAge, parseAgeIdentityFile } from "../crypto/age.ts";
 import { deriveScopeIdentity, deriveScopeIdentityForLabel } from "../crypto/age-scope.ts";
@@ -78,10 +79,10 @@ export async function sealSecretsAge(opts: SealAgeOptions): Promise<AgeSecret[]>
     for (const [key, value] of Object.entries(input.stringData)) encryptedData[key] = await seal(Buffer.from(value, "utf8"));
     const metadata: ObjectMeta = { name: target.name };
     if (target.namespace !== "") metadata.namespace = target.namespace;
-    metadata.annotations = {
-      ...withScopeAnnotations({}, target.scope),
-      [SEALED_FOR_AGE_RECIPIENTS_ANNOTATION]: recipients.map(ageRecipientFingerprint).join(","),
-    };
+    metadata.annotations = recordSealedFor(
+      { ...withScopeAnnotations({}, target.scope), [SEALED_FOR_AGE_RECIPIENTS_ANNOTATION]: recipients.map(ageRecipientFingerprint).join(",") },
+      target,
+    );
     const sealed: AgeSecret = {
       apiVersion: AGE_SECRET_API_VERSION,
       kind: AGE_SECRET_KIND,

@@ -29,6 +29,7 @@ import {
   type SealingScope,
 } from "../crypto/scope.ts";
 import { parseAgeSecret } from "../api/age-secret.ts";
+import { recordSealedFor, SEALED_FOR_ANNOTATION } from "../api/sealed-for.ts";
 import { sealTarget } from "./seal-target.ts";
 import { encryptAge } from "../crypto/age.ts";
 import { readCertificateSource } from "./cert-source.ts";
@@ -180,7 +181,7 @@ export function sealSecrets(opts: SealSecretsOptions): SealedSecret[] {
 
     const metadata: ObjectMeta = { name };
     if (namespace !== "") metadata.namespace = namespace;
-    metadata.annotations = recordSealedWithCertificate(withScopeAnnotations({}, scope), opts.certificate.fingerprint);
+    metadata.annotations = recordSealedFor(recordSealedWithCertificate(withScopeAnnotations({}, scope), opts.certificate.fingerprint), { scope, namespace, name });
     const sealed: SealedSecret = {
       apiVersion: SEALED_SECRET_API_VERSION,
       kind: SEALED_SECRET_KIND,
@@ -302,6 +303,9 @@ async function mergeInto(ctx: Context, cert: SealingCertificate, file: string): 
   const replacedAll = Object.keys(orig.spec.encryptedData).every((k) => k in update.spec.encryptedData);
   const base = replacedAll ? withoutFingerprint(merged.metadata.annotations) : merged.metadata.annotations;
   merged.metadata.annotations = recordSealedWithCertificate(base, cert.fingerprint);
+  // The new values are sealed for the file's own name, namespace and scope.
+  const sealedFor = update.metadata.annotations?.[SEALED_FOR_ANNOTATION];
+  if (sealedFor !== undefined) merged.metadata.annotations[SEALED_FOR_ANNOTATION] = sealedFor;
   const format: OutputFormat = ctx.flags.formatGiven ? ctx.flags.format : detectFormat(existing);
   await writeAtomically(path, formatDocument(orderedSealedSecret(merged), format));
 }
