@@ -16,6 +16,11 @@ const MAX_VALUE_LENGTH = 400;
 const NAMESPACE = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
 
+/** Whether a namespace (and a name, when given) could be a real object's: bounds what messages echo. */
+export function isObjectName(namespace: string, name?: string): boolean {
+  return NAMESPACE.test(namespace) && (name === undefined || NAME.test(name));
+}
+
 export interface SealedForTarget {
   scope: SealingScope;
   namespace: string;

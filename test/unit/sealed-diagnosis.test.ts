@@ -229,6 +229,11 @@ describe("conditions", () => {
     ]);
   });
 
+  it("template names Kubernetes could not have given an object are not candidates (messages quote them)", () => {
+    const ss = moved({}, { name: "x".repeat(300), namespace: "Not_A_Namespace" });
+    assert.deepEqual(labelsToTry(ss).map((l) => l.label), ["prod/pre-db", "prod", ""]);
+  });
+
   it("a value opening with the recorded target: ScopeMismatch naming it", () => {
     const ss = moved({ [SEALED_FOR_ANNOTATION]: "strict:prod/db" });
     const labels = labelsToTry(ss);
@@ -244,6 +249,8 @@ describe("conditions", () => {
     assert.equal(d.reason, "ScopeMismatch");
     assert.match(d.message, /^sealed with this cluster's key for another name or namespace: password was sealed with key sealed-secrets-keyaaaaa/);
     assert.match(d.message, /it records no target \(sealbridge seal writes sealbridge\.dev\/sealed-for\)/);
+    const copied = moved({}, { name: "someone-else", namespace: "prod" });
+    assert.match(diagnose(copied, [fail({ otherLabelWithKey: FP })], labelsToTry(copied), view).message, /not for the target spec\.template\.metadata records \(prod\/someone-else\) either/);
     const stale = moved({ [SEALED_FOR_ANNOTATION]: "namespace-wide:other" });
     assert.match(diagnose(stale, [fail({ otherLabelWithKey: FP })], labelsToTry(stale), view).message, /not for the target sealbridge\.dev\/sealed-for records \(namespace-wide:other\) either/);
   });

@@ -2,7 +2,7 @@
 // + keyring → the Secret to write (if any), the next status (if changed) and the events to record.
 // No kube, no clock, no crypto here beyond hashing; reconcile.ts does the I/O.
 import { createHash } from "node:crypto";
-import { SEALED_FOR_ANNOTATION, describeTarget, formatSealedFor, parseSealedFor, sealedForLabel } from "../../api/sealed-for.ts";
+import { SEALED_FOR_ANNOTATION, describeTarget, formatSealedFor, isObjectName, parseSealedFor, sealedForLabel } from "../../api/sealed-for.ts";
 import { SEALED_WITH_CERT_ANNOTATION, sealedSecretScope, sealedWithCertificates } from "../../api/sealed-secret.ts";
 import { SEALING_SCOPES, scopeLabelText, withScopeAnnotations, type SealingScope } from "../../crypto/scope.ts";
 import type { KubeObject, OwnerReference } from "../../kube/port.ts";
@@ -106,8 +106,9 @@ export function labelsToTry(sealed: SealedLike): ScopeLabel[] {
   const t = sealed.spec.template?.metadata;
   const tns = t?.namespace ?? "";
   const tname = t?.name ?? "";
-  if (tns !== "" && tname !== "") recorded.push({ scope: "strict", label: scopeLabelText("strict", tns, tname), recordedIn: "template" });
-  if (tns !== "") recorded.push({ scope: "namespace-wide", label: scopeLabelText("namespace-wide", tns, tname), recordedIn: "template" });
+  // Only names Kubernetes could have given an object (messages quote them).
+  if (isObjectName(tns, tname)) recorded.push({ scope: "strict", label: scopeLabelText("strict", tns, tname), recordedIn: "template" });
+  if (isObjectName(tns)) recorded.push({ scope: "namespace-wide", label: scopeLabelText("namespace-wide", tns, tname), recordedIn: "template" });
   for (const l of recorded) if (!labels.some((x) => x.label === l.label)) labels.push(l);
   return labels;
 }
@@ -274,10 +275,14 @@ export function openedWithHint(v: Extract<OpenedValue, { ok: false }>, labels: r
   return { text: `${v.name} was ${describeTarget(other.scope, other.label)} (recorded in ${recordedWhere(other.recordedIn)})`, moved: true };
 }
 
-/** For a value sealed with our key for a label none of the candidates match: what the seal-time record says. */
+/** For a value sealed with our key for a label none of the candidates match: what the seal-time records say. */
 export function unknownLabelHint(sealed: SealedLike): string {
   const target = parseSealedFor(sealed.metadata.annotations);
-  if (target !== undefined) return `not for the target ${SEALED_FOR_ANNOTATION} records (${formatSealedFor(target)}) either: the annotation was copied or the value re-sealed elsewhere`;
+  if (target !== undefined) return `not for the target ${SEALED_FOR_ANNOTATION} records (${formatSealedFor(target)}) either: the annotation was copied or the value sealed again elsewhere`;
+  const t = sealed.spec.template?.metadata;
+  if (isObjectName(t?.namespace ?? "", t?.name ?? "")) {
+    return `not for the target spec.template.metadata records (${t?.namespace ?? ""}/${t?.name ?? ""}) either: the value was copied from another object`;
+  }
   if (sealed.metadata.annotations?.[SEALED_FOR_ANNOTATION] !== undefined) return `${SEALED_FOR_ANNOTATION} is not of the form strict:<namespace>/<name>, namespace-wide:<namespace> or cluster-wide`;
   return `it records no target (sealbridge seal writes ${SEALED_FOR_ANNOTATION})`;
 }
@@ -303,7 +308,7 @@ function scopeMismatch(sealed: SealedLike, failed: readonly Extract<OpenedValue,
   const unknown = failed.filter((v) => v.otherLabelWithKey !== undefined);
   const moved = [
     ...hints.filter((h) => h.moved).map((h) => h.text),
-    ...unknown.map((v) => `${v.name} was sealed with key ${keyName(keyring, v.otherLabelWithKey ?? "")} for a label other than its three scopes and the recorded target; ${unknownLabelHint(sealed)}`),
+    ...unknown.map((v) => `${v.name} was sealed with key ${keyName(keyring, v.otherLabelWithKey ?? "")} for a label other than its three scopes and any recorded target; ${unknownLabelHint(sealed)}`),
   ];
   const scoped = hints.filter((h) => !h.moved).map((h) => h.text);
   if (moved.length === 0 && scoped.length === 0) return undefined;
