@@ -192,6 +192,20 @@ describe("SealedSecret renamed or moved after sealing", () => {
     assert.equal(body.reason, "ScopeMismatch");
     assert.ok(body.message.startsWith(`${MOVED}: password was sealed (strict) for ${nsA}/old-name`), body.message);
   });
+
+  it("POST /v1/rotate (--re-encrypt) re-records the target for the object's own name", async () => {
+    const good = await cluster.kube.get(resources.sealedSecret, nsA, "keep");
+    const edited = { ...good, metadata: { ...good?.metadata, annotations: { [SEALED_FOR_ANNOTATION]: "strict:elsewhere/stale" } } };
+    // "keep" now holds values sealed for someone-else: rotate refuses with the same diagnosis.
+    const refused = await fetch(`http://127.0.0.1:${rtA.api.port}/v1/rotate`, { method: "POST", body: JSON.stringify(edited) });
+    assert.equal(refused.status, 409);
+    const sealed = await cluster.kube.get(resources.sealedSecret, nsA, "old-cli");
+    const stale = { ...sealed, metadata: { ...sealed?.metadata, annotations: { ...sealed?.metadata?.annotations, [SEALED_FOR_ANNOTATION]: "strict:elsewhere/stale" } } };
+    const res = await fetch(`http://127.0.0.1:${rtA.api.port}/v1/rotate`, { method: "POST", body: JSON.stringify(stale) });
+    assert.equal(res.status, 200);
+    const body = (await res.json()) as { metadata: { annotations: Record<string, string> } };
+    assert.equal(body.metadata.annotations[SEALED_FOR_ANNOTATION], `strict:${nsA}/old-cli`);
+  });
 });
 
 describe("AgeSecret renamed or moved after sealing", () => {

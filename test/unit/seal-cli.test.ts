@@ -71,6 +71,21 @@ void describe("flags and environment", () => {
     assert.match(r.stdout, /^---\napiVersion: bitnami.com\/v1alpha1\n/);
     assert.match(r.stdout, /sealbridge.dev\/sealed-with-cert-sha256: [0-9a-f]{64}\n/);
   });
+  void it("records the target it sealed for in sealbridge.dev/sealed-for (kubeseal ignores it), and --merge-into keeps it right", async () => {
+    for (const [scope, want] of [["strict", "strict:ns/app"], ["namespace-wide", "namespace-wide:ns"], ["cluster-wide", "cluster-wide"]]) {
+      const r = await seal(["--cert", "tls.crt", "-o", "yaml", "--scope", scope ?? ""], secret("stringData:\n  k: v\n"));
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, new RegExp(`\n    sealbridge.dev/sealed-for: ${want}\n`));
+    }
+    // A file copied by hand to another name still records what its values were sealed for, until
+    // values are merged into it: those are sealed for the file's own name.
+    const first = await seal(["--cert", "tls.crt", "-o", "yaml"], secret("stringData:\n  k: v\n"));
+    const file = join(dir, "merge-target.yaml");
+    writeFileSync(file, first.stdout.replace(/\n  name: app\n/, "\n  name: app-copy\n"));
+    const merged = await seal(["--cert", "tls.crt", "--merge-into", file], secret("stringData:\n  k: v2\n"));
+    assert.equal(merged.code, 0, merged.stderr);
+    assert.match(readFileSync(file, "utf8"), /\n    sealbridge.dev\/sealed-for: strict:ns\/app-copy\n/);
+  });
   void it("rejects unknown flags and scopes", async () => {
     failsWith(await seal(["--bogus"]), /unknown flag: --bogus/);
     failsWith(await seal(["--scope", "global"]), /--scope.*strict, namespace-wide, cluster-wide/);
