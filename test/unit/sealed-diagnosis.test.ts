@@ -243,6 +243,14 @@ describe("conditions", () => {
     assert.match(d.message, /this SealedSecret is prod\/pre-db with scope strict \(label "prod\/pre-db"\)/);
   });
 
+  it("values that say the same are named together (the message grows with targets, not values)", () => {
+    const ss = moved({ [SEALED_FOR_ANNOTATION]: "strict:prod/db" });
+    const values = ["user", "password", "host"].map((name) => fail({ name, openedWithLabel: 3, openedWithKey: FP }));
+    const d = diagnose(ss, [...values, fail({ name: "extra", openedWithLabel: 2, openedWithKey: FP })], labelsToTry(ss), view);
+    assert.match(d.message, /^sealed with this cluster's key for another name or namespace: host, password, user were sealed \(strict\) for prod\/db/);
+    assert.match(d.message, /Also: values do not open with this SealedSecret's scope strict \(label "prod\/pre-db"\), but do with another scope: extra was sealed with scope cluster-wide/);
+  });
+
   it("our key, a label nobody recorded: ScopeMismatch that says what is known", () => {
     const none = moved({});
     const d = diagnose(none, [fail({ otherLabelWithKey: FP })], labelsToTry(none), view);

@@ -5,7 +5,7 @@ import { SEALED_FOR_ANNOTATION } from "../../api/sealed-for.ts";
 import type { KubeObject } from "../../kube/port.ts";
 import type { OpenedValue } from "../keys/rsa-protocol.ts";
 import type { SyncedState } from "../sealed-secret/conditions.ts";
-import { failurePlan, labelsToTry, mayWrite, movedFix, openedWithHint, plan, type KeyringView, type Plan, type ScopeLabel, type UnsealOutcome } from "../sealed-secret/plan.ts";
+import { failurePlan, labelsToTry, mayWrite, openedWithHint, plan, scopeMismatchState, type KeyringView, type Plan, type ScopeLabel, type UnsealOutcome } from "../sealed-secret/plan.ts";
 import type { HeldRecipient } from "./open.ts";
 
 /**
@@ -57,21 +57,13 @@ export function diagnoseAge(
     };
   }
   const own = labels[0];
-  const hints = failed.filter((v) => v.openedWithLabel !== undefined).map((v) => openedWithHint(v, labels));
-  if (hints.length > 0 && own !== undefined) {
-    const moved = hints.filter((h) => h.moved).map((h) => h.text);
-    const scoped = hints.filter((h) => !h.moved).map((h) => h.text);
-    const parts: string[] = [];
-    if (moved.length > 0) {
-      parts.push(`sealed with this cluster's key for another name or namespace: ${moved.join("; ")}; ${movedFix(age, own, "Re-seal the values with sealbridge seal --age")}`);
-    }
-    if (scoped.length > 0) {
-      parts.push(
-        `values do not open with this AgeSecret's scope ${own.scope} (label "${own.label}"), but do with another scope: ${scoped.join("; ")}; ` +
-          "set the scope annotation accordingly, or re-seal with sealbridge seal --age for this name and namespace",
-      );
-    }
-    return { status: "False", reason: "ScopeMismatch", message: parts.join(". Also: ") };
+  if (own !== undefined) {
+    const hints = failed.filter((v) => v.openedWithLabel !== undefined).map((v) => openedWithHint(v, labels));
+    const mismatch = scopeMismatchState(age, own, hints, {
+      reseal: "Re-seal the values with sealbridge seal --age",
+      scope: "set the scope annotation accordingly, or re-seal with sealbridge seal --age for this name and namespace",
+    });
+    if (mismatch !== undefined) return mismatch;
   }
   const recorded = sealedForAgeRecipients(age.metadata);
   const byFingerprint = new Map(held.map((h) => [h.fingerprint, h]));

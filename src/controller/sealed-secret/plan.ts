@@ -267,12 +267,41 @@ export function recordedWhere(recordedIn: NonNullable<ScopeLabel["recordedIn"]>)
   return recordedIn === "annotation" ? SEALED_FOR_ANNOTATION : "spec.template.metadata";
 }
 
+/** What one value's diagnosis says, for a ScopeMismatch message. */
+export interface ScopeHint {
+  name: string;
+  /** "sealed with scope cluster-wide (…)", "sealed (strict) for ns/name (recorded in …)". */
+  about: string;
+  /** Sealed for another name or namespace (rather than another scope of this object). */
+  moved: boolean;
+}
+
 /** What the label a value opened with says: another scope of this object, or the target of another one. */
-export function openedWithHint(v: Extract<OpenedValue, { ok: false }>, labels: readonly ScopeLabel[]): { text: string; moved: boolean } {
+export function openedWithHint(v: Extract<OpenedValue, { ok: false }>, labels: readonly ScopeLabel[]): ScopeHint {
   const other = labels[v.openedWithLabel ?? 0];
-  if (other === undefined) return { text: `${v.name} was sealed for another scope`, moved: false };
-  if (other.recordedIn === undefined) return { text: `${v.name} was sealed with scope ${other.scope} (label "${other.label}")${annotationFix(other.scope)}`, moved: false };
-  return { text: `${v.name} was ${describeTarget(other.scope, other.label)} (recorded in ${recordedWhere(other.recordedIn)})`, moved: true };
+  if (other === undefined) return { name: v.name, about: "sealed for another scope", moved: false };
+  if (other.recordedIn === undefined) return { name: v.name, about: `sealed with scope ${other.scope} (label "${other.label}")${annotationFix(other.scope)}`, moved: false };
+  return { name: v.name, about: `${describeTarget(other.scope, other.label)} (recorded in ${recordedWhere(other.recordedIn)})`, moved: true };
+}
+
+/**
+ * The ScopeMismatch state for these hints, or undefined when there are none. Values that say the
+ * same are named together, so the message grows with the number of distinct targets, not values.
+ */
+export function scopeMismatchState(sealed: SealedLike, own: ScopeLabel, hints: readonly ScopeHint[], fix: { reseal: string; scope: string }): SyncedState | undefined {
+  const grouped = (moved: boolean): string[] => {
+    const byAbout = new Map<string, string[]>();
+    for (const h of hints) if (h.moved === moved) byAbout.set(h.about, [...(byAbout.get(h.about) ?? []), h.name]);
+    return [...byAbout].map(([about, names]) => `${names.sort().join(", ")} ${names.length > 1 ? "were" : "was"} ${about}`);
+  };
+  const moved = grouped(true);
+  const scoped = grouped(false);
+  const parts: string[] = [];
+  if (moved.length > 0) parts.push(`sealed with this cluster's key for another name or namespace: ${moved.join("; ")}; ${movedFix(sealed, own, fix.reseal)}`);
+  if (scoped.length > 0) {
+    parts.push(`values do not open with this ${sealed.kind}'s scope ${own.scope} (label "${own.label}"), but do with another scope: ${scoped.join("; ")}; ${fix.scope}`);
+  }
+  return parts.length === 0 ? undefined : { status: "False", reason: "ScopeMismatch", message: parts.join(". Also: ") };
 }
 
 /** For a value sealed with our key for a label none of the candidates match: what the seal-time records say. */
@@ -304,25 +333,20 @@ export function movedFix(sealed: SealedLike, own: ScopeLabel, reseal: string): s
 function scopeMismatch(sealed: SealedLike, failed: readonly Extract<OpenedValue, { ok: false }>[], labels: readonly ScopeLabel[], keyring: KeyringView): SyncedState | undefined {
   const own = labels[0];
   if (own === undefined) return undefined;
-  const hints = failed.filter((v) => v.openedWithLabel !== undefined).map((v) => openedWithHint(v, labels));
-  const unknown = failed.filter((v) => v.otherLabelWithKey !== undefined);
-  const moved = [
-    ...hints.filter((h) => h.moved).map((h) => h.text),
-    ...unknown.map((v) => `${v.name} was sealed with key ${keyName(keyring, v.otherLabelWithKey ?? "")} for a label other than its three scopes and any recorded target; ${unknownLabelHint(sealed)}`),
+  const hints: ScopeHint[] = [
+    ...failed.filter((v) => v.openedWithLabel !== undefined).map((v) => openedWithHint(v, labels)),
+    ...failed
+      .filter((v) => v.otherLabelWithKey !== undefined)
+      .map((v) => ({
+        name: v.name,
+        about: `sealed with key ${keyName(keyring, v.otherLabelWithKey ?? "")} for a label other than its three scopes and any recorded target; ${unknownLabelHint(sealed)}`,
+        moved: true,
+      })),
   ];
-  const scoped = hints.filter((h) => !h.moved).map((h) => h.text);
-  if (moved.length === 0 && scoped.length === 0) return undefined;
-  const parts: string[] = [];
-  if (moved.length > 0) {
-    parts.push(`sealed with this cluster's key for another name or namespace: ${moved.join("; ")}; ${movedFix(sealed, own, "Re-seal the values (sealbridge seal or kubeseal)")}`);
-  }
-  if (scoped.length > 0) {
-    parts.push(
-      `values do not open with this ${sealed.kind}'s scope ${own.scope} (label "${own.label}"), but do with another scope: ${scoped.join("; ")}; ` +
-        "set the scope annotation accordingly or re-seal with the right --scope, name and namespace",
-    );
-  }
-  return { status: "False", reason: "ScopeMismatch", message: parts.join(". Also: ") };
+  return scopeMismatchState(sealed, own, hints, {
+    reseal: "Re-seal the values (sealbridge seal or kubeseal)",
+    scope: "set the scope annotation accordingly or re-seal with the right --scope, name and namespace",
+  });
 }
 
 function annotationFix(scope: SealingScope): string {
