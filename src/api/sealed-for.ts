@@ -7,6 +7,7 @@
 // metadata.name and .namespace but not annotations, so after such a rename the controller can say
 // what the value was sealed for.
 import { SEALING_SCOPES, scopeLabelText, type SealingScope } from "../crypto/scope.ts";
+import type { ObjectMeta } from "./meta.ts";
 
 export const SEALED_FOR_ANNOTATION = "sealbridge.dev/sealed-for";
 
@@ -76,4 +77,33 @@ export function describeTarget(scope: SealingScope, label: string): string {
     case "strict":
       return `sealed (strict) for ${label}`;
   }
+}
+
+/** A label some value may have been sealed for, as recorded at seal time. */
+export interface RecordedTarget {
+  scope: SealingScope;
+  label: string;
+  recordedIn: "annotation" | "template";
+}
+
+/**
+ * The targets recorded at seal time, which a rename or move (kustomize namePrefix, nameSuffix,
+ * namespace) leaves as they were: the sealed-for annotation, then spec.template.metadata's name and
+ * namespace (kubeseal and sealbridge seal write them). Template names no object could have are left
+ * out (messages quote them).
+ */
+export function recordedTargets(metadata: ObjectMeta, template: ObjectMeta | undefined): RecordedTarget[] {
+  const out: RecordedTarget[] = [];
+  const target = parseSealedFor(metadata.annotations);
+  if (target !== undefined) out.push({ scope: target.scope, label: sealedForLabel(target), recordedIn: "annotation" });
+  const ns = template?.namespace ?? "";
+  const name = template?.name ?? "";
+  if (isObjectName(ns, name)) out.push({ scope: "strict", label: scopeLabelText("strict", ns, name), recordedIn: "template" });
+  if (isObjectName(ns)) out.push({ scope: "namespace-wide", label: scopeLabelText("namespace-wide", ns, name), recordedIn: "template" });
+  return out;
+}
+
+/** Where a recorded target was read from, for messages. */
+export function recordedWhere(recordedIn: RecordedTarget["recordedIn"]): string {
+  return recordedIn === "annotation" ? SEALED_FOR_ANNOTATION : "spec.template.metadata";
 }

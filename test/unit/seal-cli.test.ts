@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { generateKeyPairSync } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -163,10 +164,21 @@ void describe("--recovery-unseal of damaged values", () => {
     const doc = { ...sealed, metadata: { ...sealed.metadata, annotations: { "sealedsecrets.bitnami.com/cluster-wide": "true" } } };
     failsWith(await unseal(doc), /sealed with scope strict, but the SealedSecret's annotations say cluster-wide/);
   });
-  void it("never prints secret values in errors", async () => {
+  void it("a renamed SealedSecret: sealed with the key given for another name, naming the recorded target; never a value", async () => {
     const doc = { ...sealed, metadata: { ...sealed.metadata, name: "renamed" } };
     const r = await unseal(doc);
-    failsWith(r, /none of the 1 private key\(s\)/);
+    failsWith(r, /sealed with the private key for another name or namespace: sealed \(strict\) for payments\/db-credentials \(recorded in spec\.template\.metadata\), but this SealedSecret is payments\/renamed/);
     assert.doesNotMatch(r.stderr, /s3cr3t|admin/);
+    const bare = { ...doc, spec: { encryptedData: sealed.spec.encryptedData } };
+    failsWith(await unseal(bare), /sealed with the private key for another name or namespace \(none of its scopes or recorded targets\)/);
+  });
+  void it("a key that did not seal it, and a damaged value", async () => {
+    const other = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs1", format: "pem" }).toString();
+    writeFileSync(join(dir, "other.key"), other);
+    const r = await seal(["--recovery-unseal", "--recovery-private-key", join(dir, "other.key")], JSON.stringify(sealed));
+    failsWith(r, /none of the 1 private key\(s\) given sealed it/);
+    const damaged = Buffer.from(bytes);
+    damaged[damaged.length - 1] = (damaged[damaged.length - 1] ?? 0) ^ 1;
+    failsWith(await unseal(withValue(damaged.toString("base64"))), /the RSA block is for the private key but the AES-GCM data does not authenticate/);
   });
 });

@@ -2,7 +2,7 @@
 // + keyring → the Secret to write (if any), the next status (if changed) and the events to record.
 // No kube, no clock, no crypto here beyond hashing; reconcile.ts does the I/O.
 import { createHash } from "node:crypto";
-import { SEALED_FOR_ANNOTATION, describeTarget, formatSealedFor, isObjectName, parseSealedFor, sealedForLabel } from "../../api/sealed-for.ts";
+import { SEALED_FOR_ANNOTATION, describeTarget, formatSealedFor, isObjectName, parseSealedFor, recordedTargets, recordedWhere } from "../../api/sealed-for.ts";
 import { SEALED_WITH_CERT_ANNOTATION, sealedSecretScope, sealedWithCertificates } from "../../api/sealed-secret.ts";
 import { SEALING_SCOPES, scopeLabelText, withScopeAnnotations, type SealingScope } from "../../crypto/scope.ts";
 import type { KubeObject, OwnerReference } from "../../kube/port.ts";
@@ -100,15 +100,7 @@ export function labelsToTry(sealed: SealedLike): ScopeLabel[] {
   const name = sealed.metadata.name ?? "";
   const order = [own, ...SEALING_SCOPES.filter((s) => s !== own)];
   const labels: ScopeLabel[] = order.map((scope) => ({ scope, label: scopeLabelText(scope, ns, name) }));
-  const recorded: ScopeLabel[] = [];
-  const target = parseSealedFor(sealed.metadata.annotations);
-  if (target !== undefined) recorded.push({ scope: target.scope, label: sealedForLabel(target), recordedIn: "annotation" });
-  const t = sealed.spec.template?.metadata;
-  const tns = t?.namespace ?? "";
-  const tname = t?.name ?? "";
-  // Only names Kubernetes could have given an object (messages quote them).
-  if (isObjectName(tns, tname)) recorded.push({ scope: "strict", label: scopeLabelText("strict", tns, tname), recordedIn: "template" });
-  if (isObjectName(tns)) recorded.push({ scope: "namespace-wide", label: scopeLabelText("namespace-wide", tns, tname), recordedIn: "template" });
+  const recorded = recordedTargets(sealed.metadata, sealed.spec.template?.metadata);
   for (const l of recorded) if (!labels.some((x) => x.label === l.label)) labels.push(l);
   return labels;
 }
@@ -260,11 +252,6 @@ export function diagnose(sealed: SealedLike, failed: readonly Extract<OpenedValu
 function keyName(keyring: KeyringView, fingerprint: string): string {
   const key = keyring.keys.find((k) => k.fingerprint === fingerprint);
   return key ? `${key.name} (sha256 ${fingerprint})` : `sha256 ${fingerprint}`;
-}
-
-/** Where a recorded target was read from, for messages. */
-export function recordedWhere(recordedIn: NonNullable<ScopeLabel["recordedIn"]>): string {
-  return recordedIn === "annotation" ? SEALED_FOR_ANNOTATION : "spec.template.metadata";
 }
 
 /** What one value's diagnosis says, for a ScopeMismatch message. */
