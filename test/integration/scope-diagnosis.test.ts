@@ -134,6 +134,15 @@ describe("SealedSecret renamed or moved after sealing", () => {
     assert.equal(await cluster.kube.get(resources.secret, nsB, "old-name"), undefined);
   });
 
+  it("kubeseal namespace-wide for A, moved to B: ScopeMismatch 'sealed namespace-wide for namespace A'", async () => {
+    const r = await exec(kubeseal, ["--cert", "cert.pem", "-o", "yaml", "--scope", "namespace-wide"], secretYaml(nsA, "nswide", "hunter2"));
+    assert.equal(r.code, 0, r.stderr);
+    await cluster.kube.create(resources.sealedSecret, moveTo(parse(r.stdout) as KubeObject, nsB, "nswide"));
+    const s = await waitForReason(cluster, nsB, "nswide", "ScopeMismatch", DEADLINE_MS);
+    assert.ok(s.message.startsWith(`${MOVED}: password was sealed namespace-wide for namespace ${nsA} (recorded in spec.template.metadata)`), s.message);
+    assert.match(s.message, new RegExp(`this SealedSecret is ${nsB}/nswide with scope namespace-wide \\(label "${nsB}"\\)`));
+  });
+
   it("with nothing recorded (template metadata removed) it is still ScopeMismatch, not a foreign key", async () => {
     const sealed = await sealWithKubeseal("cert.pem", nsA, "bare", "hunter2");
     const spec = sealed["spec"] as { template?: unknown };

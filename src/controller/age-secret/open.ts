@@ -1,5 +1,5 @@
 // Opening an AgeSecret's values with the controller's age keys: each key is a master, and the value
-// must open with the identity derived for the object's own scope. The other scopes are tried only to
+// must open with the identity derived for the object's own scope. The other scopes (and the recorded target) are tried only to
 // say which scope a value was sealed for. Plaintexts stay in the returned values; nothing is logged.
 import { ageRecipientFingerprint, decryptAge } from "../../crypto/age.ts";
 import { deriveScopeIdentityForLabel } from "../../crypto/age-scope.ts";
