@@ -11,6 +11,7 @@ import {
   sealedForAgeRecipients,
   type AgeSecret,
 } from "../api/age-secret.ts";
+import { describeTarget, recordedTargets, recordedWhere, recordSealedFor } from "../api/sealed-for.ts";
 import type { ObjectMeta } from "../api/sealed-secret.ts";
 import { ageRecipientFingerprint, ageRecipientKind, decryptAge, encryptAge, parseAgeIdentityFile } from "../crypto/age.ts";
 import { deriveScopeIdentity, deriveScopeIdentityForLabel } from "../crypto/age-scope.ts";
@@ -78,10 +79,10 @@ export async function sealSecretsAge(opts: SealAgeOptions): Promise<AgeSecret[]>
     for (const [key, value] of Object.entries(input.stringData)) encryptedData[key] = await seal(Buffer.from(value, "utf8"));
     const metadata: ObjectMeta = { name: target.name };
     if (target.namespace !== "") metadata.namespace = target.namespace;
-    metadata.annotations = {
-      ...withScopeAnnotations({}, target.scope),
-      [SEALED_FOR_AGE_RECIPIENTS_ANNOTATION]: recipients.map(ageRecipientFingerprint).join(","),
-    };
+    metadata.annotations = recordSealedFor(
+      { ...withScopeAnnotations({}, target.scope), [SEALED_FOR_AGE_RECIPIENTS_ANNOTATION]: recipients.map(ageRecipientFingerprint).join(",") },
+      target,
+    );
     const sealed: AgeSecret = {
       apiVersion: AGE_SECRET_API_VERSION,
       kind: AGE_SECRET_KIND,
@@ -153,6 +154,16 @@ async function explainAgeFailure(err: unknown, secret: AgeSecret, value: string,
       return `sealed with scope ${other}, but the AgeSecret's annotations say ${scope}`;
     } catch {
       // Not this scope either.
+    }
+  }
+  // The target recorded at seal time: a renamed or moved AgeSecret opens with its identity.
+  for (const target of recordedTargets(secret.metadata, secret.spec.template?.metadata)) {
+    if (target.label === scopeLabelText(target.scope, ns, name)) continue;
+    try {
+      await decryptAge({ file: value, identities: identities.map((id) => deriveScopeIdentityForLabel(id, target.label)) });
+      return `sealed for another name or namespace: ${describeTarget(target.scope, target.label)} (recorded in ${recordedWhere(target.recordedIn)}), but this AgeSecret is ${ns}/${name}`;
+    } catch {
+      // Not that target either.
     }
   }
   const recorded = sealedForAgeRecipients(secret.metadata);

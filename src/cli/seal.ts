@@ -19,16 +19,19 @@ import {
 import { parseRsaPrivateKeyPem, parseSealingCertificate, type SealingCertificate } from "../crypto/certificate.ts";
 import type { CryptoError} from "../crypto/errors.ts";
 import { isCryptoError } from "../crypto/errors.ts";
-import { unsealValue, sealValue, type RandomSource } from "../crypto/sealed.ts";
+import { decodeBase64Strict, unsealValue, sealValue, type RandomSource } from "../crypto/sealed.ts";
 import {
   SEALING_SCOPES,
   requireScopeLabel,
   scopeFromAnnotations,
   scopeLabel,
+  scopeLabelText,
   withScopeAnnotations,
   type SealingScope,
 } from "../crypto/scope.ts";
 import { parseAgeSecret } from "../api/age-secret.ts";
+import { describeTarget, recordedTargets, recordedWhere, recordSealedFor, SEALED_FOR_ANNOTATION } from "../api/sealed-for.ts";
+import { diagnoseSealedValue } from "../crypto/sealed-diagnosis.ts";
 import { sealTarget } from "./seal-target.ts";
 import { encryptAge } from "../crypto/age.ts";
 import { readCertificateSource } from "./cert-source.ts";
@@ -180,7 +183,7 @@ export function sealSecrets(opts: SealSecretsOptions): SealedSecret[] {
 
     const metadata: ObjectMeta = { name };
     if (namespace !== "") metadata.namespace = namespace;
-    metadata.annotations = recordSealedWithCertificate(withScopeAnnotations({}, scope), opts.certificate.fingerprint);
+    metadata.annotations = recordSealedFor(recordSealedWithCertificate(withScopeAnnotations({}, scope), opts.certificate.fingerprint), { scope, namespace, name });
     const sealed: SealedSecret = {
       apiVersion: SEALED_SECRET_API_VERSION,
       kind: SEALED_SECRET_KIND,
@@ -302,6 +305,9 @@ async function mergeInto(ctx: Context, cert: SealingCertificate, file: string): 
   const replacedAll = Object.keys(orig.spec.encryptedData).every((k) => k in update.spec.encryptedData);
   const base = replacedAll ? withoutFingerprint(merged.metadata.annotations) : merged.metadata.annotations;
   merged.metadata.annotations = recordSealedWithCertificate(base, cert.fingerprint);
+  // The new values are sealed for the file's own name, namespace and scope.
+  const sealedFor = update.metadata.annotations?.[SEALED_FOR_ANNOTATION];
+  if (sealedFor !== undefined) merged.metadata.annotations[SEALED_FOR_ANNOTATION] = sealedFor;
   const format: OutputFormat = ctx.flags.formatGiven ? ctx.flags.format : detectFormat(existing);
   await writeAtomically(path, formatDocument(orderedSealedSecret(merged), format));
 }
@@ -431,24 +437,39 @@ async function readRecoveryKeys(ctx: Context): Promise<RecoveryKeys> {
   return keys;
 }
 
-/** Why a value does not open: tries the other scopes' labels so the error can say which one it was sealed for. */
+/**
+ * Why a value does not open, by its RSA-OAEP structure (crypto/sealed-diagnosis.ts): another scope
+ * of this SealedSecret, its recorded target (renamed or moved), another label with one of the keys
+ * given, a damaged value, or none of the keys.
+ */
 function explainUnsealFailure(err: CryptoError, sealed: SealedSecret, value: string, keys: readonly KeyObject[]): string {
   if (err.reason !== "NoKeyCouldDecrypt") return err.message;
   const scope = sealedSecretScope(sealed);
   const ns = sealed.metadata.namespace ?? "";
   const name = sealed.metadata.name ?? "";
-  for (const other of SEALING_SCOPES) {
-    if (other === scope) continue;
-    try {
-      unsealValue({ privateKeys: keys, label: scopeLabel(other, ns, name), value });
-      return `sealed with scope ${other}, but the SealedSecret's annotations say ${scope}`;
-    } catch {
-      // Not this scope either.
+  const candidates = [
+    ...SEALING_SCOPES.map((s) => ({ scope: s, label: scopeLabelText(s, ns, name), recordedIn: undefined })),
+    ...recordedTargets(sealed.metadata, sealed.spec.template?.metadata),
+  ];
+  const encoder = new TextEncoder();
+  const d = diagnoseSealedValue({ privateKeys: keys, ciphertext: decodeBase64Strict(value), candidates: candidates.map((c) => encoder.encode(c.label)) });
+  const which = (keyIndex: number) => (keys.length > 1 ? `private key #${keyIndex + 1}` : "the private key");
+  switch (d.kind) {
+    case "label": {
+      const c = candidates[d.candidate];
+      if (c?.recordedIn === undefined) return `sealed with scope ${c?.scope ?? "?"}, but the SealedSecret's annotations say ${scope}`;
+      return `sealed with ${which(d.keyIndex)} for another name or namespace: ${describeTarget(c.scope, c.label)} (recorded in ${recordedWhere(c.recordedIn)}), but this SealedSecret is ${ns}/${name}`;
+    }
+    case "other-label":
+      return `sealed with ${which(d.keyIndex)} for another name or namespace (none of its scopes or recorded targets), not for ${ns}/${name}`;
+    case "corrupt":
+      return `the RSA block is for ${which(d.keyIndex)} but the AES-GCM data does not authenticate: the value was edited or truncated`;
+    case "foreign": {
+      const certs = sealedWithCertificates(sealed.metadata);
+      const hint = certs.length > 0 ? `; it records being sealed with certificate sha256 ${certs.join(", ")}` : "";
+      return `none of the ${keys.length} private key(s) given sealed it${hint}`;
     }
   }
-  const certs = sealedWithCertificates(sealed.metadata);
-  const hint = certs.length > 0 ? `; it records being sealed with certificate sha256 ${certs.join(", ")}` : "";
-  return `none of the ${keys.length} private key(s) given can decrypt it (another key, or another name/namespace)${hint}`;
 }
 
 export function unsealSealedSecret(sealed: SealedSecret, keys: readonly KeyObject[], where: string): SecretManifest {

@@ -235,7 +235,7 @@ describe("AgeSecret", () => {
     await cluster.kube.create(resources.ageSecret, { apiVersion: "sealbridge.dev/v1alpha1", kind: "AgeSecret", metadata: { name: "api", namespace: nsB, annotations: original?.metadata?.annotations ?? {} }, spec });
     const s = await waitFor(resources.ageSecret, nsB, "api", "ScopeMismatch");
     assert.equal(s.status, "False");
-    assert.match(s.message, new RegExp(`label "${nsA}/api"`));
+    assert.match(s.message, new RegExp(`^sealed with this cluster's key for another name or namespace: token was sealed \\(strict\\) for ${nsA}/api`));
     assert.equal(await cluster.kube.get(resources.secret, nsB, "api"), undefined);
   });
 

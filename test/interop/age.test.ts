@@ -186,4 +186,18 @@ describe("age CLI interop", () => {
     assert.notEqual(w.code, 0);
     assert.match(w.stderr, /sealed with scope namespace-wide, but the AgeSecret's annotations say strict/);
   });
+
+  it("--recovery-unseal of a renamed AgeSecret names the target seal --age recorded", async () => {
+    const master = await keygen("m3.txt");
+    const recipient = await scopeRecipient(master.identity, { scope: "strict", namespace: "team-a", name: "app" });
+    const input = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: app\n  namespace: team-a\nstringData:\n  token: t0k3n\n";
+    const s = await sealbridge(["seal", "--age", "--recipient", recipient, "-o", "yaml"], input);
+    assert.equal(s.code, 0, s.stderr);
+    assert.match(s.stdout, /\n    sealbridge\.dev\/sealed-for: strict:team-a\/app\n/);
+    await writeFile(join(dir, "renamed.yaml"), s.stdout.replace(/\n  name: app\n/, "\n  name: pre-app\n"));
+    const w = await sealbridge(["seal", "--recovery-unseal", "--recovery-private-key", "m3.txt", "-f", "renamed.yaml"]);
+    assert.notEqual(w.code, 0);
+    assert.match(w.stderr, /sealed for another name or namespace: sealed \(strict\) for team-a\/app \(recorded in sealbridge\.dev\/sealed-for\), but this AgeSecret is team-a\/pre-app/);
+    assert.ok(!w.stderr.includes("t0k3n"));
+  });
 });

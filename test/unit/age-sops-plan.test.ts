@@ -113,7 +113,8 @@ describe("AgeSecret diagnosis", () => {
     const labels = ageLabelsToTry(age);
     const s = diagnoseAge(age, [{ name: "k", ok: false, reason: "AgeNoMatchingIdentity", message: "", openedWithLabel: 3 }], labels, keyring, []);
     assert.equal(s.reason, "ScopeMismatch");
-    assert.match(s.message, /label "a\/db"\) \(sealed for another name or namespace/);
+    assert.match(s.message, /^sealed with this cluster's key for another name or namespace: k was sealed \(strict\) for a\/db \(recorded in spec\.template\.metadata\)/);
+    assert.match(s.message, /this AgeSecret is b\/db with scope strict/);
   });
 
   it("tells a recorded recipient of this controller from an unknown one, and malformed values first", () => {

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { generateKeyPairSync } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -70,6 +71,21 @@ void describe("flags and environment", () => {
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^---\napiVersion: bitnami.com\/v1alpha1\n/);
     assert.match(r.stdout, /sealbridge.dev\/sealed-with-cert-sha256: [0-9a-f]{64}\n/);
+  });
+  void it("records the target it sealed for in sealbridge.dev/sealed-for (kubeseal ignores it), and --merge-into keeps it right", async () => {
+    for (const [scope, want] of [["strict", "strict:ns/app"], ["namespace-wide", "namespace-wide:ns"], ["cluster-wide", "cluster-wide"]]) {
+      const r = await seal(["--cert", "tls.crt", "-o", "yaml", "--scope", scope ?? ""], secret("stringData:\n  k: v\n"));
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, new RegExp(`\n    sealbridge.dev/sealed-for: ${want}\n`));
+    }
+    // A file copied by hand to another name still records what its values were sealed for, until
+    // values are merged into it: those are sealed for the file's own name.
+    const first = await seal(["--cert", "tls.crt", "-o", "yaml"], secret("stringData:\n  k: v\n"));
+    const file = join(dir, "merge-target.yaml");
+    writeFileSync(file, first.stdout.replace(/\n  name: app\n/, "\n  name: app-copy\n"));
+    const merged = await seal(["--cert", "tls.crt", "--merge-into", file], secret("stringData:\n  k: v2\n"));
+    assert.equal(merged.code, 0, merged.stderr);
+    assert.match(readFileSync(file, "utf8"), /\n    sealbridge.dev\/sealed-for: strict:ns\/app-copy\n/);
   });
   void it("rejects unknown flags and scopes", async () => {
     failsWith(await seal(["--bogus"]), /unknown flag: --bogus/);
@@ -148,10 +164,21 @@ void describe("--recovery-unseal of damaged values", () => {
     const doc = { ...sealed, metadata: { ...sealed.metadata, annotations: { "sealedsecrets.bitnami.com/cluster-wide": "true" } } };
     failsWith(await unseal(doc), /sealed with scope strict, but the SealedSecret's annotations say cluster-wide/);
   });
-  void it("never prints secret values in errors", async () => {
+  void it("a renamed SealedSecret: sealed with the key given for another name, naming the recorded target; never a value", async () => {
     const doc = { ...sealed, metadata: { ...sealed.metadata, name: "renamed" } };
     const r = await unseal(doc);
-    failsWith(r, /none of the 1 private key\(s\)/);
+    failsWith(r, /sealed with the private key for another name or namespace: sealed \(strict\) for payments\/db-credentials \(recorded in spec\.template\.metadata\), but this SealedSecret is payments\/renamed/);
     assert.doesNotMatch(r.stderr, /s3cr3t|admin/);
+    const bare = { ...doc, spec: { encryptedData: sealed.spec.encryptedData } };
+    failsWith(await unseal(bare), /sealed with the private key for another name or namespace \(none of its scopes or recorded targets\)/);
+  });
+  void it("a key that did not seal it, and a damaged value", async () => {
+    const other = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs1", format: "pem" }).toString();
+    writeFileSync(join(dir, "other.key"), other);
+    const r = await seal(["--recovery-unseal", "--recovery-private-key", join(dir, "other.key")], JSON.stringify(sealed));
+    failsWith(r, /none of the 1 private key\(s\) given sealed it/);
+    const damaged = Buffer.from(bytes);
+    damaged[damaged.length - 1] = (damaged[damaged.length - 1] ?? 0) ^ 1;
+    failsWith(await unseal(withValue(damaged.toString("base64"))), /the RSA block is for the private key but the AES-GCM data does not authenticate/);
   });
 });

@@ -1,6 +1,7 @@
 // Opening an AgeSecret's values with the controller's age keys: each key is a master, and the value
-// must open with the identity derived for the object's own scope. The other scopes are tried only to
-// say which scope a value was sealed for. Plaintexts stay in the returned values; nothing is logged.
+// must open with the identity derived for the object's own scope. The other scopes and the recorded
+// target are tried only to say what a value was sealed for. Plaintexts stay in the returned values
+// (a diagnosis-only opening is zeroed); nothing is logged.
 import { ageRecipientFingerprint, decryptAge } from "../../crypto/age.ts";
 import { deriveScopeIdentityForLabel } from "../../crypto/age-scope.ts";
 import { isCryptoError } from "../../crypto/errors.ts";
@@ -41,6 +42,7 @@ export async function openAgeValues(input: OpenAgeInput): Promise<OpenedValue[]>
         for (let i = 1; i < input.labels.length; i++) {
           try {
             const other = await decryptAge({ file: value, identities: identitiesFor(i) });
+            other.plaintext.fill(0);
             failure.openedWithLabel = i;
             failure.openedWithKey = input.keys[other.identityIndex]?.fingerprint ?? "";
             break;

@@ -1,28 +1,20 @@
 // The AgeSecret decision, pure. It is the SealedSecret plan (same Secret, hashes, status, events,
 // ownership rules), with age's own diagnosis of values that do not open.
 import { SEALED_FOR_AGE_RECIPIENTS_ANNOTATION, sealedForAgeRecipients, type AgeSecret } from "../../api/age-secret.ts";
-import { scopeLabelText, withScopeAnnotations, type SealingScope } from "../../crypto/scope.ts";
+import { SEALED_FOR_ANNOTATION } from "../../api/sealed-for.ts";
 import type { KubeObject } from "../../kube/port.ts";
 import type { OpenedValue } from "../keys/rsa-protocol.ts";
 import type { SyncedState } from "../sealed-secret/conditions.ts";
-import { failurePlan, labelsToTry, mayWrite, plan, type KeyringView, type Plan, type RenderedTemplates, type ScopeLabel, type UnsealOutcome } from "../sealed-secret/plan.ts";
+import { failurePlan, labelsToTry, mayWrite, openedWithHint, plan, scopeMismatchState, type KeyringView, type Plan, type RenderedTemplates, type ScopeLabel, type UnsealOutcome } from "../sealed-secret/plan.ts";
 import type { HeldRecipient } from "./open.ts";
 
 /**
- * The object's own scope label first, then its other scopes, then the labels of the name and
- * namespace its template was sealed for (`seal --age` writes them there): an AgeSecret copied to
- * another namespace is then diagnosed as sealed for the original one. For diagnosis only.
+ * The labels to try for an AgeSecret: the SealedSecret ones (own scope, other scopes, the target
+ * recorded at seal time in the sealed-for annotation and spec.template.metadata). Each costs an
+ * identity derivation per key; they are at most six.
  */
 export function ageLabelsToTry(age: AgeSecret): ScopeLabel[] {
-  const labels = labelsToTry(age);
-  const t = age.spec.template?.metadata;
-  const ns = t?.namespace ?? "";
-  const name = t?.name ?? "";
-  const extra: ScopeLabel[] = [];
-  if (ns !== "" && name !== "") extra.push({ scope: "strict", label: scopeLabelText("strict", ns, name) });
-  if (ns !== "") extra.push({ scope: "namespace-wide", label: scopeLabelText("namespace-wide", ns, name) });
-  for (const l of extra) if (!labels.some((x) => x.scope === l.scope && x.label === l.label)) labels.push(l);
-  return labels;
+  return labelsToTry(age);
 }
 
 /** Reasons of values that are not age files sealbridge can open, whatever the key. */
@@ -36,12 +28,6 @@ const MALFORMED = new Set([
   "AgePayloadCorrupt",
   "AgeFileTooLarge",
 ]);
-
-function annotationFix(scope: SealingScope): string {
-  const entries = Object.entries(withScopeAnnotations({}, scope));
-  if (entries.length === 0) return " (remove the cluster-wide and namespace-wide annotations)";
-  return ` (annotation ${entries.map(([k, v]) => `${k}: "${v}"`).join(", ")} would open it)`;
-}
 
 /** One reason and an actionable message for values that did not open. Never quotes a value or a key. */
 export function diagnoseAge(
@@ -71,22 +57,13 @@ export function diagnoseAge(
     };
   }
   const own = labels[0];
-  const scoped = failed.filter((v) => v.openedWithLabel !== undefined);
-  if (scoped.length > 0 && own !== undefined) {
-    const hints = scoped.map((v) => {
-      const other = labels[v.openedWithLabel ?? 0];
-      if (other === undefined) return `${v.name} was sealed for another scope`;
-      const sameObject = other.label === scopeLabelText(other.scope, age.metadata.namespace ?? "", age.metadata.name ?? "");
-      const fix = sameObject ? annotationFix(other.scope) : " (sealed for another name or namespace: the AgeSecret was copied; re-seal it for this one)";
-      return `${v.name} was sealed with scope ${other.scope} (label "${other.label}")${fix}`;
+  if (own !== undefined) {
+    const hints = failed.filter((v) => v.openedWithLabel !== undefined).map((v) => openedWithHint(v, labels));
+    const mismatch = scopeMismatchState(age, own, hints, {
+      reseal: "Re-seal the values with sealbridge seal --age",
+      scope: "set the scope annotation accordingly, or re-seal with sealbridge seal --age for this name and namespace",
     });
-    return {
-      status: "False",
-      reason: "ScopeMismatch",
-      message:
-        `values do not open with this AgeSecret's scope ${own.scope} (label "${own.label}"), but do with another scope: ${hints.join("; ")}; ` +
-        "set the scope annotation accordingly, or re-seal with sealbridge seal --age for this name and namespace",
-    };
+    if (mismatch !== undefined) return mismatch;
   }
   const recorded = sealedForAgeRecipients(age.metadata);
   const byFingerprint = new Map(held.map((h) => [h.fingerprint, h]));
@@ -109,8 +86,17 @@ export function diagnoseAge(
     reason: "SealedForUnknownKey",
     message:
       `encryptedData ${names(failed)} cannot be opened by any of the ${keyring.keys.length} age key(s) held (scope recipients for ${own?.scope ?? "?"}: ${heldText}); ` +
-      `${recordedText}. Re-seal with sealbridge seal --age (it asks the controller for the recipient) or restore the age key Secret`,
+      `${recordedText}${movedCaveat(labels)}. Re-seal with sealbridge seal --age (it asks the controller for the recipient) or restore the age key Secret`,
   };
+}
+
+/**
+ * age has no label hash to look at: a value sealed with our key for a name or namespace that is not
+ * recorded looks like one sealed to a stranger's key. Say so when nothing was recorded.
+ */
+function movedCaveat(labels: readonly ScopeLabel[]): string {
+  if (labels.some((l) => l.recordedIn !== undefined)) return "";
+  return `; if it was sealed by this cluster for another name or namespace, age cannot tell without the target recorded at seal time (${SEALED_FOR_ANNOTATION}, written by sealbridge seal --age)`;
 }
 
 export interface AgePlanInput {

@@ -9,7 +9,7 @@ export interface WorkerKey {
 export interface OpenRequest {
   /** encryptedData entries: [name, base64 value]. */
   values: readonly (readonly [string, string])[];
-  /** OAEP labels to try: the first is the object's own scope; the rest only diagnose. */
+  /** OAEP labels: the first is the object's own scope; the rest (other scopes, recorded targets) only diagnose. */
   labels: readonly string[];
   /** Fingerprints of the keys to try, in order (newest first). */
   keys: readonly string[];
@@ -25,6 +25,10 @@ export type OpenedValue =
       /** Diagnosis: index into `labels` of another label that opens the value, and with which key. */
       openedWithLabel?: number;
       openedWithKey?: string;
+      /** Diagnosis (RSA): sealed with this key (fingerprint) for a label that is none of `labels`. */
+      otherLabelWithKey?: string;
+      /** Diagnosis (RSA): this key's OAEP block, but the AES-GCM part does not authenticate. */
+      corruptWithKey?: string;
     };
 
 export interface OpenResult {

@@ -2,11 +2,21 @@
 import { createPrivateKey, type KeyObject } from "node:crypto";
 import { parentPort } from "node:worker_threads";
 import { isCryptoError } from "../../crypto/errors.ts";
-import { unsealValue } from "../../crypto/sealed.ts";
+import { decodeBase64Strict, unsealValue } from "../../crypto/sealed.ts";
+import { diagnoseSealedValue, type SealedValueDiagnosis } from "../../crypto/sealed-diagnosis.ts";
 import type { FromWorker, OpenRequest, OpenResult, OpenedValue, ToWorker } from "./rsa-protocol.ts";
 
 const keys = new Map<string, KeyObject>();
 const encoder = new TextEncoder();
+
+/** The OAEP-structure diagnosis of a value no key opened; "foreign" if it cannot even be framed. */
+function diagnoseValue(privateKeys: readonly KeyObject[], value: string, labels: readonly string[]): SealedValueDiagnosis {
+  try {
+    return diagnoseSealedValue({ privateKeys, ciphertext: decodeBase64Strict(value), candidates: labels.map((l) => encoder.encode(l)) });
+  } catch {
+    return { kind: "foreign" };
+  }
+}
 
 function open(request: OpenRequest): OpenResult {
   const order = request.keys.flatMap((fp) => {
@@ -34,16 +44,17 @@ function open(request: OpenRequest): OpenResult {
         message: err instanceof Error ? err.message : "decrypt failed",
       };
       if (failure.reason === "NoKeyCouldDecrypt") {
-        for (let i = 1; i < request.labels.length; i++) {
-          try {
-            const opened = tryLabel(request.labels[i] ?? "");
-            opened.plaintext.fill(0);
-            failure.openedWithLabel = i;
-            failure.openedWithKey = opened.fingerprint;
-            break;
-          } catch {
-            // not this label either
-          }
+        // Diagnosis only: whose OAEP block this is, and for which label. Only the class leaves here.
+        rsaOps += privateKeys.length;
+        const diagnosis = diagnoseValue(privateKeys, value, request.labels);
+        const fingerprint = diagnosis.kind === "foreign" ? "" : (order[diagnosis.keyIndex]?.fp ?? "");
+        if (diagnosis.kind === "label" && diagnosis.candidate > 0) {
+          failure.openedWithLabel = diagnosis.candidate;
+          failure.openedWithKey = fingerprint;
+        } else if (diagnosis.kind === "other-label") {
+          failure.otherLabelWithKey = fingerprint;
+        } else if (diagnosis.kind === "corrupt") {
+          failure.corruptWithKey = fingerprint;
         }
       }
       values.push(failure);

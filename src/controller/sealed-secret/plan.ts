@@ -2,6 +2,7 @@
 // + keyring → the Secret to write (if any), the next status (if changed) and the events to record.
 // No kube, no clock, no crypto here beyond hashing; reconcile.ts does the I/O.
 import { createHash } from "node:crypto";
+import { SEALED_FOR_ANNOTATION, describeTarget, formatSealedFor, isObjectName, parseSealedFor, recordedTargets, recordedWhere } from "../../api/sealed-for.ts";
 import { SEALED_WITH_CERT_ANNOTATION, sealedSecretScope, sealedWithCertificates } from "../../api/sealed-secret.ts";
 import { SEALING_SCOPES, scopeLabelText, withScopeAnnotations, type SealingScope } from "../../crypto/scope.ts";
 import type { KubeObject, OwnerReference } from "../../kube/port.ts";
@@ -38,6 +39,11 @@ export type UnsealOutcome =
 export interface ScopeLabel {
   scope: SealingScope;
   label: string;
+  /**
+   * Set on a diagnosis-only label of another object: the target recorded at seal time, by
+   * `sealbridge seal` (annotation) or in spec.template.metadata (kubeseal and sealbridge seal).
+   */
+  recordedIn?: "annotation" | "template";
 }
 
 export interface EventSpec {
@@ -83,13 +89,21 @@ export function keyringView(keyring: {
 // ---------------------------------------------------------------------------------------------
 // Labels to try
 
-/** The object's own scope label first, then the other scopes' labels (for diagnosis only). */
+/**
+ * The object's own scope label first, then the other scopes' labels, then the labels of the target
+ * recorded at seal time (sealed-for annotation, spec.template.metadata name and namespace), which
+ * a rename or move (kustomize namePrefix, nameSuffix, namespace) leaves as they were. All but the
+ * first are for diagnosis only.
+ */
 export function labelsToTry(sealed: SealedLike): ScopeLabel[] {
   const own = sealedSecretScope(sealed);
   const ns = sealed.metadata.namespace ?? "";
   const name = sealed.metadata.name ?? "";
   const order = [own, ...SEALING_SCOPES.filter((s) => s !== own)];
-  return order.map((scope) => ({ scope, label: scopeLabelText(scope, ns, name) }));
+  const labels: ScopeLabel[] = order.map((scope) => ({ scope, label: scopeLabelText(scope, ns, name) }));
+  const recorded = recordedTargets(sealed.metadata, sealed.spec.template?.metadata);
+  for (const l of recorded) if (!labels.some((x) => x.label === l.label)) labels.push(l);
+  return labels;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -207,29 +221,25 @@ export function diagnose(sealed: SealedLike, failed: readonly Extract<OpenedValu
       message: `encryptedData ${names(malformed)}: ${malformed.map((v) => `${v.name}: ${v.message}`).join("; ")}; re-seal the value(s)`,
     };
   }
-  const own = labels[0];
-  const scoped = failed.filter((v) => v.openedWithLabel !== undefined);
-  if (scoped.length > 0 && own !== undefined) {
-    const hints = scoped.map((v) => {
-      const other = labels[v.openedWithLabel ?? 0];
-      const fix = other ? annotationFix(other.scope) : "";
-      return `${v.name} was sealed with scope ${other?.scope ?? "?"} (label "${other?.label ?? ""}")${fix}`;
-    });
+  const corrupt = failed.filter((v) => v.corruptWithKey !== undefined);
+  if (corrupt.length > 0) {
     return {
       status: "False",
-      reason: "ScopeMismatch",
+      reason: "InvalidCiphertext",
       message:
-        `values do not open with this SealedSecret's scope ${own.scope} (label "${own.label}"), but do with another scope: ${hints.join("; ")}; ` +
-        "set the scope annotation accordingly or re-seal with the right --scope, name and namespace",
+        `encryptedData ${names(corrupt)}: ${corrupt.map((v) => `${v.name}: the RSA block is for this cluster's key ${keyName(keyring, v.corruptWithKey ?? "")} but the AES-GCM data does not authenticate`).join("; ")}; ` +
+        "the value was edited or truncated: re-seal it",
     };
   }
+  const mismatch = scopeMismatch(sealed, failed, labels, keyring);
+  if (mismatch !== undefined) return mismatch;
   const recorded = sealedWithCertificates(sealed.metadata);
   const held = new Set(keyring.keys.map((k) => k.fingerprint));
   const recordedText =
     recorded.length === 0
       ? `it does not record its certificate (${SEALED_WITH_CERT_ANNOTATION})`
       : recorded.some((fp) => held.has(fp))
-        ? `it records certificate ${recorded.join(", ")}, which this controller holds: the value is corrupt or was sealed for another name or namespace`
+        ? `it records certificate ${recorded.join(", ")}, which this controller holds, yet no held key's RSA-OAEP structure shows in the value: the annotation was copied from another SealedSecret, or the value is damaged`
         : `it was sealed with certificate ${recorded.join(", ")}, which this controller does not hold`;
   return {
     status: "False",
@@ -238,6 +248,93 @@ export function diagnose(sealed: SealedLike, failed: readonly Extract<OpenedValu
       `encryptedData ${names(failed)} cannot be opened by any of the ${keyring.keys.length} key(s) held (certificates sha256: ${heldList(keyring)}); ` +
       `${recordedText}. Re-seal with this cluster's certificate (sealbridge seal --fetch-cert) or restore the sealing key Secret it was made with`,
   };
+}
+
+function keyName(keyring: KeyringView, fingerprint: string): string {
+  const key = keyring.keys.find((k) => k.fingerprint === fingerprint);
+  return key ? `${key.name} (sha256 ${fingerprint})` : `sha256 ${fingerprint}`;
+}
+
+/** What one value's diagnosis says, for a ScopeMismatch message. */
+export interface ScopeHint {
+  name: string;
+  /** "sealed with scope cluster-wide (…)", "sealed (strict) for ns/name (recorded in …)". */
+  about: string;
+  /** Sealed for another name or namespace (rather than another scope of this object). */
+  moved: boolean;
+}
+
+/** What the label a value opened with says: another scope of this object, or the target of another one. */
+export function openedWithHint(v: Extract<OpenedValue, { ok: false }>, labels: readonly ScopeLabel[]): ScopeHint {
+  const other = labels[v.openedWithLabel ?? 0];
+  if (other === undefined) return { name: v.name, about: "sealed for another scope", moved: false };
+  if (other.recordedIn === undefined) return { name: v.name, about: `sealed with scope ${other.scope} (label "${other.label}")${annotationFix(other.scope)}`, moved: false };
+  return { name: v.name, about: `${describeTarget(other.scope, other.label)} (recorded in ${recordedWhere(other.recordedIn)})`, moved: true };
+}
+
+/**
+ * The ScopeMismatch state for these hints, or undefined when there are none. Values that say the
+ * same are named together, so the message grows with the number of distinct targets, not values.
+ */
+export function scopeMismatchState(sealed: SealedLike, own: ScopeLabel, hints: readonly ScopeHint[], fix: { reseal: string; scope: string }): SyncedState | undefined {
+  const grouped = (moved: boolean): string[] => {
+    const byAbout = new Map<string, string[]>();
+    for (const h of hints) if (h.moved === moved) byAbout.set(h.about, [...(byAbout.get(h.about) ?? []), h.name]);
+    return [...byAbout].map(([about, names]) => `${names.sort().join(", ")} ${names.length > 1 ? "were" : "was"} ${about}`);
+  };
+  const moved = grouped(true);
+  const scoped = grouped(false);
+  const parts: string[] = [];
+  if (moved.length > 0) parts.push(`sealed with this cluster's key for another name or namespace: ${moved.join("; ")}; ${movedFix(sealed, own, fix.reseal)}`);
+  if (scoped.length > 0) {
+    parts.push(`values do not open with this ${sealed.kind}'s scope ${own.scope} (label "${own.label}"), but do with another scope: ${scoped.join("; ")}; ${fix.scope}`);
+  }
+  return parts.length === 0 ? undefined : { status: "False", reason: "ScopeMismatch", message: parts.join(". Also: ") };
+}
+
+/** For a value sealed with our key for a label none of the candidates match: what the seal-time records say. */
+export function unknownLabelHint(sealed: SealedLike): string {
+  const target = parseSealedFor(sealed.metadata.annotations);
+  if (target !== undefined) return `not for the target ${SEALED_FOR_ANNOTATION} records (${formatSealedFor(target)}) either: the annotation was copied or the value sealed again elsewhere`;
+  const t = sealed.spec.template?.metadata;
+  if (isObjectName(t?.namespace ?? "", t?.name ?? "")) {
+    return `not for the target spec.template.metadata records (${t?.namespace ?? ""}/${t?.name ?? ""}) either: the value was copied from another object`;
+  }
+  if (sealed.metadata.annotations?.[SEALED_FOR_ANNOTATION] !== undefined) return `${SEALED_FOR_ANNOTATION} is not of the form strict:<namespace>/<name>, namespace-wide:<namespace> or cluster-wide`;
+  return `it records no target (sealbridge seal writes ${SEALED_FOR_ANNOTATION})`;
+}
+
+/** The fix for a value sealed for another name or namespace. */
+export function movedFix(sealed: SealedLike, own: ScopeLabel, reseal: string): string {
+  const ns = sealed.metadata.namespace ?? "";
+  const name = sealed.metadata.name ?? "";
+  return (
+    `this ${sealed.kind} is ${ns}/${name} with scope ${own.scope} (label "${own.label}"). Renamed or moved after sealing ` +
+    `(e.g. a kustomize namePrefix, nameSuffix or namespace)? ${reseal} for ${ns}/${name}, or seal namespace-wide or cluster-wide for objects that get renamed`
+  );
+}
+
+/**
+ * ScopeMismatch when some value opens with one of our keys under another label: another scope of
+ * this object (the scope annotation is wrong), or another name or namespace (renamed or moved).
+ */
+function scopeMismatch(sealed: SealedLike, failed: readonly Extract<OpenedValue, { ok: false }>[], labels: readonly ScopeLabel[], keyring: KeyringView): SyncedState | undefined {
+  const own = labels[0];
+  if (own === undefined) return undefined;
+  const hints: ScopeHint[] = [
+    ...failed.filter((v) => v.openedWithLabel !== undefined).map((v) => openedWithHint(v, labels)),
+    ...failed
+      .filter((v) => v.otherLabelWithKey !== undefined)
+      .map((v) => ({
+        name: v.name,
+        about: `sealed with key ${keyName(keyring, v.otherLabelWithKey ?? "")} for a label other than its three scopes and any recorded target; ${unknownLabelHint(sealed)}`,
+        moved: true,
+      })),
+  ];
+  return scopeMismatchState(sealed, own, hints, {
+    reseal: "Re-seal the values (sealbridge seal or kubeseal)",
+    scope: "set the scope annotation accordingly or re-seal with the right --scope, name and namespace",
+  });
 }
 
 function annotationFix(scope: SealingScope): string {

@@ -9,6 +9,7 @@ import {
   sealedSecretScope,
   type SealedSecret,
 } from "../../api/sealed-secret.ts";
+import { recordSealedFor } from "../../api/sealed-for.ts";
 import { parseSealingCertificate } from "../../crypto/certificate.ts";
 import { scopeLabel } from "../../crypto/scope.ts";
 import { sealValue } from "../../crypto/sealed.ts";
@@ -123,7 +124,12 @@ export class SealingApi {
       name: sealed.metadata.name,
       namespace: sealed.metadata.namespace,
       ...(sealed.metadata.labels ? { labels: sealed.metadata.labels } : {}),
-      annotations: recordSealedWithCertificate(annotations, key.fingerprint),
+      // Re-sealed for the object's own name, namespace and scope: that is what it now records.
+      annotations: recordSealedFor(recordSealedWithCertificate(annotations, key.fingerprint), {
+        scope: sealedSecretScope(sealed),
+        namespace: sealed.metadata.namespace ?? "",
+        name: sealed.metadata.name ?? "",
+      }),
     };
     const out = {
       apiVersion: sealed.apiVersion,
