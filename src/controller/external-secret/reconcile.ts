@@ -313,6 +313,11 @@ export class ExternalSecretReconciler implements Reconciler {
         await finish({ kind: "missing", ...(readAt ? { readAt } : {}) });
         return this.requeue(spec, dueAt, readAt ?? now);
       }
+      const foreign = spec.target.creationPolicy === "Owner" ? foreignController(target, meta.uid) : undefined;
+      if (foreign !== undefined) {
+        // ESO's SetControllerReference refuses the same way (AlreadyOwnedError): never take it over.
+        return await this.fail(finish, new ReportedError("SecretOwnedByOther", `secret ${targetName} is controlled by ${foreign}; creationPolicy Owner does not take over a Secret another controller owns (use Merge, or remove that owner)`, false), "could not update secret");
+      }
       const fieldManager = fieldManagerFor(meta.name);
       const managed = target ? managedKeys(target, fieldManager) : NO_MANAGED_KEYS;
       const nextData = targetData({ policy: spec.target.creationPolicy, existing: target, managed, rendered: rendered.data });
@@ -544,6 +549,13 @@ interface MissingEntry {
   field: "data" | "dataFrom";
   index: number;
   key: string;
+}
+
+/** "<Kind> <name>" of the Secret's controller when it is not this ExternalSecret. */
+function foreignController(secret: KubeObject | undefined, uid: string): string | undefined {
+  const owner = secret?.metadata?.ownerReferences?.find((r) => r.controller === true);
+  if (owner === undefined || owner.uid === uid) return undefined;
+  return `${owner.kind} ${owner.name}`;
 }
 
 interface Fetched {
