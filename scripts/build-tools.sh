@@ -11,6 +11,8 @@ set -euo pipefail
 
 tool="${1:-}"
 log() { echo "[build-tools${tool:+ $tool}] $*" >&2; }
+# shellcheck source=go-progress.sh
+source "$(dirname "${BASH_SOURCE[0]}")/go-progress.sh"
 
 # tool -> "go package|default version|binary name|how|pins"
 #   how = install: `go install pkg@version` (the module has no local replace directives)
@@ -175,7 +177,7 @@ build_wrapper() {
     fi
     echo "$recipe" > .recipe
     log "go build $pkg (Vault: ~45 s with a warm Go build cache, ~20 min with an empty one on 2 busy cores)"
-    CGO_ENABLED=0 GOFLAGS=-buildvcs=false go build -trimpath -ldflags "-s -w" -o "$out" "$pkg" >&2
+    CGO_ENABLED=0 GOFLAGS=-buildvcs=false go_with_progress "[build-tools $tool]" build -trimpath -ldflags "-s -w" -o "$out" "$pkg"
   )
 }
 
@@ -202,13 +204,13 @@ if [[ "$how" == "wrapper" ]]; then
   build_wrapper "$pkg" "$version" "$staging/$binary"
 elif [[ "$how" == "local" ]]; then
   log "go build ./$pkg ($version; about 1 min with an empty build cache)"
-  (cd "$repo_root/$pkg" && CGO_ENABLED=0 GOFLAGS=-buildvcs=false go build -trimpath -ldflags "-s -w" -o "$staging/$binary" . >&2)
+  (cd "$repo_root/$pkg" && CGO_ENABLED=0 GOFLAGS=-buildvcs=false go_with_progress "[build-tools $tool]" build -trimpath -ldflags "-s -w" -o "$staging/$binary" .)
   copy_argocd_scripts "$staging"
 else
   log "go install $pkg@$version (first build takes a few minutes on 2 cores)"
   # Build outside any module so the repo's go.mod (if one appears) has no effect.
   (cd "$staging" && GOBIN="$staging" CGO_ENABLED=0 GOFLAGS=-buildvcs=false GO111MODULE=on \
-    go install -trimpath -ldflags "-s -w" "$pkg@$version" >&2)
+    go_with_progress "[build-tools $tool]" install -trimpath -ldflags "-s -w" "$pkg@$version")
 fi
 mkdir -p "$BIN"
 if [[ -d "$staging/argocd" ]]; then rm -rf "$BIN/argocd"; mv "$staging/argocd" "$BIN/argocd"; fi
