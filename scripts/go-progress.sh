@@ -5,7 +5,7 @@
 # runs `go <build|install> -v ...` after counting the packages it will compile with `go ... -n`
 # (the same command with nothing run: one `compile -o` line per package not in the build cache),
 # and prints one line on stderr at every 10% and at least every 30 s, e.g.
-#   [control-plane] kube-apiserver: 1203/2511 packages compiled (47%), 2m10s so far, about 2m27s left
+#   [control-plane] kube-apiserver: 1015/2029 packages compiled (50%), 2m10s so far, about 2m10s left
 # Other lines go prints (errors, "go: downloading ...") pass through unchanged.
 # Run directly, `go-progress.sh --reader LABEL TOTAL` is the line reader alone (for its tests):
 # package names on stdin, progress on stderr. GO_PROGRESS_EVERY_S changes the 30 s.
@@ -19,9 +19,14 @@ go_progress_duration() {
 go_progress_reader() {
   local label="$1" total="$2" every="${GO_PROGRESS_EVERY_S:-30}"
   local done=0 start=$SECONDS last_report=$SECONDS last_tenth=0 line status
+  # report periodic|step|final: one progress line (periodic: the 30 s one, while go still runs).
   report() {
     local elapsed=$((SECONDS - start)) text
-    if ((total > 0)); then
+    if [[ "$1" == periodic ]] && ((done >= total)); then
+      # Everything counted is compiled (or nothing was to be): go is linking.
+      text="linking, $(go_progress_duration "$elapsed") so far"
+      ((total > 0)) && text="all $total packages compiled; $text"
+    elif ((total > 0)); then
       local shown=$((done < total ? done : total))
       text="$shown/$total packages compiled ($((shown * 100 / total))%), $(go_progress_duration "$elapsed") so far"
       # The estimate assumes the rest compiles at the pace so far (packages differ in size: roughly).
@@ -40,7 +45,7 @@ go_progress_reader() {
         done=$((done + 1))
         if ((total > 0 && done <= total && done * 10 / total > last_tenth)); then
           last_tenth=$((done * 10 / total))
-          report
+          report step
           continue
         fi
       else
@@ -51,10 +56,10 @@ go_progress_reader() {
       # read -t returns above 128 on a timeout; anything else is the end of the input.
       if ((status <= 128)); then break; fi
     fi
-    if ((SECONDS - last_report >= every)); then report; fi
+    if ((SECONDS - last_report >= every)); then report periodic; fi
   done
-  # The last line says where it ended, unless the 100% line just did.
-  if ((done != total)); then report; fi
+  # The last line says where it ended, unless the 100% line just did (or nothing was compiled).
+  if ((done != total)); then report final; fi
 }
 
 # go_with_progress LABEL SUBCOMMAND ARGS...: `go SUBCOMMAND -v ARGS...` with progress lines.
