@@ -20,7 +20,7 @@ import { encryptAge } from "../../src/crypto/age.ts";
 import { parseSealingCertificate } from "../../src/crypto/certificate.ts";
 import { scopeLabel } from "../../src/crypto/scope.ts";
 import { sealValue } from "../../src/crypto/sealed.ts";
-import type { KubeObject, Resource } from "../../src/kube/port.ts";
+import { isConflict, type KubeObject, type Resource } from "../../src/kube/port.ts";
 import { freshNamespace, testCluster, type TestCluster } from "../support/control-plane.ts";
 import { startControllerProcess, type ControllerProcess } from "../support/controller-process.ts";
 import { createAwsStaticKeyStore } from "../support/eso.ts";
@@ -78,11 +78,22 @@ function settled(resource: Resource, namespace: string | undefined, name: string
 
 /** Changes the spec and returns the API server's answer: generation bumped, status as it was. */
 async function changeSpec(resource: Resource, obj: KubeObject, change: (spec: Record<string, unknown>) => void): Promise<KubeObject> {
-  const next = structuredClone(obj);
-  change(next["spec"] as Record<string, unknown>);
-  const updated = await cluster.kube.replace(resource, next);
-  assert.equal(updated.metadata?.generation, (obj.metadata?.generation ?? 0) + 1, "a spec change bumps the generation");
-  return updated;
+  let current = obj;
+  for (let attempt = 0; ; attempt++) {
+    const next = structuredClone(current);
+    change(next["spec"] as Record<string, unknown>);
+    try {
+      const updated = await cluster.kube.replace(resource, next);
+      assert.equal(updated.metadata?.generation, (current.metadata?.generation ?? 0) + 1, "a spec change bumps the generation");
+      return updated;
+    } catch (err) {
+      // A status write landed since the read: read again (the spec is still the old one).
+      if (!isConflict(err) || attempt >= 5) throw err;
+      const fresh = await cluster.kube.get(resource, obj.metadata?.namespace, obj.metadata?.name ?? "");
+      assert.ok(fresh);
+      current = fresh;
+    }
+  }
 }
 
 async function recipient(namespace: string, name: string): Promise<string> {
