@@ -116,6 +116,10 @@ describe("plan", () => {
     const failed = nextStatus({ previous: synced, outcome: { kind: "error", reason: "ProviderUnavailable", message: "down" }, syncVersion: v2, generation: 2, now: t0 });
     assert.equal(failed.observedGeneration, 2);
     assert.equal(statusEqual(synced, { ...synced, observedGeneration: 2 }), false);
+    // A status without the field (ESO's CRD prunes it) is not rewritten for it alone.
+    const pruned = { ...synced };
+    delete pruned.observedGeneration;
+    assert.equal(statusEqual(pruned, synced), true);
     assert.equal(parseStatus(JSON.parse(JSON.stringify(failed)))?.observedGeneration, 2);
   });
 });

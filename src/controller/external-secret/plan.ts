@@ -265,11 +265,17 @@ export function parseStatus(raw: unknown): ExternalSecretStatus | undefined {
   };
 }
 
+/**
+ * Whether writing `b` over `a` would change nothing. A previous status without observedGeneration is
+ * compared without it: ESO's own CRD (when sealbridge runs beside ESO) prunes the field, and it must
+ * not make every reconcile a write; a new generation changes syncedResourceVersion or Ready anyway.
+ */
 export function statusEqual(a: ExternalSecretStatus | undefined, b: ExternalSecretStatus): boolean {
   if (!a) return false;
+  const withGeneration = a.observedGeneration !== undefined;
   const norm = (s: ExternalSecretStatus) =>
     JSON.stringify([
-      s.observedGeneration ?? null,
+      withGeneration ? (s.observedGeneration ?? null) : null,
       s.refreshTime ?? "",
       s.syncedResourceVersion ?? "",
       s.binding?.name ?? "",

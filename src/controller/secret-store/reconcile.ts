@@ -96,7 +96,10 @@ export class SecretStoreReconciler implements Reconciler {
       }
     }
     const status = nextStoreStatus(obj["status"], verdict, this.now(), obj.metadata?.generation);
-    if (canonical(status) !== canonical(normalise(obj["status"]))) {
+    const previous = normalise(obj["status"]);
+    // ESO's own CRD prunes observedGeneration: without it in the previous status, compare without it.
+    const compared = previous?.observedGeneration === undefined ? { ...status, observedGeneration: undefined } : status;
+    if (canonical(compared) !== canonical(previous)) {
       try {
         await this.kube.replaceStatus(this.resource, { ...obj, status });
       } catch (err) {
@@ -119,7 +122,7 @@ function canonical(v: unknown): string {
   return JSON.stringify(v) ?? "null";
 }
 
-function normalise(status: unknown): unknown {
+function normalise(status: unknown): { observedGeneration?: unknown; conditions?: unknown; capabilities?: unknown } | undefined {
   if (typeof status !== "object" || status === null) return undefined;
   const s = status as { observedGeneration?: unknown; conditions?: unknown; capabilities?: unknown };
   return { observedGeneration: s.observedGeneration, conditions: s.conditions, capabilities: s.capabilities };
