@@ -2,16 +2,22 @@
 # Builds a test tool from its Go module into a cache outside the repository.
 # Usage: scripts/build-tools.sh <tool>     (prints the binary's path on its last stdout line)
 # Tools: kubeseal, sealed-secrets-controller (the real Sealed Secrets controller, for
-# `npm run bench:sealed`; keep it at kubeseal's version), sops, helm, vault. Add a tool by adding a line to the table below.
+# `npm run bench:sealed`; keep it at kubeseal's version), sops, helm, vault, health-check (our
+# test/health-check program: kstatus and Argo CD's Lua health scripts, with Argo CD's bundled
+# scripts beside it). Add a tool by adding a line to the table below.
 # Env: SEALBRIDGE_CACHE (default ~/.cache/sealbridge); <TOOL>_VERSION overrides a version,
 #      e.g. KUBESEAL_VERSION=v0.27.1.
 set -euo pipefail
 
 tool="${1:-}"
 log() { echo "[build-tools${tool:+ $tool}] $*" >&2; }
+# shellcheck source=go-progress.sh
+source "$(dirname "${BASH_SOURCE[0]}")/go-progress.sh"
 
 # tool -> "go package|default version|binary name|how|pins"
 #   how = install: `go install pkg@version` (the module has no local replace directives)
+#   how = local: a program in this repository (pkg is its folder); the version is a hash of its
+#         sources, so an edit rebuilds it
 #   how = wrapper: a throwaway module that requires pkg@version and copies its non-local replace
 #         lines; `pins` (module=version ...) replace the sibling modules the tool's own go.mod takes
 #         from local folders (./sdk, ./api) with a published version. When a function
@@ -37,7 +43,14 @@ declare -A TOOLS=(
   [kubeseal]="github.com/bitnami-labs/sealed-secrets/cmd/kubeseal|v0.36.6|kubeseal|install|"
   [sealed-secrets-controller]="github.com/bitnami-labs/sealed-secrets/cmd/controller|v0.36.6|controller|install|"
   [vault]="github.com/hashicorp/vault|v1.21.4|vault|wrapper|github.com/hashicorp/vault/sdk=v0.21.0"
+  [health-check]="test/health-check|source|health-check|local|"
 )
+# health-check also needs Argo CD's bundled health scripts (resource_customizations/<group>/<kind>/
+# health.lua) for the kinds sealbridge serves: they are copied from the argo-cd Go module (the module
+# zip is ~165 MiB, downloaded once into the Go module cache) next to the binary, never into this
+# repository. v3.5.7 is the newest release this Go (1.26) can download; v3.6 needs Go 1.27.
+ARGOCD_VERSION="${ARGOCD_VERSION:-v3.5.7}"
+ARGOCD_SCRIPTS=(bitnami.com/SealedSecret external-secrets.io/ExternalSecret external-secrets.io/SecretStore external-secrets.io/ClusterSecretStore)
 
 if [[ -z "$tool" || -z "${TOOLS[$tool]:-}" ]]; then
   echo "usage: $0 <tool>   (known tools: ${!TOOLS[*]})" >&2
@@ -47,6 +60,10 @@ fi
 IFS='|' read -r pkg default_version binary how pins <<<"${TOOLS[$tool]}"
 version_var="$(echo "$tool" | tr '[:lower:]-' '[:upper:]_')_VERSION"
 version="${!version_var:-$default_version}"
+repo_root="$(cd "$(dirname "$0")/.." && pwd)"
+if [[ "$how" == "local" ]]; then
+  version="src-$( { echo "$ARGOCD_VERSION ${ARGOCD_SCRIPTS[*]}"; cd "$repo_root/$pkg" && find . -type f | LC_ALL=C sort | xargs sha256sum; } | sha256sum | cut -c1-16)"
+fi
 CACHE="${SEALBRIDGE_CACHE:-$HOME/.cache/sealbridge}"
 BIN="$CACHE/tools/$tool-$version/bin"
 
@@ -160,8 +177,22 @@ build_wrapper() {
     fi
     echo "$recipe" > .recipe
     log "go build $pkg (Vault: ~45 s with a warm Go build cache, ~20 min with an empty one on 2 busy cores)"
-    CGO_ENABLED=0 GOFLAGS=-buildvcs=false go build -trimpath -ldflags "-s -w" -o "$out" "$pkg" >&2
+    CGO_ENABLED=0 GOFLAGS=-buildvcs=false go_with_progress "[build-tools $tool]" build -trimpath -ldflags "-s -w" -o "$out" "$pkg"
   )
+}
+
+# Argo CD's bundled health scripts, copied from its Go module next to the health-check binary.
+copy_argocd_scripts() {
+  local out="$1" dir script
+  log "go mod download github.com/argoproj/argo-cd/v3@$ARGOCD_VERSION (for its bundled health scripts; ~165 MiB once)"
+  dir=$(cd "$out" && go mod download -json "github.com/argoproj/argo-cd/v3@$ARGOCD_VERSION" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p')
+  if [[ -z "$dir" ]]; then log "could not download github.com/argoproj/argo-cd/v3@$ARGOCD_VERSION"; exit 5; fi
+  for script in "${ARGOCD_SCRIPTS[@]}"; do
+    mkdir -p "$out/argocd/$script"
+    cp "$dir/resource_customizations/$script/health.lua" "$out/argocd/$script/health.lua"
+    chmod u+w "$out/argocd/$script/health.lua"
+  done
+  echo "$ARGOCD_VERSION" > "$out/argocd/VERSION"
 }
 
 start=$(date +%s)
@@ -171,13 +202,18 @@ mkdir -p "$staging"
 if [[ "$how" == "wrapper" ]]; then
   log "building $pkg@$version through a wrapper module (first build takes several minutes on 2 cores)"
   build_wrapper "$pkg" "$version" "$staging/$binary"
+elif [[ "$how" == "local" ]]; then
+  log "go build ./$pkg ($version; about 1 min with an empty build cache)"
+  (cd "$repo_root/$pkg" && CGO_ENABLED=0 GOFLAGS=-buildvcs=false go_with_progress "[build-tools $tool]" build -trimpath -ldflags "-s -w" -o "$staging/$binary" .)
+  copy_argocd_scripts "$staging"
 else
   log "go install $pkg@$version (first build takes a few minutes on 2 cores)"
   # Build outside any module so the repo's go.mod (if one appears) has no effect.
   (cd "$staging" && GOBIN="$staging" CGO_ENABLED=0 GOFLAGS=-buildvcs=false GO111MODULE=on \
-    go install -trimpath -ldflags "-s -w" "$pkg@$version" >&2)
+    go_with_progress "[build-tools $tool]" install -trimpath -ldflags "-s -w" "$pkg@$version")
 fi
 mkdir -p "$BIN"
+if [[ -d "$staging/argocd" ]]; then rm -rf "$BIN/argocd"; mv "$staging/argocd" "$BIN/argocd"; fi
 mv "$staging/$binary" "$BIN/$binary"
 rm -rf "$staging"
 log "built in $(( $(date +%s) - start ))s -> $BIN/$binary"

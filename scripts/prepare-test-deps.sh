@@ -21,5 +21,6 @@ timed bash scripts/build-tools.sh kubeseal
 timed bash scripts/build-tools.sh sops
 timed bash scripts/build-tools.sh helm
 timed bash scripts/build-tools.sh vault
+timed bash scripts/build-tools.sh health-check
 timed bash scripts/install-age.sh
 timed bash scripts/setup-moto.sh

@@ -74,7 +74,7 @@ async function start(config: ControllerConfig, log: Logger): Promise<Running> {
   let externalSecrets: ExternalSecretsControllers | undefined;
   let server: ProcessServer | undefined;
   let campaign: Promise<void> | undefined;
-  let sandboxEndpoint: { remove(): Promise<void> } | undefined;
+  let sandboxEndpoint: { proxied: boolean; remove(): Promise<void> } | undefined;
   let reconciling = false;
   const kinds: KindSource[] = [];
   const stop = async () => {
@@ -190,6 +190,10 @@ async function start(config: ControllerConfig, log: Logger): Promise<Running> {
       await reconcile();
     }
     if (kubeconfigPath) process.stdout.write(`KUBECONFIG=${kubeconfigPath}\n`);
+    if (kubeconfigPath && sandboxEndpoint && server) {
+      const { nextSteps } = await import("./sandbox/next-steps.ts");
+      process.stdout.write(nextSteps({ kubeconfigPath, proxied: sandboxEndpoint.proxied, apiPort: server.api.port }).map((l) => `${l}\n`).join(""));
+    }
     log.info({ leaderElection: config.leaderElection.enabled }, "sealbridge ready");
     return { stop };
   } catch (err) {

@@ -190,6 +190,8 @@ const readyColumns = [
 const esoStatus: JsonSchema = {
   type: "object",
   properties: {
+    // sealbridge sets it on ExternalSecrets (ESO does not) so kstatus sees a stale Ready as InProgress.
+    observedGeneration: { type: "integer" },
     conditions: { type: "array", items: condition },
     refreshTime: { type: "string", format: "date-time" },
     syncedResourceVersion: { type: "string" },

@@ -175,19 +175,19 @@ export interface SandboxControllerOptions {
  * `sealbridge seal` work with the printed KUBECONFIG and no flags. Never fails the start: when the
  * endpoint cannot be set up it prints the `--cert` line to use instead.
  */
-export async function registerSandboxController(options: SandboxControllerOptions): Promise<{ remove(): Promise<void> }> {
+export async function registerSandboxController(options: SandboxControllerOptions): Promise<{ proxied: boolean; remove(): Promise<void> }> {
   try {
     const endpoint = await exposeThroughServiceProxy({ kube: options.kube, namespace: options.namespace, apiPort: options.apiPort });
     options.log.info(
       { namespace: options.namespace, service: CONTROLLER_SERVICE, address: endpoint.address, interface: endpoint.network.hostInterface, namespaceHolderPid: endpoint.network.holderPid },
       "service proxy endpoint registered",
     );
-    return endpoint;
+    return { proxied: true, remove: () => endpoint.remove() };
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err);
     options.log.warn({ error: reason }, "service proxy endpoint not registered");
     options.print(fallbackLine(reason, options.apiPort));
-    return { remove: () => Promise.resolve() };
+    return { proxied: false, remove: () => Promise.resolve() };
   }
 }
 

@@ -108,6 +108,19 @@ test("npm start's sandbox: kubeseal and sealbridge seal need no flags; stop leav
     const secret = await eventually("the unsealed Secret", () => kube.get(resources.secret, "default", "noflags"));
     assert.deepEqual(secretData(secret), { greeting: "hello-from-kubeseal" });
 
+    // The commands printed after KUBECONFIG= work as printed (real kubeseal and kubectl).
+    await proc.waitFor(/^ {2}kubectl get secret demo /);
+    const steps = proc.lines.slice(proc.lines.findIndex((l) => l.startsWith("next, in another shell:")) + 1).filter((l) => l.startsWith("  "));
+    assert.equal(steps.length, 4);
+    if (spawnSync("kubectl", ["version", "--client"], { stdio: "ignore" }).status !== 0) {
+      t.diagnostic("kubectl is not on PATH: the printed next steps were not run");
+    } else {
+      const shell = { ...env, PATH: `${dirname(kubeseal)}:${env.PATH}` };
+      const r = spawnSync("bash", ["-euo", "pipefail", "-c", steps.join("\n")], { cwd: env.HOME, env: shell, encoding: "utf8", timeout: 120_000 });
+      assert.equal(r.status, 0, r.stderr);
+      assert.match(r.stdout, /condition met\nchange-me\n$/);
+    }
+
     await proc.stop();
     assert.equal(await proc.exited, 0);
     assert.ok(proc.lines.some((l) => /"msg":"stopped"/.test(l)));

@@ -53,6 +53,13 @@ test("npm start without a cluster: sandbox, KUBECONFIG= line, watches, clean SIG
     const kubeconfigLine = await waitFor(/^KUBECONFIG=/);
     const kubeconfigPath = kubeconfigLine.slice("KUBECONFIG=".length);
     assert.match(readFileSync(kubeconfigPath, "utf8"), /server: https:\/\/127\.0\.0\.1:\d+/);
+    // Then the commands a newcomer runs next: seal (kubeseal or sealbridge seal), apply, read the Secret.
+    await waitFor(/^ {2}kubectl get secret demo /);
+    const next = seen.slice(seen.indexOf(kubeconfigLine) + 1).filter((l) => !l.startsWith("{"));
+    assert.match(next[0] ?? "", /^next, in another shell: seal a Secret, apply it/);
+    assert.equal(next[1], `  export KUBECONFIG=${kubeconfigPath}`);
+    assert.match(next[2] ?? "", /^ {2}kubectl create secret generic demo .*\| kubeseal( --cert http:\/\/127\.0\.0\.1:\d+\/v1\/cert\.pem)? -o yaml > demo-sealed\.yaml .*npx sealbridge seal/);
+    assert.match(next[3] ?? "", /^ {2}kubectl apply -f demo-sealed\.yaml && kubectl wait --for=condition=Ready sealedsecret\/demo/);
     const sandboxChildren = childPids(child.pid ?? -1);
     assert.equal(sandboxChildren.length, 2, "etcd and kube-apiserver run as children");
 

@@ -62,13 +62,13 @@ describe("target data", () => {
 });
 
 describe("Ready condition per outcome (ESO's reasons and messages)", () => {
-  const ready = (outcome: Parameters<typeof nextStatus>[0]["outcome"]) => nextStatus({ previous: undefined, outcome, syncVersion: "1-x", now }).conditions[0];
+  const ready = (outcome: Parameters<typeof nextStatus>[0]["outcome"]) => nextStatus({ previous: undefined, outcome, syncVersion: "1-x", generation: 1, now }).conditions[0];
   test("deleted, missing and retained are Ready=True", () => {
     assert.deepEqual(ready({ kind: "deleted" }), { type: "Ready", status: "True", reason: "SecretDeleted", message: "secret deleted due to DeletionPolicy=Delete", lastTransitionTime: "2026-01-02T03:04:05Z" });
     assert.deepEqual(ready({ kind: "missing" }), { type: "Ready", status: "True", reason: "SecretMissing", message: "secret will not be created due to CreationPolicy=Merge", lastTransitionTime: "2026-01-02T03:04:05Z" });
     assert.equal(ready({ kind: "synced", targetName: "t", retained: true })?.message, "secret retained due to DeletionPolicy=Retain");
     assert.equal(ready({ kind: "error", reason: "SecretNotFound", message: "gone" })?.status, "False");
-    const missing = nextStatus({ previous: undefined, outcome: { kind: "missing" }, syncVersion: "1-x", now });
+    const missing = nextStatus({ previous: undefined, outcome: { kind: "missing" }, syncVersion: "1-x", generation: 1, now });
     assert.equal(missing.refreshTime, "2026-01-02T03:04:05Z");
     assert.equal(missing.binding, undefined);
   });

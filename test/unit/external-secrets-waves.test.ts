@@ -124,7 +124,7 @@ describe("refresh wave planner", () => {
 
   test("refreshTime records when values were read", () => {
     const readAt = new Date("2025-01-01T00:00:00Z");
-    const s = nextStatus({ previous: undefined, outcome: { kind: "synced", targetName: "t", readAt }, syncVersion: "1-x", now: new Date("2025-01-01T00:00:09Z") });
+    const s = nextStatus({ previous: undefined, outcome: { kind: "synced", targetName: "t", readAt }, syncVersion: "1-x", generation: 1, now: new Date("2025-01-01T00:00:09Z") });
     assert.equal(s.refreshTime, "2025-01-01T00:00:00Z");
   });
 });

@@ -6,7 +6,7 @@ import { parseGoDuration } from "../../src/api/go-duration.ts";
 import { parseExternalSecretSpec } from "../../src/api/external-secret.ts";
 import { parseSecretStoreSpec } from "../../src/api/secret-store.ts";
 import { compileRe2, convertKey, decodeValue, replaceAllGo, rewriteKeys } from "../../src/controller/external-secret/keys.ts";
-import { needsRefresh, nextStatus, syncVersionOf, type EsMeta } from "../../src/controller/external-secret/plan.ts";
+import { needsRefresh, nextStatus, parseStatus, statusEqual, syncVersionOf, type EsMeta } from "../../src/controller/external-secret/plan.ts";
 import { Coalescer } from "../../src/providers/aws/coalescer.ts";
 import { gjsonGet } from "../../src/providers/gjson.ts";
 import { AccessDenied } from "../../src/providers/provider.ts";
@@ -89,7 +89,7 @@ describe("plan", () => {
   const spec = parseExternalSecretSpec({ secretStoreRef: { name: "s" }, refreshInterval: "1m", data: [{ secretKey: "k", remoteRef: { key: "r" } }] });
   const v = syncVersionOf(meta);
   const t0 = new Date("2026-01-01T00:00:00Z");
-  const synced = nextStatus({ previous: undefined, outcome: { kind: "synced", targetName: "es" }, syncVersion: v, now: t0 });
+  const synced = nextStatus({ previous: undefined, outcome: { kind: "synced", targetName: "es" }, syncVersion: v, generation: 1, now: t0 });
   const intact = { exists: true, intact: true };
   test("needsRefresh", () => {
     assert.equal(needsRefresh({ spec, status: undefined, syncVersion: v, target: intact, now: t0 }).refresh, true);
@@ -103,12 +103,24 @@ describe("plan", () => {
   });
   test("nextStatus keeps transition time and the last sync on errors", () => {
     const later = new Date(t0.getTime() + 5000);
-    const failed = nextStatus({ previous: synced, outcome: { kind: "error", reason: "ProviderUnavailable", message: "down" }, syncVersion: v, now: later });
+    const failed = nextStatus({ previous: synced, outcome: { kind: "error", reason: "ProviderUnavailable", message: "down" }, syncVersion: v, generation: 1, now: later });
     assert.equal(failed.refreshTime, synced.refreshTime);
     assert.equal(failed.conditions[0]?.reason, "SecretSyncedError");
     assert.equal(failed.conditions[0]?.lastTransitionTime, "2026-01-01T00:00:05Z");
-    const again = nextStatus({ previous: synced, outcome: { kind: "synced", targetName: "es" }, syncVersion: v, now: later });
+    const again = nextStatus({ previous: synced, outcome: { kind: "synced", targetName: "es" }, syncVersion: v, generation: 1, now: later });
     assert.equal(again.conditions[0]?.lastTransitionTime, "2026-01-01T00:00:00Z");
+  });
+  test("nextStatus records the generation it was made for, on success and on failure", () => {
+    assert.equal(synced.observedGeneration, 1);
+    const v2 = syncVersionOf({ ...meta, generation: 2 });
+    const failed = nextStatus({ previous: synced, outcome: { kind: "error", reason: "ProviderUnavailable", message: "down" }, syncVersion: v2, generation: 2, now: t0 });
+    assert.equal(failed.observedGeneration, 2);
+    assert.equal(statusEqual(synced, { ...synced, observedGeneration: 2 }), false);
+    // A status without the field (ESO's CRD prunes it) is not rewritten for it alone.
+    const pruned = { ...synced };
+    delete pruned.observedGeneration;
+    assert.equal(statusEqual(pruned, synced), true);
+    assert.equal(parseStatus(JSON.parse(JSON.stringify(failed)))?.observedGeneration, 2);
   });
 });
 

@@ -153,6 +153,46 @@ describe("nextStatus", () => {
     assert.equal(b?.conditions?.[0]?.lastTransitionTime, a?.conditions?.[0]?.lastTransitionTime);
     assert.notEqual(b?.conditions?.[0]?.lastUpdateTime, a?.conditions?.[0]?.lastUpdateTime);
   });
+
+  it("writes Ready mirroring Synced, and Stalled only for a failure (kstatus conventions)", () => {
+    const ss = sealed();
+    const failing = nextStatus(ss, { status: "False", reason: "SealedForUnknownKey", message: "m1" }, NOW);
+    assert.deepEqual(
+      failing?.conditions?.map((c) => [c.type, c.status, c.reason, c.message]),
+      [
+        ["Synced", "False", "SealedForUnknownKey", "m1"],
+        ["Ready", "False", "SealedForUnknownKey", "m1"],
+        ["Stalled", "True", "SealedForUnknownKey", "m1"],
+      ],
+    );
+    assert.equal(failing?.observedGeneration, 3);
+    const later = new Date(NOW.getTime() + 5000);
+    const fixed = nextStatus({ ...ss, ...(failing ? { status: failing } : {}) }, { status: "True", reason: "Unsealed", message: "" }, later);
+    assert.deepEqual(
+      fixed?.conditions?.map((c) => [c.type, c.status, c.reason, c.lastTransitionTime]),
+      [
+        ["Synced", "True", "Unsealed", "2026-01-01T00:00:05Z"],
+        ["Ready", "True", "Unsealed", "2026-01-01T00:00:05Z"],
+      ],
+    );
+    // The same state again writes nothing.
+    assert.equal(nextStatus({ ...ss, ...(fixed ? { status: fixed } : {}) }, { status: "True", reason: "Unsealed", message: "" }, later), undefined);
+  });
+
+  it("adds Ready to a status written before Ready existed, and keeps foreign conditions", () => {
+    const ss = sealed();
+    const old = {
+      observedGeneration: 3,
+      conditions: [
+        { type: "Synced", status: "True", reason: "Unsealed", message: "", lastTransitionTime: "2025-01-01T00:00:00Z" },
+        { type: "Example", status: "True" },
+      ],
+    };
+    const next = nextStatus({ ...ss, status: old }, { status: "True", reason: "Unsealed", message: "" }, NOW);
+    assert.deepEqual(next?.conditions?.map((c) => c.type), ["Synced", "Ready", "Example"]);
+    assert.equal(next?.conditions?.[0]?.lastTransitionTime, "2025-01-01T00:00:00Z");
+    assert.equal(next?.conditions?.[1]?.lastTransitionTime, "2026-01-01T00:00:00Z");
+  });
 });
 
 function key(name: string, createdAt: Date, compromised = false): SealingKey {

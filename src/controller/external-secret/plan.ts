@@ -19,6 +19,8 @@ export interface Condition {
 }
 
 export interface ExternalSecretStatus {
+  /** The metadata.generation this status describes (kstatus: a stale Ready is not Current). */
+  observedGeneration?: number;
   refreshTime?: string;
   syncedResourceVersion?: string;
   conditions: Condition[];
@@ -248,14 +250,18 @@ function readyCondition(outcome: Outcome): Omit<Condition, "lastTransitionTime">
   }
 }
 
-/** The status after an attempt; lastTransitionTime is kept while the condition's status is unchanged. */
+/**
+ * The status after an attempt; lastTransitionTime is kept while the condition's status is unchanged.
+ * observedGeneration is the generation the attempt was made for, whatever its outcome.
+ */
 export function nextStatus(input: {
   previous: ExternalSecretStatus | undefined;
   outcome: Outcome;
   syncVersion: string;
+  generation: number;
   now: Date;
 }): ExternalSecretStatus {
-  const { previous, outcome, syncVersion, now } = input;
+  const { previous, outcome, syncVersion, generation, now } = input;
   const at = now.toISOString().replace(/\.\d{3}Z$/, "Z");
   const ready = readyCondition(outcome);
   const prior = previous?.conditions.find((c) => c.type === "Ready");
@@ -263,6 +269,7 @@ export function nextStatus(input: {
   const others = (previous?.conditions ?? []).filter((c) => c.type !== "Ready");
   if (outcome.kind === "error") {
     return {
+      observedGeneration: generation,
       ...(previous?.refreshTime ? { refreshTime: previous.refreshTime } : {}),
       ...(previous?.syncedResourceVersion ? { syncedResourceVersion: previous.syncedResourceVersion } : {}),
       ...(previous?.binding ? { binding: previous.binding } : {}),
@@ -272,6 +279,7 @@ export function nextStatus(input: {
   // refreshTime says when the values were read, so a value read ahead never looks newer than it is.
   const readAt = outcome.readAt && outcome.readAt.getTime() < now.getTime() ? outcome.readAt : now;
   return {
+    observedGeneration: generation,
     refreshTime: readAt.toISOString().replace(/\.\d{3}Z$/, "Z"),
     syncedResourceVersion: syncVersion,
     ...(outcome.kind === "synced" ? { binding: { name: outcome.targetName } } : {}),
@@ -288,6 +296,7 @@ export function parseStatus(raw: unknown): ExternalSecretStatus | undefined {
   const binding = r["binding"];
   const bindingName = typeof binding === "object" && binding !== null ? (binding as Record<string, unknown>)["name"] : undefined;
   return {
+    ...(typeof r["observedGeneration"] === "number" ? { observedGeneration: r["observedGeneration"] } : {}),
     ...(typeof r["refreshTime"] === "string" ? { refreshTime: r["refreshTime"] } : {}),
     ...(typeof r["syncedResourceVersion"] === "string" ? { syncedResourceVersion: r["syncedResourceVersion"] } : {}),
     conditions,
@@ -295,10 +304,17 @@ export function parseStatus(raw: unknown): ExternalSecretStatus | undefined {
   };
 }
 
+/**
+ * Whether writing `b` over `a` would change nothing. A previous status without observedGeneration is
+ * compared without it: ESO's own CRD (when sealbridge runs beside ESO) prunes the field, and it must
+ * not make every reconcile a write; a new generation changes syncedResourceVersion or Ready anyway.
+ */
 export function statusEqual(a: ExternalSecretStatus | undefined, b: ExternalSecretStatus): boolean {
   if (!a) return false;
+  const withGeneration = a.observedGeneration !== undefined;
   const norm = (s: ExternalSecretStatus) =>
     JSON.stringify([
+      withGeneration ? (s.observedGeneration ?? null) : null,
       s.refreshTime ?? "",
       s.syncedResourceVersion ?? "",
       s.binding?.name ?? "",

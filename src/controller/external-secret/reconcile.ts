@@ -158,7 +158,7 @@ export class ExternalSecretReconciler implements Reconciler {
     const syncVersion = syncVersionOf(meta);
     const now = this.now();
     const finish = async (outcome: Outcome): Promise<void> => {
-      const status = nextStatus({ previous, outcome, syncVersion, now });
+      const status = nextStatus({ previous, outcome, syncVersion, generation: meta.generation, now });
       if (outcome.kind !== "error" && status.refreshTime) this.lastRefresh.set(meta.uid, { syncVersion, refreshTime: status.refreshTime });
       if (statusEqual(previous, status)) return;
       await this.writeStatus(es, status);

@@ -26,13 +26,21 @@ export interface StoreVerdict {
   message: string;
 }
 
+export interface StoreStatus {
+  /** The metadata.generation the verdict is for (ESO does not set it; kstatus and our Argo CD scripts read it). */
+  observedGeneration?: number;
+  conditions: StoreCondition[];
+  capabilities: string;
+}
+
 /** The store's next status; lastTransitionTime kept while Ready's status is unchanged. Pure. */
-export function nextStoreStatus(previous: unknown, verdict: StoreVerdict, now: Date): { conditions: StoreCondition[]; capabilities: string } {
+export function nextStoreStatus(previous: unknown, verdict: StoreVerdict, now: Date, generation: number | undefined): StoreStatus {
   const prior = Array.isArray((previous as { conditions?: unknown } | undefined)?.conditions)
     ? ((previous as { conditions: StoreCondition[] }).conditions.find((c) => c.type === "Ready"))
     : undefined;
   const at = now.toISOString().replace(/\.\d{3}Z$/, "Z");
   return {
+    ...(generation !== undefined ? { observedGeneration: generation } : {}),
     conditions: [{ type: "Ready", ...verdict, lastTransitionTime: prior?.status === verdict.status ? prior.lastTransitionTime : at }],
     capabilities: "ReadOnly",
   };
@@ -87,8 +95,11 @@ export class SecretStoreReconciler implements Reconciler {
         if (!referent && err.retryable) retry = err;
       }
     }
-    const status = nextStoreStatus(obj["status"], verdict, this.now());
-    if (canonical(status) !== canonical(normalise(obj["status"]))) {
+    const status = nextStoreStatus(obj["status"], verdict, this.now(), obj.metadata?.generation);
+    const previous = normalise(obj["status"]);
+    // ESO's own CRD prunes observedGeneration: without it in the previous status, compare without it.
+    const compared = previous?.observedGeneration === undefined ? { ...status, observedGeneration: undefined } : status;
+    if (canonical(compared) !== canonical(previous)) {
       try {
         await this.kube.replaceStatus(this.resource, { ...obj, status });
       } catch (err) {
@@ -111,8 +122,8 @@ function canonical(v: unknown): string {
   return JSON.stringify(v) ?? "null";
 }
 
-function normalise(status: unknown): unknown {
+function normalise(status: unknown): { observedGeneration?: unknown; conditions?: unknown; capabilities?: unknown } | undefined {
   if (typeof status !== "object" || status === null) return undefined;
-  const s = status as { conditions?: unknown; capabilities?: unknown };
-  return { conditions: s.conditions, capabilities: s.capabilities };
+  const s = status as { observedGeneration?: unknown; conditions?: unknown; capabilities?: unknown };
+  return { observedGeneration: s.observedGeneration, conditions: s.conditions, capabilities: s.capabilities };
 }
