@@ -145,10 +145,12 @@ async function start(config: ControllerConfig, log: Logger): Promise<Running> {
       await sealed?.lead();
       if (config.enable.externalSecrets) {
         const { ExternalSecretsControllers } = await import("./controller/external-secret/controllers.ts");
+        const { loadOrCreateHashKey } = await import("./controller/keys/hash-key.ts");
         externalSecrets = new ExternalSecretsControllers({
           kube,
           cache,
           log,
+          hashKey: await loadOrCreateHashKey(cache.client, config.keyNamespace, log),
           controllerClass: config.esoControllerClass,
           allowNamespacedAmbient: config.allowNamespacedAmbientCredentials,
           workers: config.workers,

@@ -26,6 +26,8 @@ export interface ExternalSecretsOptions {
   credentialRecheckMs?: number;
   /** Let namespaced SecretStores use the controller's own identity (off by default; see identity.ts). */
   allowNamespacedAmbient?: boolean;
+  /** The cluster's key for the data-hash annotation (keys/hash-key.ts). */
+  hashKey?: Uint8Array;
   /** Called when a refresh wave starts (benchmarks, metrics). */
   onWave?: (info: { members: number; ids: number; batches: number }) => void;
   /** Randomness for generators (tests); node:crypto's randomInt otherwise. */
@@ -58,6 +60,7 @@ export class ExternalSecretsControllers {
       ...(options.now ? { now: options.now } : {}),
       ...(options.onWave ? { onWave: options.onWave } : {}),
       ...(options.randomInt ? { randomInt: options.randomInt } : {}),
+      ...(options.hashKey ? { hashKey: options.hashKey } : {}),
       cachedExternalSecrets: (namespace) => this.externalSecrets.cachedObjects(namespace),
       enqueue: (key) => this.externalSecrets.queue.add(key, "periodic"),
     });

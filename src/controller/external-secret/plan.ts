@@ -1,6 +1,6 @@
 // Pure decisions for one ExternalSecret, with the clock passed in: whether to refresh now, the Secret
 // to write, and the next status. reconcile.ts does the reads and writes around these.
-import { createHash } from "node:crypto";
+import { createHash, createHmac } from "node:crypto";
 import type { ExternalSecretSpec } from "../../api/external-secret.ts";
 import type { KubeObject } from "../../kube/port.ts";
 import type { ManagedKeys } from "./field-owner.ts";
@@ -83,9 +83,13 @@ function isDeleted(status: ExternalSecretStatus | undefined): boolean {
   return status?.conditions.some((c) => c.type === "Ready" && c.reason === "SecretDeleted") ?? false;
 }
 
-/** A stable hash of Secret data (keys sorted), recorded on the Secret it produced. */
-export function dataHash(data: Readonly<Record<string, string>>): string {
-  const h = createHash("sha256");
+/**
+ * The data-hash annotation's value: keyed (HMAC-SHA256 under the cluster's hash key, see
+ * keys/hash-key.ts) so that whoever may read Secret metadata cannot test guesses of a value offline;
+ * unkeyed only without a key (tests, and recognising what earlier versions wrote).
+ */
+export function dataHash(data: Readonly<Record<string, string>>, key?: Uint8Array): string {
+  const h = key ? createHmac("sha256", key) : createHash("sha256");
   for (const k of Object.keys(data).sort()) h.update(`${k.length}:${k}=${data[k] ?? ""};`);
   return h.digest("hex").slice(0, 32);
 }
@@ -132,6 +136,8 @@ export function desiredSecret(input: {
   managed: ManagedKeys;
   /** With a target.template ESO takes the metadata from it; without, it copies the ExternalSecret's. */
   hasTemplate: boolean;
+  /** The cluster's key for the data-hash annotation (unkeyed without). */
+  hashKey?: Uint8Array;
 }): KubeObject | undefined {
   const { es, spec, rendered, existing, managed } = input;
   const name = spec.target.name ?? es.name;
@@ -155,7 +161,7 @@ export function desiredSecret(input: {
     ...without(existingMeta.annotations ?? {}, managed.annotations),
     ...copied.annotations,
     ...rendered.annotations,
-    [ANNOTATION_DATA_HASH]: dataHash(data),
+    [ANNOTATION_DATA_HASH]: dataHash(data, input.hashKey),
   };
   const ownerReferences = policy === "Owner"
     ? [
@@ -213,11 +219,15 @@ export function stringRecord(v: unknown): Record<string, string> {
   return out;
 }
 
-/** Whether the target's data-hash annotation matches its data (someone edited it otherwise). */
-export function targetState(secret: KubeObject | undefined): TargetState {
+/**
+ * Whether the target's data-hash annotation matches its data (someone edited it otherwise). An
+ * unkeyed hash from an earlier version counts as not intact once there is a key: the next sync
+ * rewrites it keyed.
+ */
+export function targetState(secret: KubeObject | undefined, hashKey?: Uint8Array): TargetState {
   if (!secret) return { exists: false, intact: false };
   const recorded = secret.metadata?.annotations?.[ANNOTATION_DATA_HASH];
-  return { exists: true, intact: recorded === undefined || recorded === dataHash(stringRecord(secret["data"])) };
+  return { exists: true, intact: recorded === undefined || recorded === dataHash(stringRecord(secret["data"]), hashKey) };
 }
 
 /** `readAt`: when the provider values were read, if before `now` (a refresh wave read them ahead). */

@@ -58,6 +58,8 @@ export interface ExternalSecretReconcilerOptions {
   /** Randomness for generators (node:crypto's randomInt unless a test passes its own). */
   randomInt?: RandomInt;
   onWave?: (info: { members: number; ids: number; batches: number }) => void;
+  /** The cluster's key for the data-hash annotation (keys/hash-key.ts); unkeyed without. */
+  hashKey?: Uint8Array;
 }
 
 /** Requeue delays below this are rounded up (status times have one-second resolution). */
@@ -229,7 +231,7 @@ export class ExternalSecretReconciler implements Reconciler {
     else if (verified !== undefined && verified === targetMeta.metadata?.resourceVersion) state = { exists: true, intact: true };
     else {
       target = await this.readTarget(meta.namespace, targetName);
-      state = targetState(target);
+      state = targetState(target, this.options.hashKey);
       const rv = target?.metadata?.resourceVersion;
       if (state.intact && rv) this.verified.set(meta.uid, rv);
     }
@@ -331,6 +333,7 @@ export class ExternalSecretReconciler implements Reconciler {
         existing: target,
         managed,
         hasTemplate: template !== undefined,
+        ...(this.options.hashKey ? { hashKey: this.options.hashKey } : {}),
       });
       if (desired) {
         try {
