@@ -2,9 +2,12 @@
 # Builds a test tool from its Go module into a cache outside the repository.
 # Usage: scripts/build-tools.sh <tool>     (prints the binary's path on its last stdout line)
 # Tools: kubeseal, sealed-secrets-controller (the real Sealed Secrets controller, for
-# `npm run bench:sealed`; keep it at kubeseal's version), sops, helm, vault. Add a tool by adding a line to the table below.
+# `npm run bench:sealed`), sealed-secrets-integration (Sealed Secrets' own Ginkgo integration suite,
+# compiled as a test binary; test/interop/sealed-secrets-upstream.test.ts runs it against sealbridge),
+# sops, helm, vault. Add a tool by adding a line to the table below.
 # Env: SEALBRIDGE_CACHE (default ~/.cache/sealbridge); <TOOL>_VERSION overrides a version,
-#      e.g. KUBESEAL_VERSION=v0.27.1.
+#      e.g. KUBESEAL_VERSION=v0.27.1. The controller and the integration suite follow kubeseal's
+#      version (KUBESEAL_VERSION) unless their own variable is set: the suite tests that kubeseal.
 set -euo pipefail
 
 tool="${1:-}"
@@ -12,6 +15,9 @@ log() { echo "[build-tools${tool:+ $tool}] $*" >&2; }
 
 # tool -> "go package|default version|binary name|how|pins"
 #   how = install: `go install pkg@version` (the module has no local replace directives)
+#   how = gotest: `go test -c` of a package inside the module (pkg is the module; pins holds the
+#         package folder and the build tags, e.g. "./integration integration"), built in a copy of
+#         the module's source so its own go.mod and go.sum pin every test dependency.
 #   how = wrapper: a throwaway module that requires pkg@version and copies its non-local replace
 #         lines; `pins` (module=version ...) replace the sibling modules the tool's own go.mod takes
 #         from local folders (./sdk, ./api) with a published version. When a function
@@ -29,13 +35,17 @@ log() { echo "[build-tools${tool:+ $tool}] $*" >&2; }
 # Sealed Secrets controller v0.36.6 (for `npm run bench:sealed` only): ~8 min with empty module and
 # build caches (measured 501 s here, kube-apiserver building alongside on the same 2 cores), 12 s with
 # a warm build cache; binary 47 MiB.
+# Sealed Secrets integration suite v0.36.6: ~30 s with a warm Go build cache (the controller's
+# dependencies), a few minutes cold; binary ~50 MiB.
 # OpenBao cannot be used here: the Go module proxy answers 403 for github.com/openbao/openbao/v2 at
 # every version, branch and commit (only api/v2 is served), so the Vault API in tests is HashiCorp Vault.
+SEALED_SECRETS_RELEASE=v0.36.6
 declare -A TOOLS=(
   [sops]="github.com/getsops/sops/v3/cmd/sops|v3.13.3|sops"
   [helm]="helm.sh/helm/v3/cmd/helm|v3.22.0|helm|install|"
-  [kubeseal]="github.com/bitnami-labs/sealed-secrets/cmd/kubeseal|v0.36.6|kubeseal|install|"
-  [sealed-secrets-controller]="github.com/bitnami-labs/sealed-secrets/cmd/controller|v0.36.6|controller|install|"
+  [kubeseal]="github.com/bitnami-labs/sealed-secrets/cmd/kubeseal|$SEALED_SECRETS_RELEASE|kubeseal|install|"
+  [sealed-secrets-controller]="github.com/bitnami-labs/sealed-secrets/cmd/controller|$SEALED_SECRETS_RELEASE|controller|install|"
+  [sealed-secrets-integration]="github.com/bitnami-labs/sealed-secrets|$SEALED_SECRETS_RELEASE|integration.test|gotest|./integration integration"
   [vault]="github.com/hashicorp/vault|v1.21.4|vault|wrapper|github.com/hashicorp/vault/sdk=v0.21.0"
 )
 
@@ -46,7 +56,10 @@ fi
 
 IFS='|' read -r pkg default_version binary how pins <<<"${TOOLS[$tool]}"
 version_var="$(echo "$tool" | tr '[:lower:]-' '[:upper:]_')_VERSION"
-version="${!version_var:-$default_version}"
+version="${!version_var:-}"
+# The Sealed Secrets controller and suite go with the kubeseal under test.
+if [[ -z "$version" && "$tool" == sealed-secrets-* ]]; then version="${KUBESEAL_VERSION:-}"; fi
+version="${version:-$default_version}"
 CACHE="${SEALBRIDGE_CACHE:-$HOME/.cache/sealbridge}"
 BIN="$CACHE/tools/$tool-$version/bin"
 
@@ -164,11 +177,30 @@ build_wrapper() {
   )
 }
 
+# `go test -c` of one package of a module, in a writable copy of the module's source (the module
+# cache is read-only) so the module's own go.mod and go.sum decide every dependency.
+build_gotest() {
+  local module="$1" version="$2" out="$3" package tags dir src="$staging/src"
+  read -r package tags <<<"$pins"
+  dir=$(go mod download -json "$module@$version" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p')
+  if [[ -z "$dir" ]]; then
+    log "go mod download $module@$version gave no source folder"
+    exit 4
+  fi
+  cp -r "$dir" "$src"
+  chmod -R u+w "$src"
+  (cd "$src" && CGO_ENABLED=0 GOFLAGS=-buildvcs=false go test -c -tags "$tags" -trimpath -ldflags "-s -w" -o "$out" "$package" >&2)
+  rm -rf "$src"
+}
+
 start=$(date +%s)
 staging="$CACHE/tools/.$tool-$version.staging"
 rm -rf "$staging"
 mkdir -p "$staging"
-if [[ "$how" == "wrapper" ]]; then
+if [[ "$how" == "gotest" ]]; then
+  log "go test -c $pkg@$version ($pins; ~30 s with a warm Go build cache)"
+  build_gotest "$pkg" "$version" "$staging/$binary"
+elif [[ "$how" == "wrapper" ]]; then
   log "building $pkg@$version through a wrapper module (first build takes several minutes on 2 cores)"
   build_wrapper "$pkg" "$version" "$staging/$binary"
 else
