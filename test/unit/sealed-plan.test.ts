@@ -6,7 +6,8 @@ import { parseSealedSecret, type SealedSecret } from "../../src/api/sealed-secre
 import { buildKeyring, renewalDecision, sealingKey, type Keyring, type SealingKey } from "../../src/controller/keys/keyring.ts";
 import { nextStatus } from "../../src/controller/sealed-secret/conditions.ts";
 import { withRecord } from "../../src/controller/apply-plan.ts";
-import { LEGACY_ANNOTATIONS, currentKeys, diagnose, labelsToTry, plan, type KeyringView } from "../../src/controller/sealed-secret/plan.ts";
+import { LEGACY_ANNOTATIONS, MANAGED_ANNOTATION, PATCH_ANNOTATION, currentKeys, diagnose, labelsToTry, plan, type KeyringView } from "../../src/controller/sealed-secret/plan.ts";
+import { ownersOf } from "../../src/controller/secret-owners.ts";
 
 const NOW = new Date("2026-01-01T00:00:00Z");
 const DAY = 24 * 3600 * 1000;
@@ -111,6 +112,68 @@ describe("plan", () => {
     assert.equal(p.state.reason, "SealedWithCompromisedKey");
     assert.equal(p.state.status, "True");
     assert.ok(p.events.some((e) => e.reason === "SealedWithCompromisedKey"));
+  });
+});
+
+describe("an existing Secret, as Sealed Secrets' controller leaves it", () => {
+  const b64 = (text: string) => Buffer.from(text).toString("base64");
+  // The upstream integration suite's "Secret already exists" fixtures: template label mylabel, an
+  // existing Secret with one more label and two values.
+  const ss = sealed({ template: { metadata: { labels: { mylabel: "myvalue" } } } });
+  const existing = (annotations: Record<string, string>) => ({
+    apiVersion: "v1",
+    kind: "Secret",
+    metadata: { name: "db", namespace: "prod", resourceVersion: "5", labels: { mylabel: "myvalue", anotherlabel: "anothervalue" }, annotations },
+    type: "Opaque",
+    data: { password: b64("old"), other: b64("keep") },
+  });
+  const written = (annotations: Record<string, string>) => {
+    const p = plan({ sealed: ss, secret: existing(annotations), outcome: { kind: "opened", values: [opened("password", "new")], labels: labelsToTry(ss) }, keyring: view, now: NOW });
+    assert.equal(p.write?.kind, "replace");
+    return p.write.secret;
+  };
+
+  it("managed: the whole Secret is replaced, the managed annotation and extra labels go", () => {
+    const s = written({ [MANAGED_ANNOTATION]: "true" });
+    assert.deepEqual(s["data"], { password: b64("new") });
+    // No annotations at all, as upstream's Unseal leaves them (an empty map is not stored).
+    assert.deepEqual(s.metadata?.annotations ?? {}, {});
+    assert.deepEqual(s.metadata?.labels, { mylabel: "myvalue" });
+    assert.equal(s.metadata?.ownerReferences?.[0]?.uid, "u-1");
+  });
+
+  it("managed and patch: data, labels and annotations are merged, and the owner is set", () => {
+    const s = written({ [MANAGED_ANNOTATION]: "true", [PATCH_ANNOTATION]: "true" });
+    assert.deepEqual(s["data"], { password: b64("new"), other: b64("keep") });
+    assert.deepEqual(s.metadata?.annotations, { [MANAGED_ANNOTATION]: "true", [PATCH_ANNOTATION]: "true" });
+    assert.deepEqual(s.metadata?.labels, { mylabel: "myvalue", anotherlabel: "anothervalue" });
+    assert.equal(s.metadata?.ownerReferences?.[0]?.uid, "u-1");
+  });
+
+  it("patch only: merged, and left without an owner", () => {
+    const s = written({ [PATCH_ANNOTATION]: "true" });
+    assert.deepEqual(s["data"], { password: b64("new"), other: b64("keep") });
+    assert.deepEqual(s.metadata?.annotations, { [PATCH_ANNOTATION]: "true" });
+    assert.equal(s.metadata?.ownerReferences, undefined);
+  });
+
+  it("an immutable Secret that differs: ErrUpdateFailed in Sealed Secrets' words, no write", () => {
+    const immutable = { ...existing({ [MANAGED_ANNOTATION]: "true" }), immutable: true };
+    const p = plan({ sealed: ss, secret: immutable, outcome: { kind: "opened", values: [opened("password", "new")], labels: labelsToTry(ss) }, keyring: view, now: NOW });
+    assert.equal(p.write, undefined);
+    assert.equal(p.state.reason, "SecretImmutable");
+    const event = p.events.find((e) => e.reason === "ErrUpdateFailed");
+    assert.ok(event);
+    assert.match(event.message, /Error updating prod\/db: the target Secret is immutable/);
+  });
+
+  it("the Secret watch wakes the owner of an owned or managed Secret, not of a patch-only one", () => {
+    const keysFor = ownersOf("SealedSecret", "bitnami.com");
+    const meta = (m: Record<string, unknown>) => ({ metadata: { name: "db", namespace: "prod", ...m } });
+    assert.deepEqual(keysFor(meta({ ownerReferences: [{ apiVersion: "bitnami.com/v1alpha1", kind: "SealedSecret", name: "db", uid: "u-1", controller: true }] })), ["prod/db"]);
+    assert.deepEqual(keysFor(meta({ annotations: { [MANAGED_ANNOTATION]: "true" } })), ["prod/db"]);
+    assert.deepEqual(keysFor(meta({ annotations: { [PATCH_ANNOTATION]: "true" } })), []);
+    assert.deepEqual(keysFor(meta({})), []);
   });
 });
 

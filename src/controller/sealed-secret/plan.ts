@@ -415,7 +415,11 @@ export function plan(input: PlanInput): Plan {
     return finish(input, {
       status: "False",
       reason: "SecretImmutable",
-      message: `Secret "${sealed.metadata.name ?? ""}" is immutable and differs from the ${sealed.kind}; delete it to let the controller recreate it`,
+      // Sealed Secrets' wording (formatImmutableError), which its integration suite looks for in the event.
+      message:
+        `Error updating ${sealed.metadata.namespace ?? ""}/${sealed.metadata.name ?? ""}: the target Secret is immutable. Once a Secret is marked as immutable, ` +
+        "it is not possible to revert this change nor to mutate the contents of the data field. You can only delete and recreate the Secret " +
+        `(delete it and the controller recreates it from this ${sealed.kind})`,
     }, [], undefined);
   }
   return finish(input, state, keys, secret ? { kind: "replace", secret: desired } : { kind: "create", secret: desired }, [], record);
