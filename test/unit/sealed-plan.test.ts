@@ -8,6 +8,7 @@ import { nextStatus } from "../../src/controller/sealed-secret/conditions.ts";
 import { withRecord } from "../../src/controller/apply-plan.ts";
 import { LEGACY_ANNOTATIONS, MANAGED_ANNOTATION, PATCH_ANNOTATION, currentKeys, diagnose, labelsToTry, plan, type KeyringView } from "../../src/controller/sealed-secret/plan.ts";
 import { ownersOf } from "../../src/controller/secret-owners.ts";
+import { heldThenReleased, ReleasedNames } from "../../src/controller/sealed-secret/released-names.ts";
 
 const NOW = new Date("2026-01-01T00:00:00Z");
 const DAY = 24 * 3600 * 1000;
@@ -174,6 +175,43 @@ describe("an existing Secret, as Sealed Secrets' controller leaves it", () => {
     assert.deepEqual(keysFor(meta({ annotations: { [MANAGED_ANNOTATION]: "true" } })), ["prod/db"]);
     assert.deepEqual(keysFor(meta({ annotations: { [PATCH_ANNOTATION]: "true" } })), []);
     assert.deepEqual(keysFor(meta({})), []);
+  });
+});
+
+describe("a name held by a foreign Secret, then released", () => {
+  const secretMeta = (m: Record<string, unknown>) => ({ metadata: { name: "db", namespace: "prod", resourceVersion: "10", ...m } });
+  const deletion = (rv: string) => ({ metadata: { name: "db", namespace: "prod", resourceVersion: rv } });
+
+  it("records deletions of Secrets it may not own, and only those", () => {
+    const names = new ReleasedNames({ kind: "SealedSecret", group: "bitnami.com" });
+    names.secretDeleted(secretMeta({}), deletion("20"));
+    assert.equal(names.deletedAt("prod", "db"), 20n);
+    names.secretDeleted(secretMeta({ name: "owned", ownerReferences: [{ apiVersion: "bitnami.com/v1alpha1", kind: "SealedSecret", name: "owned", uid: "u", controller: true }] }), deletion("21"));
+    names.secretDeleted(secretMeta({ name: "managed", annotations: { [MANAGED_ANNOTATION]: "true" } }), deletion("22"));
+    names.secretDeleted(secretMeta({ name: "relisted" }), undefined);
+    assert.equal(names.deletedAt("prod", "owned"), undefined);
+    assert.equal(names.deletedAt("prod", "managed"), undefined);
+    assert.equal(names.deletedAt("prod", "relisted"), undefined, "a relist does not say when it went");
+  });
+
+  it("applies to a SealedSecret written before the deletion and not reconciled yet, or refused for this generation", () => {
+    const fresh = (rv: string) => ({ metadata: { resourceVersion: rv, generation: 1 } });
+    assert.equal(heldThenReleased(fresh("15"), 20n), true);
+    assert.equal(heldThenReleased(fresh("25"), 20n), false, "applied after the Secret was gone: the name was free");
+    assert.equal(heldThenReleased(fresh("15"), undefined), false);
+    assert.equal(heldThenReleased(fresh("not-a-number"), 20n), false);
+    const refused = (generation: number) => ({ metadata: { resourceVersion: "30", generation: 2 }, status: { observedGeneration: generation, conditions: [{ type: "Synced", reason: "SecretNotOwned" }] } });
+    assert.equal(heldThenReleased(refused(2), 20n), true);
+    assert.equal(heldThenReleased(refused(1), 20n), false, "a new generation is decided afresh");
+  });
+
+  it("plans SecretNotOwned and no write instead of creating the Secret", () => {
+    const ss = sealed();
+    const p = plan({ sealed: ss, secret: undefined, outcome: { kind: "current", keys: [] }, keyring: view, now: NOW, nameReleased: true });
+    assert.equal(p.write, undefined);
+    assert.equal(p.state.reason, "SecretNotOwned");
+    assert.match(p.state.message, /has been deleted since/);
+    assert.deepEqual(p.events.map((e) => e.reason), ["ErrUpdateFailed"]);
   });
 });
 

@@ -333,6 +333,11 @@ export interface PlanInput {
   now: Date;
   /** Inputs besides the object that the Secret depends on (see sourceHash). */
   extra?: unknown;
+  /**
+   * The name was held by a Secret this object may not own when it appeared, and that Secret has been
+   * deleted since (released-names.ts): no Secret is created in its place.
+   */
+  nameReleased?: boolean;
 }
 
 function okState(keys: readonly string[], keyring: KeyringView): SyncedState {
@@ -382,6 +387,16 @@ export function plan(input: PlanInput): Plan {
       status: "False",
       reason: "SecretNotOwned",
       message: `Resource "${sealed.metadata.name ?? ""}" already exists and is not managed by ${sealed.kind}; annotate it ${MANAGED_ANNOTATION}: "true" to let the controller take it over`,
+    }, [], undefined);
+  }
+  if (!secret && input.nameReleased === true) {
+    const name = sealed.metadata.name ?? "";
+    return finish(input, {
+      status: "False",
+      reason: "SecretNotOwned",
+      message:
+        `Resource "${name}" was not managed by ${sealed.kind} when the ${sealed.kind} appeared (no owner reference to it, no ${MANAGED_ANNOTATION}: "true" annotation) ` +
+        `and has been deleted since: as Sealed Secrets does, the controller does not create a Secret in its place; change this ${sealed.kind}'s spec, or delete and re-apply it, to have its Secret created`,
     }, [], undefined);
   }
   if (outcome.kind === "current") return finish(input, okState(outcome.keys, keyring), outcome.keys, undefined);

@@ -10,6 +10,7 @@ import { ownersOf } from "../secret-owners.ts";
 import type { Keyring } from "../keys/keyring.ts";
 import { DecryptWorkerUnavailableError, type RsaPool } from "../keys/rsa-pool.ts";
 import { formatKey, type ObjectKey } from "../object-key.ts";
+import type { ProcessResult } from "../queue.ts";
 import {
   currentKeys,
   failurePlan,
@@ -18,7 +19,11 @@ import {
   plan,
   type UnsealOutcome,
 } from "./plan.ts";
+import { heldThenReleased, ReleasedNames } from "./released-names.ts";
 import type { SealedSecretStats } from "./stats.ts";
+
+/** How soon to look again when the Secret the cache holds is already gone. */
+const STALE_SECRET_RETRY_MS = 200;
 
 export interface SealedSecretReconcilerOptions {
   kube: KubePort;
@@ -37,15 +42,24 @@ export class SealedSecretReconciler implements Reconciler {
   readonly secondary: readonly SecondaryWatch[];
   private readonly options: SealedSecretReconcilerOptions;
   private readonly now: () => Date;
+  private readonly released = new ReleasedNames({ kind: "SealedSecret", group: "bitnami.com" });
 
   constructor(options: SealedSecretReconcilerOptions) {
     this.options = options;
     this.now = options.now ?? (() => new Date());
     this.selector = options.namespace ? { namespace: options.namespace } : {};
-    this.secondary = [{ resource: resources.secret, selector: this.selector, metadataOnly: true, keysFor: ownersOf("SealedSecret", "bitnami.com") }];
+    this.secondary = [
+      {
+        resource: resources.secret,
+        selector: this.selector,
+        metadataOnly: true,
+        keysFor: ownersOf("SealedSecret", "bitnami.com"),
+        onDelete: (secret, final) => this.released.secretDeleted(secret, final),
+      },
+    ];
   }
 
-  async reconcile(key: ObjectKey, ctx: ReconcileContext): Promise<void> {
+  async reconcile(key: ObjectKey, ctx: ReconcileContext): Promise<ProcessResult | void> {
     const { kube, stats } = this.options;
     stats.reconciles++;
     const raw = ctx.cached(key) ?? (await kube.get(this.resource, key.namespace, key.name));
@@ -74,7 +88,11 @@ export class SealedSecretReconciler implements Reconciler {
     const known = currentKeys(sealed, cachedSecret, held);
     let outcome: UnsealOutcome;
     let secret = cachedSecret;
-    if (known !== undefined) {
+    const nameReleased = cachedSecret === undefined && heldThenReleased(sealed, this.released.deletedAt(key.namespace ?? "", key.name));
+    if (nameReleased) {
+      // Nothing will be written: no values to open.
+      outcome = { kind: "current", keys: [] };
+    } else if (known !== undefined) {
       stats.skippedDecrypt++;
       outcome = { kind: "current", keys: known };
     } else {
@@ -100,9 +118,12 @@ export class SealedSecretReconciler implements Reconciler {
         outcome = { kind: "opened", labels, values: result.values };
       }
       secret = cachedSecret ? await readSecret(kube, stats, key) : undefined;
+      // Deleted since the cache saw it: decide once the cache has the deletion (whose Secret it was
+      // decides whether one is created in its place), not from a half-updated view.
+      if (cachedSecret && !secret) return { requeueAfterMs: STALE_SECRET_RETRY_MS };
     }
     const now = this.now();
-    await applyPlan({ ...common, sealed, plan: plan({ sealed, secret, outcome, keyring: view, now }), now });
+    await applyPlan({ ...common, sealed, plan: plan({ sealed, secret, outcome, keyring: view, now, nameReleased }), now });
   }
 
 
