@@ -6,7 +6,7 @@ import { parseSealedSecret, type SealedSecret } from "../../src/api/sealed-secre
 import { buildKeyring, renewalDecision, sealingKey, type Keyring, type SealingKey } from "../../src/controller/keys/keyring.ts";
 import { nextStatus } from "../../src/controller/sealed-secret/conditions.ts";
 import { withRecord } from "../../src/controller/apply-plan.ts";
-import { LEGACY_ANNOTATIONS, MANAGED_ANNOTATION, PATCH_ANNOTATION, currentKeys, diagnose, labelsToTry, plan, type KeyringView } from "../../src/controller/sealed-secret/plan.ts";
+import { LEGACY_ANNOTATIONS, MANAGED_ANNOTATION, PATCH_ANNOTATION, SKIP_OWNER_REFERENCES_ANNOTATION, currentKeys, diagnose, labelsToTry, plan, type KeyringView } from "../../src/controller/sealed-secret/plan.ts";
 import { ownersOf } from "../../src/controller/secret-owners.ts";
 import { heldThenReleased, ReleasedNames } from "../../src/controller/sealed-secret/released-names.ts";
 
@@ -156,6 +156,31 @@ describe("an existing Secret, as Sealed Secrets' controller leaves it", () => {
     assert.deepEqual(s["data"], { password: b64("new"), other: b64("keep") });
     assert.deepEqual(s.metadata?.annotations, { [PATCH_ANNOTATION]: "true" });
     assert.equal(s.metadata?.ownerReferences, undefined);
+  });
+
+  it("skip-set-owner-references: the template's annotations only, no owner, and the next pass still writes it", () => {
+    const skip = sealed({ template: { metadata: { annotations: { [SKIP_OWNER_REFERENCES_ANNOTATION]: "true", team: "core" } } } });
+    const first = plan({ sealed: skip, secret: undefined, outcome: { kind: "opened", values: [opened("password", "v1")], labels: labelsToTry(skip) }, keyring: view, now: NOW });
+    const made = first.write?.secret;
+    assert.deepEqual(made?.metadata?.annotations, { [SKIP_OWNER_REFERENCES_ANNOTATION]: "true", team: "core" });
+    assert.equal(made?.metadata?.ownerReferences, undefined);
+    const stored = { ...made, metadata: { ...made?.metadata, resourceVersion: "9" } };
+    const next = plan({ sealed: skip, secret: stored, outcome: { kind: "opened", values: [opened("password", "v2")], labels: labelsToTry(skip) }, keyring: view, now: NOW });
+    assert.equal(next.write?.kind, "replace");
+    assert.deepEqual(next.write.secret.metadata?.annotations, { [SKIP_OWNER_REFERENCES_ANNOTATION]: "true", team: "core" });
+    // A Secret that does not say so is still refused.
+    const foreign = { ...stored, metadata: { ...stored.metadata, annotations: {} } };
+    assert.equal(plan({ sealed: skip, secret: foreign, outcome: { kind: "current", keys: [] }, keyring: view, now: NOW }).state.reason, "SecretNotOwned");
+    assert.deepEqual(ownersOf("SealedSecret", "bitnami.com")(stored), ["prod/db"], "its deletion wakes the SealedSecret");
+  });
+
+  it("the template's immutable applies when the Secret is created, not to an existing one (as upstream)", () => {
+    const imm = sealed({ template: { immutable: true, metadata: { labels: { mylabel: "myvalue" } } } });
+    const p = plan({ sealed: imm, secret: existing({ [MANAGED_ANNOTATION]: "true" }), outcome: { kind: "opened", values: [opened("password", "new")], labels: labelsToTry(imm) }, keyring: view, now: NOW });
+    assert.equal(p.write?.kind, "replace");
+    assert.equal(p.write.secret["immutable"], undefined);
+    const created = plan({ sealed: imm, secret: undefined, outcome: { kind: "opened", values: [opened("password", "new")], labels: labelsToTry(imm) }, keyring: view, now: NOW });
+    assert.equal(created.write?.secret["immutable"], true);
   });
 
   it("an immutable Secret that differs: ErrUpdateFailed in Sealed Secrets' words, no write", () => {

@@ -158,9 +158,24 @@ function annotated(secret: KubeObject, annotation: string): boolean {
   return secret.metadata?.annotations?.[annotation] === "true";
 }
 
-/** Sealed Secrets' rule: an existing Secret is ours if we control it or it is annotated managed or patch. */
+/**
+ * Sealed Secrets' rule: an existing Secret is ours if we control it or it is annotated managed or
+ * patch. Also ours: a Secret made without owner references because the template asked for it, which
+ * carries the template's skip-set-owner-references annotation (Sealed Secrets writes such a Secret
+ * once and then refuses it unless also annotated managed; here it stays managed, without an
+ * annotation of ours on it).
+ */
 export function mayWrite(secret: KubeObject, sealed: SealedLike): boolean {
-  return isControlledBy(secret, sealed) || annotated(secret, MANAGED_ANNOTATION) || annotated(secret, PATCH_ANNOTATION);
+  return isControlledBy(secret, sealed) || annotated(secret, MANAGED_ANNOTATION) || annotated(secret, PATCH_ANNOTATION) || madeWithoutOwners(secret, sealed);
+}
+
+function madeWithoutOwners(secret: KubeObject, sealed: SealedLike): boolean {
+  const owners = secret.metadata?.ownerReferences ?? [];
+  return (
+    sealed.spec.template?.metadata?.annotations?.[SKIP_OWNER_REFERENCES_ANNOTATION] === "true" &&
+    annotated(secret, SKIP_OWNER_REFERENCES_ANNOTATION) &&
+    !owners.some((r) => r.controller === true)
+  );
 }
 
 /**
@@ -273,9 +288,9 @@ function ownerReference(sealed: SealedLike): OwnerReference {
 function newSecret(sealed: SealedLike, data: Record<string, string>): KubeObject {
   const t = sealed.spec.template ?? {};
   const skipOwners = t.metadata?.annotations?.[SKIP_OWNER_REFERENCES_ANNOTATION] === "true";
+  // The template's annotations as they are, skip-set-owner-references included: that annotation on
+  // the Secret is how the next pass knows it (mayWrite), with nothing of ours added.
   const annotations: Record<string, string> = { ...t.metadata?.annotations };
-  // Without an owner reference the Secret would look unowned on the next pass; mark it managed.
-  if (skipOwners) annotations[MANAGED_ANNOTATION] = "true";
   const secret: KubeObject = {
     apiVersion: "v1",
     kind: "Secret",
@@ -311,8 +326,9 @@ function mergeInto(existing: KubeObject, fresh: KubeObject): KubeObject {
     else delete meta.labels;
     setOwners(meta, freshMeta.ownerReferences);
   }
+  // Sealed Secrets sets the type on an existing Secret but leaves its immutable field as it is
+  // (immutable applies when the controller creates the Secret).
   out["type"] = fresh["type"];
-  if (fresh["immutable"] !== undefined) out["immutable"] = fresh["immutable"];
   return out;
 }
 

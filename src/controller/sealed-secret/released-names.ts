@@ -8,7 +8,7 @@
 // of such deletions (in memory, bounded, lost on restart as Sealed Secrets' queue is) is what lets
 // the plan tell "the name was free when the SealedSecret appeared" from "it was held, then released".
 import type { KubeObject } from "../../kube/port.ts";
-import { MANAGED_ANNOTATION } from "./plan.ts";
+import { MANAGED_ANNOTATION, SKIP_OWNER_REFERENCES_ANNOTATION } from "./plan.ts";
 
 /** Deletions remembered at most (oldest forgotten first): a release matters only until reconciled. */
 const CAPACITY = 4096;
@@ -27,7 +27,8 @@ export class ReleasedNames {
     const meta = cached.metadata ?? {};
     if (!meta.namespace || !meta.name || !final) return;
     const owned = (meta.ownerReferences ?? []).some((r) => r.controller === true && r.kind === this.owner.kind && r.apiVersion.startsWith(`${this.owner.group}/`));
-    if (owned || meta.annotations?.[MANAGED_ANNOTATION] === "true") return;
+    // Managed, or made by us without owner references (it says so): ours, not a foreign Secret.
+    if (owned || meta.annotations?.[MANAGED_ANNOTATION] === "true" || meta.annotations?.[SKIP_OWNER_REFERENCES_ANNOTATION] === "true") return;
     const version = resourceVersionNumber(final.metadata?.resourceVersion);
     if (version === undefined) return;
     const key = `${meta.namespace}/${meta.name}`;
