@@ -22,8 +22,9 @@ import {
 import { heldThenReleased, ReleasedNames } from "./released-names.ts";
 import type { SealedSecretStats } from "./stats.ts";
 
-/** How soon to look again when the Secret the cache holds is already gone. */
+/** How soon, and how many times, to look again when the Secret the cache holds is already gone. */
 const STALE_SECRET_RETRY_MS = 200;
+const STALE_SECRET_LOOKS = 5;
 
 export interface SealedSecretReconcilerOptions {
   kube: KubePort;
@@ -43,6 +44,8 @@ export class SealedSecretReconciler implements Reconciler {
   private readonly options: SealedSecretReconcilerOptions;
   private readonly now: () => Date;
   private readonly released = new ReleasedNames({ kind: "SealedSecret", group: "bitnami.com" });
+  /** Keys waiting for the cache to see their Secret's deletion: how many looks so far. */
+  private readonly staleLooks = new Map<string, number>();
 
   constructor(options: SealedSecretReconcilerOptions) {
     this.options = options;
@@ -66,6 +69,7 @@ export class SealedSecretReconciler implements Reconciler {
     if (!raw || raw.metadata?.deletionTimestamp) {
       // The Secret goes with it (owner reference garbage collection), as in Sealed Secrets.
       stats.current.delete(formatKey(key));
+      this.staleLooks.delete(formatKey(key));
       return;
     }
     const keyring = this.options.keyring();
@@ -119,8 +123,17 @@ export class SealedSecretReconciler implements Reconciler {
       }
       secret = cachedSecret ? await readSecret(kube, stats, key) : undefined;
       // Deleted since the cache saw it: decide once the cache has the deletion (whose Secret it was
-      // decides whether one is created in its place), not from a half-updated view.
-      if (cachedSecret && !secret) return { requeueAfterMs: STALE_SECRET_RETRY_MS };
+      // decides whether one is created in its place), not from a half-updated view. A few looks at
+      // most: a cache that stays behind longer must not hold the SealedSecret up.
+      const keyText = formatKey(key);
+      if (cachedSecret && !secret) {
+        const looks = (this.staleLooks.get(keyText) ?? 0) + 1;
+        if (looks <= STALE_SECRET_LOOKS) {
+          this.staleLooks.set(keyText, looks);
+          return { requeueAfterMs: STALE_SECRET_RETRY_MS };
+        }
+      }
+      this.staleLooks.delete(keyText);
     }
     const now = this.now();
     await applyPlan({ ...common, sealed, plan: plan({ sealed, secret, outcome, keyring: view, now, nameReleased }), now });
