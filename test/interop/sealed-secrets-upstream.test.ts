@@ -18,6 +18,8 @@ import { ensureTool } from "../support/tools.ts";
 const root = new URL("../../", import.meta.url).pathname;
 /** The suite at v0.36.6 holds 41 specs; a different count means a different suite, not a pass. */
 const EXPECTED_SPECS = 41;
+/** The suite's own namespaces: generateName "create" (controller_test.go). */
+const SUITE_NAMESPACE = /^create[a-z0-9]{5}$/;
 
 /** One spec of Ginkgo's JSON report (the fields read here). */
 interface SpecReport {
@@ -86,6 +88,16 @@ test("Sealed Secrets' integration suite (kubeseal's version) passes against seal
   const controllerBin = join(dir, "controller");
   await writeFile(controllerBin, `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(join(root, "src/main.ts"))} "$@"\n`);
   await chmod(controllerBin, 0o755);
+
+  // The suite deletes its namespaces, but the sandbox has no namespace controller or garbage
+  // collector: remove what it left (SealedSecrets, Secrets) so later files on a shared control
+  // plane see none of it.
+  t.after(async () => {
+    for (const resource of [resources.sealedSecret, resources.secret]) {
+      const left = (await cluster.kube.list(resource)).filter((o) => SUITE_NAMESPACE.test(o.metadata?.namespace ?? ""));
+      for (const o of left) await cluster.kube.delete(resource, o.metadata?.namespace, o.metadata?.name ?? "").catch(() => undefined);
+    }
+  });
 
   const report = join(dir, "report.json");
   const started = Date.now();
