@@ -71,7 +71,11 @@ test("Sealed Secrets' integration suite (kubeseal's version) passes against seal
     "--listen-addr", ":0",
     "--metrics-addr", "127.0.0.1:0",
     "--key-bits", "2048",
+    // Only the Sealed Secrets reconciler: on a control plane shared with earlier test files, their
+    // leftover AgeSecrets, SopsSecrets and ExternalSecrets are none of this test's business.
     "--disable-external-secrets",
+    "--disable-age-secrets",
+    "--disable-sops-secrets",
   ]);
   t.after(() => proc.stop());
   const { api } = await proc.ports();
