@@ -2,7 +2,7 @@
 # Builds a test tool from its Go module into a cache outside the repository.
 # Usage: scripts/build-tools.sh <tool>     (prints the binary's path on its last stdout line)
 # Tools: kubeseal, sealed-secrets-controller (the real Sealed Secrets controller, for
-# `npm run bench:sealed`), sealed-secrets-integration (Sealed Secrets' own Ginkgo integration suite,
+# `npm run bench:sealed` and test/differential/sealed-secret-shape.test.ts), sealed-secrets-integration (Sealed Secrets' own Ginkgo integration suite,
 # compiled as a test binary; test/interop/sealed-secrets-upstream.test.ts runs it against sealbridge),
 # sops, helm, vault. Add a tool by adding a line to the table below.
 # Env: SEALBRIDGE_CACHE (default ~/.cache/sealbridge); <TOOL>_VERSION overrides a version,
@@ -32,7 +32,7 @@ log() { echo "[build-tools${tool:+ $tool}] $*" >&2; }
 # Measured here (2 cores shared with other builds): module download ~10 min on an empty module cache
 # (~616 MiB of zips for the 488 modules in the build); build ~21 min with an empty Go build cache and
 # the modules already downloaded, ~45 s with a warm build cache; binary 348 MiB.
-# Sealed Secrets controller v0.36.6 (for `npm run bench:sealed` only): ~8 min with empty module and
+# Sealed Secrets controller v0.36.6 (`npm run bench:sealed`, the Secret-shape differential test): ~8 min with empty module and
 # build caches (measured 501 s here, kube-apiserver building alongside on the same 2 cores), 12 s with
 # a warm build cache; binary 47 MiB.
 # Sealed Secrets integration suite v0.36.6: ~30 s with a warm Go build cache (the controller's

@@ -19,6 +19,7 @@ else
 fi
 timed bash scripts/build-tools.sh kubeseal
 timed bash scripts/build-tools.sh sealed-secrets-integration
+timed bash scripts/build-tools.sh sealed-secrets-controller
 timed bash scripts/build-tools.sh sops
 timed bash scripts/build-tools.sh helm
 timed bash scripts/build-tools.sh vault
