@@ -116,8 +116,10 @@ test("Sealed Secrets' integration suite (kubeseal's version) passes against seal
       "--ginkgo.no-color",
       "--ginkgo.timeout", "10m",
     ],
-    // kubeseal finds the controller's Service in keyNs (its --controller-namespace from the environment).
-    { PATH: process.env["PATH"] ?? "", HOME: dir, SEALED_SECRETS_CONTROLLER_NAMESPACE: keyNs },
+    // kubeseal finds the controller's Service in keyNs (its --controller-namespace from the
+    // environment). TMPDIR: the suite's temporary files (kubeconfigs, a copy of the sealing keys for
+    // --recovery-unseal, which it does not remove) stay in this test's folder, removed afterwards.
+    { PATH: process.env["PATH"] ?? "", HOME: dir, TMPDIR: dir, SEALED_SECRETS_CONTROLLER_NAMESPACE: keyNs },
     dir,
   );
   const seconds = Math.round((Date.now() - started) / 1000);
