@@ -2,11 +2,14 @@
 # Builds a test tool from its Go module into a cache outside the repository.
 # Usage: scripts/build-tools.sh <tool>     (prints the binary's path on its last stdout line)
 # Tools: kubeseal, sealed-secrets-controller (the real Sealed Secrets controller, for
-# `npm run bench:sealed`; keep it at kubeseal's version), sops, helm, vault, health-check (our
-# test/health-check program: kstatus and Argo CD's Lua health scripts, with Argo CD's bundled
-# scripts beside it). Add a tool by adding a line to the table below.
+# `npm run bench:sealed` and test/differential/sealed-secret-shape.test.ts; keep it at kubeseal's
+# version), sealed-secrets-integration (Sealed Secrets' own Ginkgo integration suite, compiled as a
+# test binary; test/interop/sealed-secrets-upstream.test.ts runs it against sealbridge), sops, helm,
+# vault, health-check (our test/health-check program: kstatus and Argo CD's Lua health scripts, with
+# Argo CD's bundled scripts beside it). Add a tool by adding a line to the table below.
 # Env: SEALBRIDGE_CACHE (default ~/.cache/sealbridge); <TOOL>_VERSION overrides a version,
-#      e.g. KUBESEAL_VERSION=v0.27.1.
+#      e.g. KUBESEAL_VERSION=v0.27.1. The controller and the integration suite follow kubeseal's
+#      version (KUBESEAL_VERSION) unless their own variable is set: the suite tests that kubeseal.
 set -euo pipefail
 
 tool="${1:-}"
@@ -18,6 +21,9 @@ source "$(dirname "${BASH_SOURCE[0]}")/go-progress.sh"
 #   how = install: `go install pkg@version` (the module has no local replace directives)
 #   how = local: a program in this repository (pkg is its folder); the version is a hash of its
 #         sources, so an edit rebuilds it
+#   how = gotest: `go test -c` of a package inside the module (pkg is the module; pins holds the
+#         package folder and the build tags, e.g. "./integration integration"), built in a copy of
+#         the module's source so its own go.mod and go.sum pin every test dependency.
 #   how = wrapper: a throwaway module that requires pkg@version and copies its non-local replace
 #         lines; `pins` (module=version ...) replace the sibling modules the tool's own go.mod takes
 #         from local folders (./sdk, ./api) with a published version. When a function
@@ -32,16 +38,20 @@ source "$(dirname "${BASH_SOURCE[0]}")/go-progress.sh"
 # Measured here (2 cores shared with other builds): module download ~10 min on an empty module cache
 # (~616 MiB of zips for the 488 modules in the build); build ~21 min with an empty Go build cache and
 # the modules already downloaded, ~45 s with a warm build cache; binary 348 MiB.
-# Sealed Secrets controller v0.36.6 (for `npm run bench:sealed` only): ~8 min with empty module and
+# Sealed Secrets controller v0.36.6 (`npm run bench:sealed`, the Secret-shape differential test): ~8 min with empty module and
 # build caches (measured 501 s here, kube-apiserver building alongside on the same 2 cores), 12 s with
 # a warm build cache; binary 47 MiB.
+# Sealed Secrets integration suite v0.36.6: ~30 s with a warm Go build cache (the controller's
+# dependencies), a few minutes cold; binary ~50 MiB.
 # OpenBao cannot be used here: the Go module proxy answers 403 for github.com/openbao/openbao/v2 at
 # every version, branch and commit (only api/v2 is served), so the Vault API in tests is HashiCorp Vault.
+SEALED_SECRETS_RELEASE=v0.36.6
 declare -A TOOLS=(
   [sops]="github.com/getsops/sops/v3/cmd/sops|v3.13.3|sops"
   [helm]="helm.sh/helm/v3/cmd/helm|v3.22.0|helm|install|"
-  [kubeseal]="github.com/bitnami-labs/sealed-secrets/cmd/kubeseal|v0.36.6|kubeseal|install|"
-  [sealed-secrets-controller]="github.com/bitnami-labs/sealed-secrets/cmd/controller|v0.36.6|controller|install|"
+  [kubeseal]="github.com/bitnami-labs/sealed-secrets/cmd/kubeseal|$SEALED_SECRETS_RELEASE|kubeseal|install|"
+  [sealed-secrets-controller]="github.com/bitnami-labs/sealed-secrets/cmd/controller|$SEALED_SECRETS_RELEASE|controller|install|"
+  [sealed-secrets-integration]="github.com/bitnami-labs/sealed-secrets|$SEALED_SECRETS_RELEASE|integration.test|gotest|./integration integration"
   [vault]="github.com/hashicorp/vault|v1.21.4|vault|wrapper|github.com/hashicorp/vault/sdk=v0.21.0"
   [health-check]="test/health-check|source|health-check|local|"
 )
@@ -59,7 +69,10 @@ fi
 
 IFS='|' read -r pkg default_version binary how pins <<<"${TOOLS[$tool]}"
 version_var="$(echo "$tool" | tr '[:lower:]-' '[:upper:]_')_VERSION"
-version="${!version_var:-$default_version}"
+version="${!version_var:-}"
+# The Sealed Secrets controller and suite go with the kubeseal under test.
+if [[ -z "$version" && "$tool" == sealed-secrets-* ]]; then version="${KUBESEAL_VERSION:-}"; fi
+version="${version:-$default_version}"
 repo_root="$(cd "$(dirname "$0")/.." && pwd)"
 if [[ "$how" == "local" ]]; then
   version="src-$( { echo "$ARGOCD_VERSION ${ARGOCD_SCRIPTS[*]}"; cd "$repo_root/$pkg" && find . -type f | LC_ALL=C sort | xargs sha256sum; } | sha256sum | cut -c1-16)"
@@ -195,11 +208,30 @@ copy_argocd_scripts() {
   echo "$ARGOCD_VERSION" > "$out/argocd/VERSION"
 }
 
+# `go test -c` of one package of a module, in a writable copy of the module's source (the module
+# cache is read-only) so the module's own go.mod and go.sum decide every dependency.
+build_gotest() {
+  local module="$1" version="$2" out="$3" package tags dir src="$staging/src"
+  read -r package tags <<<"$pins"
+  dir=$(go mod download -json "$module@$version" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p')
+  if [[ -z "$dir" ]]; then
+    log "go mod download $module@$version gave no source folder"
+    exit 4
+  fi
+  cp -r "$dir" "$src"
+  chmod -R u+w "$src"
+  (cd "$src" && CGO_ENABLED=0 GOFLAGS=-buildvcs=false go test -c -tags "$tags" -trimpath -ldflags "-s -w" -o "$out" "$package" >&2)
+  rm -rf "$src"
+}
+
 start=$(date +%s)
 staging="$CACHE/tools/.$tool-$version.staging"
 rm -rf "$staging"
 mkdir -p "$staging"
-if [[ "$how" == "wrapper" ]]; then
+if [[ "$how" == "gotest" ]]; then
+  log "go test -c $pkg@$version ($pins; ~30 s with a warm Go build cache)"
+  build_gotest "$pkg" "$version" "$staging/$binary"
+elif [[ "$how" == "wrapper" ]]; then
   log "building $pkg@$version through a wrapper module (first build takes several minutes on 2 cores)"
   build_wrapper "$pkg" "$version" "$staging/$binary"
 elif [[ "$how" == "local" ]]; then

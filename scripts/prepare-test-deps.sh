@@ -18,6 +18,8 @@ else
   step "using kube-apiserver and etcd from KUBEBUILDER_ASSETS=$KUBEBUILDER_ASSETS"
 fi
 timed bash scripts/build-tools.sh kubeseal
+timed bash scripts/build-tools.sh sealed-secrets-integration
+timed bash scripts/build-tools.sh sealed-secrets-controller
 timed bash scripts/build-tools.sh sops
 timed bash scripts/build-tools.sh helm
 timed bash scripts/build-tools.sh vault

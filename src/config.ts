@@ -48,6 +48,7 @@ export class ConfigError extends Error {
 
 export const CONTROLLER_USAGE = `Usage: npm start -- [flags]   (or: node src/main.ts [flags])
 
+  --version                  print "controller version: v<version>" (as Sealed Secrets' controller does) and exit
   --kubeconfig PATH          kubeconfig to use (default: $KUBECONFIG, ~/.kube/config, in-cluster,
                              else a local sandbox control plane is started)
   --context NAME             kubeconfig context
@@ -83,7 +84,7 @@ export const CONTROLLER_USAGE = `Usage: npm start -- [flags]   (or: node src/mai
                              credentials or service-account token (off: only ClusterSecretStores may)
 `;
 
-export function parseControllerArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): ControllerConfig | "help" {
+export function parseControllerArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): ControllerConfig | "help" | "version" {
   let parsed;
   try {
     parsed = parseArgs({
@@ -92,6 +93,7 @@ export function parseControllerArgs(argv: readonly string[], env: NodeJS.Process
       allowPositionals: false,
       options: {
         help: { type: "boolean", short: "h" },
+        version: { type: "boolean" },
         kubeconfig: { type: "string" },
         context: { type: "string" },
         sandbox: { type: "boolean" },
@@ -127,6 +129,7 @@ export function parseControllerArgs(argv: readonly string[], env: NodeJS.Process
   }
   const v = parsed.values;
   if (v.help) return "help";
+  if (v.version) return "version";
   const workers = Number(v.workers ?? "4");
   if (!Number.isInteger(workers) || workers < 1 || workers > 64) {
     throw new ConfigError(`--workers must be an integer from 1 to 64, got "${v.workers}"`);

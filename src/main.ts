@@ -20,6 +20,7 @@ import { startProcessServer, type ApiHandlers, type ProcessServer } from "./serv
 import { processMetrics, type KindSource } from "./server/metrics.ts";
 import type { SealedSecretsRuntime } from "./sealed-secrets.ts";
 import type { AgeSecretsRuntime } from "./age-secrets.ts";
+import { controllerVersionLine } from "./version.ts";
 
 interface Running {
   stop(): Promise<void>;
@@ -217,6 +218,10 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   if (config === "help") {
     process.stdout.write(CONTROLLER_USAGE);
+    return 0;
+  }
+  if (config === "version") {
+    process.stdout.write(controllerVersionLine());
     return 0;
   }
   const log = createLogger({ level: config.logLevel });

@@ -1,4 +1,5 @@
 // The CLI as a function: run(argv, io) resolves to an exit code. The bin file only calls it.
+import { packageVersion } from "../version.ts";
 import { CliError, type CliIo } from "./io.ts";
 
 export type Command = (args: readonly string[], io: CliIo) => Promise<number>;
@@ -24,7 +25,7 @@ async function loadCommand(name: string): Promise<Command | undefined> {
       return (await import("./keygen.ts")).keygenCommand;
     case "version":
       return async (_args, io) => {
-        io.stdout("sealbridge 0.1.0\n");
+        io.stdout(`sealbridge ${packageVersion()}\n`);
         return 0;
       };
     default:

@@ -17,6 +17,8 @@ export interface SecondaryWatch {
   dropLastApplied?: boolean;
   /** Which primary objects must be reconciled when this object changes. */
   keysFor(obj: KubeObject): string[];
+  /** Told of a deletion before the keys it maps to are queued (`final`: see InformerHandlers.onDelete). */
+  onDelete?(obj: KubeObject, final: KubeObject | undefined): void;
 }
 
 export interface ReconcileContext {
@@ -128,7 +130,10 @@ export class Controller {
           if (cache.isOwnWrite(obj)) this.filtered.ownWrites++;
           else fan(obj);
         },
-        onDelete: fan,
+        onDelete: (obj, final) => {
+          watch.onDelete?.(obj, final);
+          fan(obj);
+        },
         onError: (err) => this.log.warn({ error: errorSummary(err) }, `watch of ${watch.resource.plural} failed; reconnecting`),
       }, watch.metadataOnly ? { metadataOnly: true } : watch.dropLastApplied ? { dropLastApplied: true } : {});
       this.informers.push(informer);

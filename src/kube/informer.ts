@@ -9,7 +9,11 @@ import { KubeApiError, type KubeObject, type KubePort, type Resource, type Selec
 export interface InformerHandlers {
   onAdd?(obj: KubeObject): void;
   onUpdate?(old: KubeObject, obj: KubeObject): void;
-  onDelete?(obj: KubeObject): void;
+  /**
+   * `obj` is the object as last cached; `final` is the object the DELETED watch event carried (its
+   * resourceVersion is the deletion's), absent when a relist found the object gone.
+   */
+  onDelete?(obj: KubeObject, final?: KubeObject): void;
   /** A list or watch failed; the informer retries by itself. */
   onError?(err: unknown): void;
 }
@@ -133,9 +137,9 @@ export class SharedInformer {
     else if (old.metadata?.resourceVersion !== obj.metadata?.resourceVersion) for (const h of this.handlers) h.onUpdate?.(old, obj);
   }
 
-  private deleted(obj: KubeObject): void {
+  private deleted(obj: KubeObject, final?: KubeObject): void {
     const old = this.remove(obj);
-    if (old !== undefined) for (const h of this.handlers) h.onDelete?.(old);
+    if (old !== undefined) for (const h of this.handlers) h.onDelete?.(old, final);
   }
 
   private fail(err: unknown): void {
@@ -202,7 +206,7 @@ export class SharedInformer {
               if (rv) current = rv;
               return;
             }
-            if (event.type === "DELETED") this.deleted(event.object);
+            if (event.type === "DELETED") this.deleted(event.object, event.object);
             else this.upsert(event.object);
             if (rv) current = rv;
           });

@@ -59,7 +59,8 @@ function runBuildScript(progress: (line: string) => void): Promise<string> {
       }
     });
     child.on("error", (err) => reject(new MissingBinariesError(`cannot run ${BUILD_SCRIPT}: ${err.message}`)));
-    child.on("exit", (code) => {
+    // "close", not "exit": exit can come before stdout is drained, leaving the path unread.
+    child.on("close", (code) => {
       const dir = stdout.trim().split("\n").pop();
       if (code === 0 && dir) resolve(dir);
       else reject(new MissingBinariesError(`building kube-apiserver and etcd failed (exit ${code}):\n${messages.join("\n")}`));

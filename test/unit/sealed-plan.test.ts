@@ -6,7 +6,9 @@ import { parseSealedSecret, type SealedSecret } from "../../src/api/sealed-secre
 import { buildKeyring, renewalDecision, sealingKey, type Keyring, type SealingKey } from "../../src/controller/keys/keyring.ts";
 import { nextStatus } from "../../src/controller/sealed-secret/conditions.ts";
 import { withRecord } from "../../src/controller/apply-plan.ts";
-import { LEGACY_ANNOTATIONS, currentKeys, diagnose, labelsToTry, plan, type KeyringView } from "../../src/controller/sealed-secret/plan.ts";
+import { LEGACY_ANNOTATIONS, MANAGED_ANNOTATION, PATCH_ANNOTATION, SKIP_OWNER_REFERENCES_ANNOTATION, currentKeys, diagnose, labelsToTry, plan, type KeyringView } from "../../src/controller/sealed-secret/plan.ts";
+import { ownersOf } from "../../src/controller/secret-owners.ts";
+import { heldThenReleased, ReleasedNames } from "../../src/controller/sealed-secret/released-names.ts";
 
 const NOW = new Date("2026-01-01T00:00:00Z");
 const DAY = 24 * 3600 * 1000;
@@ -111,6 +113,130 @@ describe("plan", () => {
     assert.equal(p.state.reason, "SealedWithCompromisedKey");
     assert.equal(p.state.status, "True");
     assert.ok(p.events.some((e) => e.reason === "SealedWithCompromisedKey"));
+  });
+});
+
+describe("an existing Secret, as Sealed Secrets' controller leaves it", () => {
+  const b64 = (text: string) => Buffer.from(text).toString("base64");
+  // The upstream integration suite's "Secret already exists" fixtures: template label mylabel, an
+  // existing Secret with one more label and two values.
+  const ss = sealed({ template: { metadata: { labels: { mylabel: "myvalue" } } } });
+  const existing = (annotations: Record<string, string>) => ({
+    apiVersion: "v1",
+    kind: "Secret",
+    metadata: { name: "db", namespace: "prod", resourceVersion: "5", labels: { mylabel: "myvalue", anotherlabel: "anothervalue" }, annotations },
+    type: "Opaque",
+    data: { password: b64("old"), other: b64("keep") },
+  });
+  const written = (annotations: Record<string, string>) => {
+    const p = plan({ sealed: ss, secret: existing(annotations), outcome: { kind: "opened", values: [opened("password", "new")], labels: labelsToTry(ss) }, keyring: view, now: NOW });
+    assert.equal(p.write?.kind, "replace");
+    return p.write.secret;
+  };
+
+  it("managed: the whole Secret is replaced, the managed annotation and extra labels go", () => {
+    const s = written({ [MANAGED_ANNOTATION]: "true" });
+    assert.deepEqual(s["data"], { password: b64("new") });
+    // No annotations at all, as upstream's Unseal leaves them (an empty map is not stored).
+    assert.deepEqual(s.metadata?.annotations ?? {}, {});
+    assert.deepEqual(s.metadata?.labels, { mylabel: "myvalue" });
+    assert.equal(s.metadata?.ownerReferences?.[0]?.uid, "u-1");
+  });
+
+  it("managed and patch: data, labels and annotations are merged, and the owner is set", () => {
+    const s = written({ [MANAGED_ANNOTATION]: "true", [PATCH_ANNOTATION]: "true" });
+    assert.deepEqual(s["data"], { password: b64("new"), other: b64("keep") });
+    assert.deepEqual(s.metadata?.annotations, { [MANAGED_ANNOTATION]: "true", [PATCH_ANNOTATION]: "true" });
+    assert.deepEqual(s.metadata?.labels, { mylabel: "myvalue", anotherlabel: "anothervalue" });
+    assert.equal(s.metadata?.ownerReferences?.[0]?.uid, "u-1");
+  });
+
+  it("patch only: merged, and left without an owner", () => {
+    const s = written({ [PATCH_ANNOTATION]: "true" });
+    assert.deepEqual(s["data"], { password: b64("new"), other: b64("keep") });
+    assert.deepEqual(s.metadata?.annotations, { [PATCH_ANNOTATION]: "true" });
+    assert.equal(s.metadata?.ownerReferences, undefined);
+  });
+
+  it("skip-set-owner-references: the template's annotations only, no owner, and the next pass still writes it", () => {
+    const skip = sealed({ template: { metadata: { annotations: { [SKIP_OWNER_REFERENCES_ANNOTATION]: "true", team: "core" } } } });
+    const first = plan({ sealed: skip, secret: undefined, outcome: { kind: "opened", values: [opened("password", "v1")], labels: labelsToTry(skip) }, keyring: view, now: NOW });
+    const made = first.write?.secret;
+    assert.deepEqual(made?.metadata?.annotations, { [SKIP_OWNER_REFERENCES_ANNOTATION]: "true", team: "core" });
+    assert.equal(made?.metadata?.ownerReferences, undefined);
+    const stored = { ...made, metadata: { ...made?.metadata, resourceVersion: "9" } };
+    const next = plan({ sealed: skip, secret: stored, outcome: { kind: "opened", values: [opened("password", "v2")], labels: labelsToTry(skip) }, keyring: view, now: NOW });
+    assert.equal(next.write?.kind, "replace");
+    assert.deepEqual(next.write.secret.metadata?.annotations, { [SKIP_OWNER_REFERENCES_ANNOTATION]: "true", team: "core" });
+    // A Secret that does not say so is still refused.
+    const foreign = { ...stored, metadata: { ...stored.metadata, annotations: {} } };
+    assert.equal(plan({ sealed: skip, secret: foreign, outcome: { kind: "current", keys: [] }, keyring: view, now: NOW }).state.reason, "SecretNotOwned");
+    assert.deepEqual(ownersOf("SealedSecret", "bitnami.com")(stored), ["prod/db"], "its deletion wakes the SealedSecret");
+  });
+
+  it("the template's immutable applies when the Secret is created, not to an existing one (as upstream)", () => {
+    const imm = sealed({ template: { immutable: true, metadata: { labels: { mylabel: "myvalue" } } } });
+    const p = plan({ sealed: imm, secret: existing({ [MANAGED_ANNOTATION]: "true" }), outcome: { kind: "opened", values: [opened("password", "new")], labels: labelsToTry(imm) }, keyring: view, now: NOW });
+    assert.equal(p.write?.kind, "replace");
+    assert.equal(p.write.secret["immutable"], undefined);
+    const created = plan({ sealed: imm, secret: undefined, outcome: { kind: "opened", values: [opened("password", "new")], labels: labelsToTry(imm) }, keyring: view, now: NOW });
+    assert.equal(created.write?.secret["immutable"], true);
+  });
+
+  it("an immutable Secret that differs: ErrUpdateFailed in Sealed Secrets' words, no write", () => {
+    const immutable = { ...existing({ [MANAGED_ANNOTATION]: "true" }), immutable: true };
+    const p = plan({ sealed: ss, secret: immutable, outcome: { kind: "opened", values: [opened("password", "new")], labels: labelsToTry(ss) }, keyring: view, now: NOW });
+    assert.equal(p.write, undefined);
+    assert.equal(p.state.reason, "SecretImmutable");
+    const event = p.events.find((e) => e.reason === "ErrUpdateFailed");
+    assert.ok(event);
+    assert.match(event.message, /Error updating prod\/db: the target Secret is immutable/);
+  });
+
+  it("the Secret watch wakes the owner of an owned or managed Secret, not of a patch-only one", () => {
+    const keysFor = ownersOf("SealedSecret", "bitnami.com");
+    const meta = (m: Record<string, unknown>) => ({ metadata: { name: "db", namespace: "prod", ...m } });
+    assert.deepEqual(keysFor(meta({ ownerReferences: [{ apiVersion: "bitnami.com/v1alpha1", kind: "SealedSecret", name: "db", uid: "u-1", controller: true }] })), ["prod/db"]);
+    assert.deepEqual(keysFor(meta({ annotations: { [MANAGED_ANNOTATION]: "true" } })), ["prod/db"]);
+    assert.deepEqual(keysFor(meta({ annotations: { [PATCH_ANNOTATION]: "true" } })), []);
+    assert.deepEqual(keysFor(meta({})), []);
+  });
+});
+
+describe("a name held by a foreign Secret, then released", () => {
+  const secretMeta = (m: Record<string, unknown>) => ({ metadata: { name: "db", namespace: "prod", resourceVersion: "10", ...m } });
+  const deletion = (rv: string) => ({ metadata: { name: "db", namespace: "prod", resourceVersion: rv } });
+
+  it("records deletions of Secrets it may not own, and only those", () => {
+    const names = new ReleasedNames({ kind: "SealedSecret", group: "bitnami.com" });
+    names.secretDeleted(secretMeta({}), deletion("20"));
+    assert.equal(names.deletedAt("prod", "db"), 20n);
+    names.secretDeleted(secretMeta({ name: "owned", ownerReferences: [{ apiVersion: "bitnami.com/v1alpha1", kind: "SealedSecret", name: "owned", uid: "u", controller: true }] }), deletion("21"));
+    names.secretDeleted(secretMeta({ name: "managed", annotations: { [MANAGED_ANNOTATION]: "true" } }), deletion("22"));
+    names.secretDeleted(secretMeta({ name: "relisted" }), undefined);
+    assert.equal(names.deletedAt("prod", "owned"), undefined);
+    assert.equal(names.deletedAt("prod", "managed"), undefined);
+    assert.equal(names.deletedAt("prod", "relisted"), undefined, "a relist does not say when it went");
+  });
+
+  it("applies to a SealedSecret written before the deletion and not reconciled yet, or refused for this generation", () => {
+    const fresh = (rv: string) => ({ metadata: { resourceVersion: rv, generation: 1 } });
+    assert.equal(heldThenReleased(fresh("15"), 20n), true);
+    assert.equal(heldThenReleased(fresh("25"), 20n), false, "applied after the Secret was gone: the name was free");
+    assert.equal(heldThenReleased(fresh("15"), undefined), false);
+    assert.equal(heldThenReleased(fresh("not-a-number"), 20n), false);
+    const refused = (generation: number) => ({ metadata: { resourceVersion: "30", generation: 2 }, status: { observedGeneration: generation, conditions: [{ type: "Synced", reason: "SecretNotOwned" }] } });
+    assert.equal(heldThenReleased(refused(2), 20n), true);
+    assert.equal(heldThenReleased(refused(1), 20n), false, "a new generation is decided afresh");
+  });
+
+  it("plans SecretNotOwned and no write instead of creating the Secret", () => {
+    const ss = sealed();
+    const p = plan({ sealed: ss, secret: undefined, outcome: { kind: "current", keys: [] }, keyring: view, now: NOW, nameReleased: true });
+    assert.equal(p.write, undefined);
+    assert.equal(p.state.reason, "SecretNotOwned");
+    assert.match(p.state.message, /has been deleted since/);
+    assert.deepEqual(p.events.map((e) => e.reason), ["ErrUpdateFailed"]);
   });
 });
 

@@ -173,9 +173,24 @@ function annotated(secret: KubeObject, annotation: string): boolean {
   return secret.metadata?.annotations?.[annotation] === "true";
 }
 
-/** Sealed Secrets' rule: an existing Secret is ours if we control it or it is annotated managed or patch. */
+/**
+ * Sealed Secrets' rule: an existing Secret is ours if we control it or it is annotated managed or
+ * patch. Also ours: a Secret made without owner references because the template asked for it, which
+ * carries the template's skip-set-owner-references annotation (Sealed Secrets writes such a Secret
+ * once and then refuses it unless also annotated managed; here it stays managed, without an
+ * annotation of ours on it).
+ */
 export function mayWrite(secret: KubeObject, sealed: SealedLike): boolean {
-  return isControlledBy(secret, sealed) || annotated(secret, MANAGED_ANNOTATION) || annotated(secret, PATCH_ANNOTATION);
+  return isControlledBy(secret, sealed) || annotated(secret, MANAGED_ANNOTATION) || annotated(secret, PATCH_ANNOTATION) || madeWithoutOwners(secret, sealed);
+}
+
+function madeWithoutOwners(secret: KubeObject, sealed: SealedLike): boolean {
+  const owners = secret.metadata?.ownerReferences ?? [];
+  return (
+    sealed.spec.template?.metadata?.annotations?.[SKIP_OWNER_REFERENCES_ANNOTATION] === "true" &&
+    annotated(secret, SKIP_OWNER_REFERENCES_ANNOTATION) &&
+    !owners.some((r) => r.controller === true)
+  );
 }
 
 /**
@@ -371,9 +386,9 @@ function ownerReference(sealed: SealedLike): OwnerReference {
 function newSecret(sealed: SealedLike, data: Record<string, string>): KubeObject {
   const t = sealed.spec.template ?? {};
   const skipOwners = t.metadata?.annotations?.[SKIP_OWNER_REFERENCES_ANNOTATION] === "true";
+  // The template's annotations as they are, skip-set-owner-references included: that annotation on
+  // the Secret is how the next pass knows it (mayWrite), with nothing of ours added.
   const annotations: Record<string, string> = { ...t.metadata?.annotations };
-  // Without an owner reference the Secret would look unowned on the next pass; mark it managed.
-  if (skipOwners) annotations[MANAGED_ANNOTATION] = "true";
   const secret: KubeObject = {
     apiVersion: "v1",
     kind: "Secret",
@@ -409,8 +424,9 @@ function mergeInto(existing: KubeObject, fresh: KubeObject): KubeObject {
     else delete meta.labels;
     setOwners(meta, freshMeta.ownerReferences);
   }
+  // Sealed Secrets sets the type on an existing Secret but leaves its immutable field as it is
+  // (immutable applies when the controller creates the Secret).
   out["type"] = fresh["type"];
-  if (fresh["immutable"] !== undefined) out["immutable"] = fresh["immutable"];
   return out;
 }
 
@@ -436,6 +452,11 @@ export interface PlanInput {
    * without it the templates render here.
    */
   rendered?: RenderedTemplates;
+  /**
+   * The name was held by a Secret this object may not own when it appeared, and that Secret has been
+   * deleted since (released-names.ts): no Secret is created in its place.
+   */
+  nameReleased?: boolean;
 }
 
 export type RenderedTemplates = SealedTemplateOutput | { stopped: string };
@@ -490,6 +511,16 @@ export function plan(input: PlanInput): Plan {
       message: `Resource "${sealed.metadata.name ?? ""}" already exists and is not managed by ${sealed.kind}; annotate it ${MANAGED_ANNOTATION}: "true" to let the controller take it over`,
     }, [], undefined);
   }
+  if (!secret && input.nameReleased === true) {
+    const name = sealed.metadata.name ?? "";
+    return finish(input, {
+      status: "False",
+      reason: "SecretNotOwned",
+      message:
+        `Resource "${name}" was not managed by ${sealed.kind} when the ${sealed.kind} appeared (no owner reference to it, no ${MANAGED_ANNOTATION}: "true" annotation) ` +
+        `and has been deleted since: as Sealed Secrets does, the controller does not create a Secret in its place; change this ${sealed.kind}'s spec, or delete and re-apply it, to have its Secret created`,
+    }, [], undefined);
+  }
   if (outcome.kind === "current") return finish(input, okState(outcome.keys, keyring), outcome.keys, undefined);
 
   const failed = outcome.values.filter((v): v is Extract<OpenedValue, { ok: false }> => !v.ok);
@@ -524,7 +555,11 @@ export function plan(input: PlanInput): Plan {
     return finish(input, {
       status: "False",
       reason: "SecretImmutable",
-      message: `Secret "${sealed.metadata.name ?? ""}" is immutable and differs from the ${sealed.kind}; delete it to let the controller recreate it`,
+      // Sealed Secrets' wording (formatImmutableError), which its integration suite looks for in the event.
+      message:
+        `Error updating ${sealed.metadata.namespace ?? ""}/${sealed.metadata.name ?? ""}: the target Secret is immutable. Once a Secret is marked as immutable, ` +
+        "it is not possible to revert this change nor to mutate the contents of the data field. You can only delete and recreate the Secret " +
+        `(delete it and the controller recreates it from this ${sealed.kind})`,
     }, [], undefined);
   }
   return finish(input, state, keys, secret ? { kind: "replace", secret: desired } : { kind: "create", secret: desired }, [], record);

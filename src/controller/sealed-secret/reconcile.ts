@@ -10,6 +10,7 @@ import { ownersOf } from "../secret-owners.ts";
 import type { Keyring } from "../keys/keyring.ts";
 import { DecryptWorkerUnavailableError, type RsaPool } from "../keys/rsa-pool.ts";
 import { formatKey, type ObjectKey } from "../object-key.ts";
+import type { ProcessResult } from "../queue.ts";
 import {
   currentKeys,
   failurePlan,
@@ -18,9 +19,14 @@ import {
   plan,
   type UnsealOutcome,
 } from "./plan.ts";
+import { heldThenReleased, ReleasedNames } from "./released-names.ts";
 import type { SealedSecretStats } from "./stats.ts";
 import type { TemplatePool } from "../templates/pool.ts";
 import { renderTemplates } from "../templates/render.ts";
+
+/** How soon, and how many times, to look again when the Secret the cache holds is already gone. */
+const STALE_SECRET_RETRY_MS = 200;
+const STALE_SECRET_LOOKS = 5;
 
 export interface SealedSecretReconcilerOptions {
   kube: KubePort;
@@ -41,21 +47,33 @@ export class SealedSecretReconciler implements Reconciler {
   readonly secondary: readonly SecondaryWatch[];
   private readonly options: SealedSecretReconcilerOptions;
   private readonly now: () => Date;
+  private readonly released = new ReleasedNames({ kind: "SealedSecret", group: "bitnami.com" });
+  /** Keys waiting for the cache to see their Secret's deletion: how many looks so far. */
+  private readonly staleLooks = new Map<string, number>();
 
   constructor(options: SealedSecretReconcilerOptions) {
     this.options = options;
     this.now = options.now ?? (() => new Date());
     this.selector = options.namespace ? { namespace: options.namespace } : {};
-    this.secondary = [{ resource: resources.secret, selector: this.selector, metadataOnly: true, keysFor: ownersOf("SealedSecret", "bitnami.com") }];
+    this.secondary = [
+      {
+        resource: resources.secret,
+        selector: this.selector,
+        metadataOnly: true,
+        keysFor: ownersOf("SealedSecret", "bitnami.com"),
+        onDelete: (secret, final) => this.released.secretDeleted(secret, final),
+      },
+    ];
   }
 
-  async reconcile(key: ObjectKey, ctx: ReconcileContext): Promise<void> {
+  async reconcile(key: ObjectKey, ctx: ReconcileContext): Promise<ProcessResult | void> {
     const { kube, stats } = this.options;
     stats.reconciles++;
     const raw = ctx.cached(key) ?? (await kube.get(this.resource, key.namespace, key.name));
     if (!raw || raw.metadata?.deletionTimestamp) {
       // The Secret goes with it (owner reference garbage collection), as in Sealed Secrets.
       stats.current.delete(formatKey(key));
+      this.staleLooks.delete(formatKey(key));
       return;
     }
     const keyring = this.options.keyring();
@@ -78,7 +96,11 @@ export class SealedSecretReconciler implements Reconciler {
     const known = currentKeys(sealed, cachedSecret, held);
     let outcome: UnsealOutcome;
     let secret = cachedSecret;
-    if (known !== undefined) {
+    const nameReleased = cachedSecret === undefined && heldThenReleased(sealed, this.released.deletedAt(key.namespace ?? "", key.name));
+    if (nameReleased) {
+      // Nothing will be written: no values to open.
+      outcome = { kind: "current", keys: [] };
+    } else if (known !== undefined) {
       stats.skippedDecrypt++;
       outcome = { kind: "current", keys: known };
     } else {
@@ -104,10 +126,22 @@ export class SealedSecretReconciler implements Reconciler {
         outcome = { kind: "opened", labels, values: result.values };
       }
       secret = cachedSecret ? await readSecret(kube, stats, key) : undefined;
+      // Deleted since the cache saw it: decide once the cache has the deletion (whose Secret it was
+      // decides whether one is created in its place), not from a half-updated view. A few looks at
+      // most: a cache that stays behind longer must not hold the SealedSecret up.
+      const keyText = formatKey(key);
+      if (cachedSecret && !secret) {
+        const looks = (this.staleLooks.get(keyText) ?? 0) + 1;
+        if (looks <= STALE_SECRET_LOOKS) {
+          this.staleLooks.set(keyText, looks);
+          return { requeueAfterMs: STALE_SECRET_RETRY_MS };
+        }
+      }
+      this.staleLooks.delete(keyText);
     }
     const now = this.now();
     const rendered = outcome.kind === "opened" ? await renderTemplates(this.options.templates, sealed.spec.template, outcome.values, now) : undefined;
-    await applyPlan({ ...common, sealed, plan: plan({ sealed, secret, outcome, keyring: view, now, ...(rendered ? { rendered } : {}) }), now });
+    await applyPlan({ ...common, sealed, plan: plan({ sealed, secret, outcome, keyring: view, now, nameReleased, ...(rendered ? { rendered } : {}) }), now });
   }
 
 
