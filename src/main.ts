@@ -111,6 +111,8 @@ async function start(config: ControllerConfig, log: Logger): Promise<Running> {
       });
       const runtime = age;
       handlers.ageRecipients = (q) => runtime.ageRecipients(q);
+      handlers.ageVerify = (body) => runtime.ageVerify(body);
+      handlers.ageRotate = (body, q) => runtime.ageRotate(body, q);
       kinds.push(...age.kinds);
     }
     if (config.enable.sealedSecrets) {
