@@ -38,6 +38,8 @@ export interface ControllerConfig {
   enable: { sealedSecrets: boolean; ageSecrets: boolean; sopsSecrets: boolean; externalSecrets: boolean };
   /** ESO controller class: SecretStores whose spec.controller names another class are left alone. */
   esoControllerClass: string;
+  /** The ConfigMap the certificate and cluster-wide age recipients are published in (undefined: off). */
+  publicKeysConfigMap?: { namespace: string; name: string };
 }
 
 export class ConfigError extends Error {
@@ -76,6 +78,10 @@ export const CONTROLLER_USAGE = `Usage: npm start -- [flags]   (or: node src/mai
   --disable-sops-secrets     do not reconcile SopsSecrets
   --disable-external-secrets do not reconcile external-secrets.io kinds (run beside ESO)
   --eso-controller-class C   serve only stores whose spec.controller is empty or C (default "default")
+  --public-keys-configmap NAME  publish the sealing certificate and cluster-wide age recipients in
+                             this ConfigMap, for \`sealbridge seal\` when the service proxy is refused
+                             (default sealbridge-public-keys; "" turns it off)
+  --public-keys-configmap-namespace NS  its namespace (default: the key namespace)
 `;
 
 export function parseControllerArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): ControllerConfig | "help" {
@@ -114,6 +120,8 @@ export function parseControllerArgs(argv: readonly string[], env: NodeJS.Process
         "disable-sops-secrets": { type: "boolean" },
         "disable-external-secrets": { type: "boolean" },
         "eso-controller-class": { type: "string" },
+        "public-keys-configmap": { type: "string" },
+        "public-keys-configmap-namespace": { type: "string" },
       },
     });
   } catch (err) {
@@ -150,6 +158,12 @@ export function parseControllerArgs(argv: readonly string[], env: NodeJS.Process
   if (!Number.isInteger(burst) || burst < 1) throw new ConfigError(`--kube-api-burst must be an integer >= 1, got "${v["kube-api-burst"]}"`);
   const timeoutMs = parseDurationFlag("--kube-api-timeout", v["kube-api-timeout"] ?? "30s");
   if (timeoutMs <= 0) throw new ConfigError("--kube-api-timeout must be positive");
+  const publicKeysName = v["public-keys-configmap"] ?? "sealbridge-public-keys";
+  const publicKeysNamespace = v["public-keys-configmap-namespace"] ?? keyNamespace;
+  for (const [flag, value] of [["--public-keys-configmap", publicKeysName], ["--public-keys-configmap-namespace", publicKeysNamespace]] as const) {
+    if (value !== "" && !/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(value)) throw new ConfigError(`${flag} must be a Kubernetes object name (lower-case, digits, "-" and "."), got "${value}"`);
+  }
+  if (publicKeysNamespace === "") throw new ConfigError("--public-keys-configmap-namespace must not be empty");
   const ageKeyType = v["age-key-type"] ?? "x25519";
   if (ageKeyType !== "x25519" && ageKeyType !== "pq") throw new ConfigError(`--age-key-type must be x25519 or pq, got "${ageKeyType}"`);
   return {
@@ -184,6 +198,7 @@ export function parseControllerArgs(argv: readonly string[], env: NodeJS.Process
       externalSecrets: !v["disable-external-secrets"],
     },
     esoControllerClass: v["eso-controller-class"] ?? "default",
+    ...(publicKeysName !== "" ? { publicKeysConfigMap: { namespace: publicKeysNamespace, name: publicKeysName } } : {}),
   };
 }
 
