@@ -90,7 +90,7 @@ export function scanFile(path: string, text: string): ScannedFile {
   }
   const documents: SealedDocument[] = [];
   for (const [i, doc] of docs.entries()) {
-    const line = lineAt(text, doc.range[0]);
+    const line = lineAt(text, rangeOf(doc.contents, doc));
     let object: unknown;
     try {
       object = yamlDocumentToJs(doc, { limits: CLI_PARSE_LIMITS });
