@@ -4,7 +4,7 @@
 // order, quoting and layout stay byte for byte, check that the rewritten text parses to what was
 // intended, and word the summary. Nothing here quotes a value: findings name files, lines, objects
 // and keys.
-import { CST, isMap, isPair, isScalar, type Document } from "yaml";
+import { CST, isMap, isPair, isScalar, parse, type Document } from "yaml";
 import { AGE_SECRET_API_VERSION, AGE_SECRET_KIND, SEALED_FOR_AGE_RECIPIENTS_ANNOTATION } from "../api/age-secret.ts";
 import { isBoundedParseError, parseYamlDocuments, yamlDocumentToJs } from "../api/bounded-parse.ts";
 import { SEALED_SECRET_API_VERSION, SEALED_SECRET_KIND, SEALED_WITH_CERT_ANNOTATION } from "../api/sealed-secret.ts";
@@ -18,6 +18,8 @@ interface ScalarSite {
   /** The token's source as in the file (value, and for a plain or quoted scalar its trailing comment/newline). */
   source: string;
   token: CST.FlowScalar | CST.BlockScalar;
+  /** Inside a flow collection ({…} or […]), where "," and brackets end a plain scalar. */
+  inFlow: boolean;
 }
 
 export interface SealedDocument {
@@ -64,12 +66,12 @@ function kindOf(value: unknown): SealedKind | undefined {
   return undefined;
 }
 
-function siteOf(node: unknown): ScalarSite | undefined {
+function siteOf(node: unknown, inFlow: boolean): ScalarSite | undefined {
   if (!isScalar(node)) return undefined;
   const token = node.srcToken;
   if (token === undefined) return undefined;
   if (token.type !== "scalar" && token.type !== "single-quoted-scalar" && token.type !== "double-quoted-scalar" && token.type !== "block-scalar") return undefined;
-  return { offset: token.offset, source: CST.stringify(token), token };
+  return { offset: token.offset, source: CST.stringify(token), token, inFlow };
 }
 
 export function objectLabel(doc: Pick<SealedDocument, "kind" | "namespace" | "name" | "index">): string {
@@ -110,7 +112,7 @@ export function scanFile(path: string, text: string): ScannedFile {
       if (!isMap(encrypted)) return fail(rangeOf(encrypted, doc), "spec.encryptedData is not a mapping");
       for (const pair of encrypted.items) {
         const key = isPair(pair) && isScalar(pair.key) ? pair.key.value : undefined;
-        const site = isPair(pair) ? siteOf(pair.value) : undefined;
+        const site = isPair(pair) ? siteOf(pair.value, encrypted.flow === true) : undefined;
         const value = isPair(pair) && isScalar(pair.value) ? pair.value.value : undefined;
         if (typeof key !== "string" || site === undefined || typeof value !== "string") {
           return fail(rangeOf(isPair(pair) ? pair.value ?? pair.key : pair, doc), `spec.encryptedData${typeof key === "string" ? `["${key}"]` : ""} is not a string written in place (an alias, a number or a collection)`);
@@ -120,7 +122,8 @@ export function scanFile(path: string, text: string): ScannedFile {
     }
     const recordedKey = kind === "SealedSecret" ? SEALED_WITH_CERT_ANNOTATION : SEALED_FOR_AGE_RECIPIENTS_ANNOTATION;
     const recordedNode = doc.getIn(["metadata", "annotations", recordedKey], true);
-    const recordedSite = siteOf(recordedNode);
+    const annotations = doc.getIn(["metadata", "annotations"], true);
+    const recordedSite = siteOf(recordedNode, isMap(annotations) && annotations.flow === true);
     const sealed: SealedDocument = { ...base, values };
     if (recordedSite !== undefined && isScalar(recordedNode) && typeof recordedNode.value === "string") {
       sealed.recorded = { key: recordedKey, value: recordedNode.value, site: recordedSite };
@@ -135,7 +138,16 @@ function rangeOf(node: unknown, doc: Document.Parsed): number {
   return range?.[0] ?? doc.range[0];
 }
 
-const PLAIN_SAFE = /^[A-Za-z0-9+/=]+$/;
+/** A value that may be written as a plain scalar here and still read back as the same string. */
+function plainSafe(value: string, inFlow: boolean): boolean {
+  if (!/^[A-Za-z0-9+/=,._-]+$/.test(value) || /^[-,.]/.test(value)) return false;
+  if (inFlow && value.includes(",")) return false;
+  try {
+    return parse(value) === value;
+  } catch {
+    return false;
+  }
+}
 
 /** The new source of a scalar token holding `value`, in the token's own style where it can hold it. */
 function rewrittenSource(site: ScalarSite, value: string): string {
@@ -146,10 +158,11 @@ function rewrittenSource(site: ScalarSite, value: string): string {
   }
   const end = token.end ?? [];
   const tail = end.map((t) => t.source).join("");
-  // Plain stays plain for base64 (it cannot read as a number, a boolean or null: it is long and has
-  // letters); single quotes stay for one line; anything else becomes double-quoted, whose escapes JSON shares.
+  // Plain stays plain when the value reads back as the same string (base64, fingerprints; not one
+  // that would read as a number); single quotes stay for one line; anything else becomes
+  // double-quoted, whose escapes JSON shares.
   let source: string;
-  if (token.type === "scalar" && PLAIN_SAFE.test(value) && /[A-Za-z]/.test(value) && value.length > 8) source = value;
+  if (token.type === "scalar" && plainSafe(value, site.inFlow)) source = value;
   else if (token.type === "single-quoted-scalar" && !/[\n\r]/.test(value)) source = `'${value.replaceAll("'", "''")}'`;
   else source = JSON.stringify(value);
   return source + tail;
@@ -231,6 +244,8 @@ export interface ObjectResult {
   label: string;
   reencrypted: number;
   unchanged: number;
+  /** It could not be re-encrypted (the finding says why). */
+  failed?: boolean;
 }
 
 export interface FileResult {
@@ -238,6 +253,8 @@ export interface FileResult {
   objects: ObjectResult[];
   /** Whether the file's content changes. */
   changed: boolean;
+  /** A finding is about this file. */
+  failed?: boolean;
 }
 
 export interface Summary {
@@ -257,13 +274,15 @@ function findingLine(f: Finding): string {
 export function formatSummary(s: Summary): string {
   const out: string[] = [];
   for (const f of s.files) {
-    out.push(`${f.path}: ${f.changed ? (s.dryRun ? "would be rewritten" : s.findings.length > 0 ? "not written" : "rewritten") : "unchanged"}`);
-    for (const o of f.objects) out.push(`  ${o.label}: ${o.reencrypted} re-encrypted, ${o.unchanged} unchanged`);
+    const state = f.failed === true ? "failed" : !f.changed ? "unchanged" : s.dryRun ? "would be rewritten" : s.findings.length > 0 ? "not written" : "rewritten";
+    out.push(`${f.path}: ${state}`);
+    for (const o of f.objects) out.push(`  ${o.label}: ${o.failed === true ? "failed" : `${o.reencrypted} re-encrypted, ${o.unchanged} unchanged`}`);
   }
   for (const f of s.findings) out.push(`error: ${findingLine(f)}`);
   const values = s.files.flatMap((f) => f.objects);
-  const reencrypted = values.reduce((n, o) => n + o.reencrypted, 0);
-  const unchanged = values.reduce((n, o) => n + o.unchanged, 0);
+  const ok = values.filter((o) => o.failed !== true);
+  const reencrypted = ok.reduce((n, o) => n + o.reencrypted, 0);
+  const unchanged = ok.reduce((n, o) => n + o.unchanged, 0);
   const changedFiles = s.files.filter((f) => f.changed).length;
   const outcome =
     s.findings.length > 0

@@ -305,6 +305,10 @@ async function resealFile(options: ResealOptions, path: string, text: string, do
   const fail = (doc: SealedDocument, message: string) => {
     findings.push({ path, line: doc.line, object: objectLabel(doc), message });
     failed = true;
+    const label = objectLabel(doc);
+    const known = objects.find((o) => o.label === label);
+    if (known !== undefined) known.failed = true;
+    else objects.push({ label, reencrypted: 0, unchanged: 0, failed: true });
   };
   for (const doc of documents) {
     const label = objectLabel(doc);
@@ -343,11 +347,13 @@ async function resealFile(options: ResealOptions, path: string, text: string, do
     objects.push({ label, reencrypted: Object.keys(changed).length, unchanged });
   }
   const file: FileResult = { path, objects, changed: edits.length > 0 };
+  if (failed) file.failed = true;
   if (failed || edits.length === 0) return { file };
   const newText = applyEdits(text, edits);
   const check = checkRewrite(path, documents, newText, intended);
   if (!check.ok) {
     findings.push({ path, message: check.message });
+    file.failed = true;
     return { file };
   }
   // Verify what would be written, as it parses from the new text.
@@ -356,6 +362,7 @@ async function resealFile(options: ResealOptions, path: string, text: string, do
     const problem = await verify(options.client, doc, requestFor(doc, options.namespace));
     if (problem !== undefined) fail(doc, problem);
   }
+  if (failed) file.failed = true;
   return failed ? { file } : { file, newText };
 }
 

@@ -107,6 +107,21 @@ describe("reseal plan", () => {
     assert.equal(checkRewrite("x.json", scanned.documents, out, intended).ok, true);
   });
 
+  it("plain scalars stay plain only where they read back as the same string", () => {
+    const text = "apiVersion: sealbridge.dev/v1alpha1\nkind: AgeSecret\nmetadata:\n  name: a\n  annotations:\n    sealbridge.dev/sealed-for-age-recipients: 0123456789abcdef\nspec:\n  encryptedData: {k: AgBold}\n";
+    const scanned = scanFile("a.yaml", text);
+    assert.equal(scanned.kind, "found");
+    if (scanned.kind !== "found") return;
+    const doc = scanned.documents[0];
+    assert.ok(doc?.recorded);
+    const site = doc.values.get("k")?.site;
+    assert.ok(site);
+    assert.equal(scalarEdit(doc.recorded.site, "fedcba9876543210,0011223344556677").after, "fedcba9876543210,0011223344556677\n", "a comma is plain in block context");
+    assert.equal(scalarEdit(doc.recorded.site, "1234567890123456").after, '"1234567890123456"\n', "digits only would read as a number");
+    assert.equal(scalarEdit(site, "AgB,new").after, '"AgB,new"', "a comma ends a plain scalar in a flow mapping");
+    assert.equal(scalarEdit(site, "AgBnew").after, "AgBnew");
+  });
+
   it("a rewrite that changes anything else is caught", () => {
     const scanned = scanFile("f.yaml", FILE);
     assert.equal(scanned.kind, "found");
