@@ -116,7 +116,11 @@ export class ControllerClient {
     const svc = encodeURIComponent(name);
     const res = await this.#request("GET", `/api/v1/namespaces/${ns}/services/${svc}`);
     if (res.status === 403 || res.status === 404) {
-      throw new ProxyRefused(`cannot get sealed secret service ${namespace}/${name}: ${apiReason(res)}`, res.status);
+      throw new ProxyRefused(
+        `cannot get sealed secret service ${namespace}/${name}: ${apiReason(res)} ` +
+          "(use --controller-name and --controller-namespace to name the sealed secrets controller)",
+        res.status,
+      );
     }
     if (res.status !== 200) {
       throw new CliError(
