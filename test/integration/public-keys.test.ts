@@ -139,7 +139,7 @@ describe("the public-keys ConfigMap and sealbridge seal without the service prox
     for (const r of [viaConfigMap, fetched, cw, strict, off]) assert.doesNotMatch(r.stdout + r.stderr, /canary-proxyless|token/i);
   });
 
-  it("a restart with nothing changed writes nothing; a rotation updates it", { timeout: 180_000 }, async () => {
+  it("a restart with nothing changed writes nothing; a rotation updates it", { timeout: 300_000 }, async () => {
     const before = await eventually("the ConfigMap", configMap, 30_000);
     await controller?.stop();
     await start();
@@ -154,7 +154,7 @@ describe("the public-keys ConfigMap and sealbridge seal without the service prox
     const rotated = await eventually("the new certificate in the ConfigMap", async () => {
       const now = await configMap();
       return now !== undefined && now.data["cert.pem"] !== before.data["cert.pem"] ? now : undefined;
-    }, 60_000);
+    }, 180_000);
     assert.equal(rotated.data["cert.pem"], await apiText("/v1/cert.pem"));
     assert.equal(rotated.data["age-recipients-cluster-wide"], before.data["age-recipients-cluster-wide"], "the age keys did not rotate");
     assert.equal(controller.lines.filter((l) => /public keys ConfigMap updated/.test(l)).length, 1);

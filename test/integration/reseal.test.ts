@@ -21,7 +21,7 @@ import type { KubeObject } from "../../src/kube/port.ts";
 import { runBinary, runCli, type CliResult } from "../support/cli.ts";
 import { freshNamespace, testCluster, type TestCluster } from "../support/control-plane.ts";
 import { startControllerProcess, type ControllerProcess } from "../support/controller-process.ts";
-import { eventually } from "../support/sealed-controller.ts";
+import { eventually, exposeThroughServiceProxy, skipUnlessExposed } from "../support/sealed-controller.ts";
 import { ensureTool } from "../support/tools.ts";
 
 const CANARY = "canary-reseal-";
@@ -103,13 +103,14 @@ describe("sealbridge reseal", () => {
     controller = startControllerProcess([
       "--kubeconfig", cluster.kubeconfigPath,
       "--key-namespace", keyNs,
-      "--listen-addr", "127.0.0.1:0",
+      // All interfaces: the API server's service proxy reaches it through a veth pair of the test's own.
+      "--listen-addr", ":0",
       "--metrics-addr", "127.0.0.1:0",
       "--key-bits", "2048",
       "--disable-external-secrets",
     ]);
     await controller.waitFor(/"msg":"reconcilers running"/, 90_000);
-    url = `http://127.0.0.1:${(await controller.ports()).api}`;
+    url = `http://127.0.0.1:${(await controller.ports()).api}`; // loopback, whatever it listens on
     oldCert = await apiText("/v1/cert.pem");
     await writeFile(join(dir, "cert.pem"), oldCert);
     const identity = await generateX25519Identity();
@@ -153,8 +154,8 @@ describe("sealbridge reseal", () => {
       await cluster.kube.patch(resources.secret, keyNs, key.metadata.name, { metadata: { annotations: { "sealbridge.dev/rotate-now": "test" } } }, "merge");
     }
     const oldAge = await apiText("/v1/age-recipients?scope=cluster-wide");
-    await eventually("new RSA key", async () => ((await apiText("/v1/cert.pem")) !== oldCert ? true : undefined), 60_000);
-    await eventually("new age key", async () => ((await apiText("/v1/age-recipients?scope=cluster-wide")).split("\n")[0] !== oldAge.split("\n")[0] ? true : undefined), 60_000);
+    await eventually("new RSA key", async () => ((await apiText("/v1/cert.pem")) !== oldCert ? true : undefined), 180_000);
+    await eventually("new age key", async () => ((await apiText("/v1/age-recipients?scope=cluster-wide")).split("\n")[0] !== oldAge.split("\n")[0] ? true : undefined), 180_000);
   });
 
   after(async () => {
@@ -287,6 +288,19 @@ describe("sealbridge reseal", () => {
     const r = await reseal("--recipient", dr.recipient);
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /^apps\/multi\.yaml: unchanged$/m);
+    assert.match(r.stdout, /: 0 value\(s\) re-encrypted, 7 unchanged; 0 file\(s\) rewritten\n$/);
+    assert.deepEqual(await snapshot(), before);
+  });
+
+  it("goes through the API server's service proxy by default, as kubeseal does (keep-current included)", { timeout: 120_000 }, async (t) => {
+    assert.ok(controller);
+    const exposed = await exposeThroughServiceProxy(cluster, keyNs, (await controller.ports()).api).catch(skipUnlessExposed(t));
+    if (!exposed) return;
+    t.after(() => exposed.remove());
+    const before = await snapshot();
+    const r = await runCli(["reseal", "--kubeconfig", cluster.kubeconfigPath, "--controller-namespace", keyNs, "--recipient", dr.recipient], { cwd: repo, env: { HOME: dir } });
+    outputs.push(r);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /: 0 value\(s\) re-encrypted, 7 unchanged; 0 file\(s\) rewritten\n$/);
     assert.deepEqual(await snapshot(), before);
   });
