@@ -101,7 +101,14 @@ export function scanFile(path: string, text: string): ScannedFile {
       return { kind: "failed", finding: { path, line, message: `document ${i + 1}: ${err.message}` } };
     }
     const kind = kindOf(object);
-    if (kind === undefined) continue;
+    if (kind === undefined) {
+      // Never skip sealed objects silently: a List of them is reported, not left behind.
+      const items = (object as { items?: unknown } | null)?.items;
+      if (Array.isArray(items) && items.some((item) => kindOf(item) !== undefined)) {
+        return { kind: "failed", finding: { path, line, message: `document ${i + 1} is a List holding SealedSecrets or AgeSecrets, which reseal does not rewrite; split it into one document per object` } };
+      }
+      continue;
+    }
     const obj = object as Record<string, unknown>;
     const meta = (typeof obj["metadata"] === "object" && obj["metadata"] !== null ? obj["metadata"] : {}) as Record<string, unknown>;
     const base = { index: i + 1, line, kind, object: obj, name: typeof meta["name"] === "string" ? meta["name"] : "", namespace: typeof meta["namespace"] === "string" ? meta["namespace"] : "" };

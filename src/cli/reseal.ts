@@ -150,7 +150,13 @@ async function listFiles(paths: readonly string[], cwd: string, findings: Findin
     out.push(file);
   };
   const walk = async (dir: string): Promise<void> => {
-    const entries = await readdir(dir, { withFileTypes: true });
+    let entries;
+    try {
+      entries = await readdir(dir, { withFileTypes: true });
+    } catch (err) {
+      findings.push({ path: relative(cwd, dir) || dir, message: `cannot read the folder: ${(err as NodeJS.ErrnoException).code ?? "error"}` });
+      return;
+    }
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const e of entries) {
       if (e.name.startsWith(".") || e.name === "node_modules") continue;

@@ -143,6 +143,9 @@ describe("reseal plan", () => {
       assert.doesNotMatch(scanned.finding.message, /AgB/);
     }
     assert.equal(scanFile("t.yaml", "{{ if .Values.x }}\nkind: Secret\n{{ end }}\n").kind, "skipped");
+    const list = scanFile("l.yaml", "apiVersion: v1\nkind: List\nitems:\n- apiVersion: bitnami.com/v1alpha1\n  kind: SealedSecret\n  metadata: {name: x}\n");
+    assert.equal(list.kind, "failed", "sealed objects inside a List are reported, never skipped");
+    if (list.kind === "failed") assert.match(list.finding.message, /a List holding SealedSecrets or AgeSecrets/);
     const alias = "apiVersion: bitnami.com/v1alpha1\nkind: SealedSecret\nmetadata: {name: x, namespace: y}\nx: &v AgBvalue\nspec:\n  encryptedData:\n    a: *v\n";
     const aliased = scanFile("a.yaml", alias);
     assert.equal(aliased.kind, "failed");
