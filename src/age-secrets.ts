@@ -14,6 +14,7 @@ import { Manager } from "./kube/manager.ts";
 import type { KubePort } from "./kube/port.ts";
 import type { Logger } from "./log.ts";
 import { ageRecipientsAnswer } from "./controller/age-secret/recipients-api.ts";
+import { ageRotateAnswer, ageVerifyAnswer } from "./controller/age-secret/rotate-api.ts";
 import type { KindSource } from "./server/metrics.ts";
 import type { ApiAnswer } from "./server/answer.ts";
 import { TemplatePool } from "./controller/templates/pool.ts";
@@ -36,6 +37,9 @@ export interface AgeSecretsRuntime {
   stats: { age: SealedSecretStats; sops: SealedSecretStats };
   controllers: Controller[];
   ageRecipients(query: URLSearchParams): Promise<ApiAnswer>;
+  /** POST /v1/age-verify and /v1/age-rotate (sealbridge reseal). */
+  ageVerify(body: Uint8Array): Promise<ApiAnswer>;
+  ageRotate(body: Uint8Array, query: URLSearchParams): Promise<ApiAnswer>;
   /** The kinds as the process metrics count them. */
   kinds: KindSource[];
   ready(): boolean;
@@ -110,6 +114,8 @@ export async function startAgeSecrets(kube: KubePort, log: Logger, config: AgeSe
     controllers,
     kinds,
     ageRecipients: (query) => ageRecipientsAnswer(keys.keyring, query),
+    ageVerify: (body) => ageVerifyAnswer(keys.keyring, body),
+    ageRotate: (body, query) => ageRotateAnswer(keys.keyring, body, query),
     ready: () => keysLoaded && (leading === undefined || started),
     lead,
     stop,

@@ -40,6 +40,8 @@ export interface ControllerConfig {
   esoControllerClass: string;
   /** Namespaced SecretStores may use the controller's own AWS credentials / service-account token. */
   allowNamespacedAmbientCredentials: boolean;
+  /** The ConfigMap the certificate and cluster-wide age recipients are published in (undefined: off). */
+  publicKeysConfigMap?: { namespace: string; name: string };
 }
 
 export class ConfigError extends Error {
@@ -82,6 +84,10 @@ export const CONTROLLER_USAGE = `Usage: npm start -- [flags]   (or: node src/mai
   --allow-namespaced-ambient-credentials
                              let namespaced SecretStores without auth use the controller's own AWS
                              credentials or service-account token (off: only ClusterSecretStores may)
+  --public-keys-configmap NAME  publish the sealing certificate and cluster-wide age recipients in
+                             this ConfigMap, for \`sealbridge seal\` when the service proxy is refused
+                             (default sealbridge-public-keys; "" turns it off)
+  --public-keys-configmap-namespace NS  its namespace (default: the key namespace)
 `;
 
 export function parseControllerArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): ControllerConfig | "help" | "version" {
@@ -122,6 +128,8 @@ export function parseControllerArgs(argv: readonly string[], env: NodeJS.Process
         "disable-external-secrets": { type: "boolean" },
         "eso-controller-class": { type: "string" },
         "allow-namespaced-ambient-credentials": { type: "boolean" },
+        "public-keys-configmap": { type: "string" },
+        "public-keys-configmap-namespace": { type: "string" },
       },
     });
   } catch (err) {
@@ -159,6 +167,12 @@ export function parseControllerArgs(argv: readonly string[], env: NodeJS.Process
   if (!Number.isInteger(burst) || burst < 1) throw new ConfigError(`--kube-api-burst must be an integer >= 1, got "${v["kube-api-burst"]}"`);
   const timeoutMs = parseDurationFlag("--kube-api-timeout", v["kube-api-timeout"] ?? "30s");
   if (timeoutMs <= 0) throw new ConfigError("--kube-api-timeout must be positive");
+  const publicKeysName = v["public-keys-configmap"] ?? "sealbridge-public-keys";
+  const publicKeysNamespace = v["public-keys-configmap-namespace"] ?? keyNamespace;
+  for (const [flag, value] of [["--public-keys-configmap", publicKeysName], ["--public-keys-configmap-namespace", publicKeysNamespace]] as const) {
+    if (value !== "" && !/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(value)) throw new ConfigError(`${flag} must be a Kubernetes object name (lower-case, digits, "-" and "."), got "${value}"`);
+  }
+  if (publicKeysNamespace === "") throw new ConfigError("--public-keys-configmap-namespace must not be empty");
   const ageKeyType = v["age-key-type"] ?? "x25519";
   if (ageKeyType !== "x25519" && ageKeyType !== "pq") throw new ConfigError(`--age-key-type must be x25519 or pq, got "${ageKeyType}"`);
   return {
@@ -194,6 +208,7 @@ export function parseControllerArgs(argv: readonly string[], env: NodeJS.Process
     },
     esoControllerClass: v["eso-controller-class"] ?? "default",
     allowNamespacedAmbientCredentials: v["allow-namespaced-ambient-credentials"] === true,
+    ...(publicKeysName !== "" ? { publicKeysConfigMap: { namespace: publicKeysNamespace, name: publicKeysName } } : {}),
   };
 }
 

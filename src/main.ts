@@ -21,6 +21,7 @@ import { processMetrics, type KindSource } from "./server/metrics.ts";
 import type { SealedSecretsRuntime } from "./sealed-secrets.ts";
 import type { AgeSecretsRuntime } from "./age-secrets.ts";
 import { controllerVersionLine } from "./version.ts";
+import type { PublicKeysPublisher } from "./controller/keys/public-keys-publisher.ts";
 
 interface Running {
   stop(): Promise<void>;
@@ -73,6 +74,7 @@ async function start(config: ControllerConfig, log: Logger): Promise<Running> {
   let sealed: SealedSecretsRuntime | undefined;
   let age: AgeSecretsRuntime | undefined;
   let externalSecrets: ExternalSecretsControllers | undefined;
+  let publicKeys: PublicKeysPublisher | undefined;
   let server: ProcessServer | undefined;
   let campaign: Promise<void> | undefined;
   let sandboxEndpoint: { proxied: boolean; remove(): Promise<void> } | undefined;
@@ -82,6 +84,7 @@ async function start(config: ControllerConfig, log: Logger): Promise<Running> {
     // A leader releases the Lease first so a follower takes over at once.
     await elector?.stop();
     await campaign;
+    await publicKeys?.stop();
     await externalSecrets?.stop();
     await sealed?.stop();
     await age?.stop();
@@ -112,6 +115,8 @@ async function start(config: ControllerConfig, log: Logger): Promise<Running> {
       });
       const runtime = age;
       handlers.ageRecipients = (q) => runtime.ageRecipients(q);
+      handlers.ageVerify = (body) => runtime.ageVerify(body);
+      handlers.ageRotate = (body, q) => runtime.ageRotate(body, q);
       kinds.push(...age.kinds);
     }
     if (config.enable.sealedSecrets) {
@@ -144,6 +149,25 @@ async function start(config: ControllerConfig, log: Logger): Promise<Running> {
     const reconcile = async () => {
       await age?.lead();
       await sealed?.lead();
+      if (config.publicKeysConfigMap && (sealed || age)) {
+        // The leader keeps the certificate and cluster-wide age recipients in a ConfigMap for
+        // clients whose RBAC refuses the service proxy.
+        const [{ PublicKeysPublisher }, { publicMaterial }] = await Promise.all([
+          import("./controller/keys/public-keys-publisher.ts"),
+          import("./controller/keys/public-keys.ts"),
+        ]);
+        const [s, a] = [sealed, age];
+        const publisher = new PublicKeysPublisher({
+          kube,
+          log,
+          ...config.publicKeysConfigMap,
+          material: () => publicMaterial({ rsa: s?.keys.keyring, age: a?.keys.keyring }),
+        });
+        publicKeys = publisher;
+        s?.keys.onChange(() => void publisher.changed());
+        a?.keys.onChange(() => void publisher.changed());
+        await publisher.start();
+      }
       if (config.enable.externalSecrets) {
         const { ExternalSecretsControllers } = await import("./controller/external-secret/controllers.ts");
         const { loadOrCreateHashKey } = await import("./controller/keys/hash-key.ts");

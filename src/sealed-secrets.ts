@@ -109,7 +109,7 @@ export async function startSealedSecrets(kube: KubePort, log: Logger, config: Se
       pool,
       stats,
       controller,
-      handlers: { certificate: () => api.certificate(), verify: (body) => api.verify(body), rotate: (body) => api.rotate(body) },
+      handlers: { certificate: () => api.certificate(), verify: (body) => api.verify(body), rotate: (body, query) => api.rotate(body, { keepCurrent: query.get("keep-current") === "true" }) },
       kind: { kind: "SealedSecret", condition: "Synced", objects: () => controller.cachedObjects(), stats, filtered: () => controller.filtered },
       registerMetrics: (registry) => void sealedSecretMetrics({ stats, keyring: () => keys.keyring, pool: { get rsaOps() { return pool.rsaOps + apiPool.rsaOps; } }, minted: () => keys.minted, deletedKeys: () => keys.deletedKeys() }, registry),
       ready: () => keysLoaded && (leading === undefined || synced),

@@ -47,6 +47,8 @@ const FLAGS: readonly FlagSpec[] = [
   { name: "recipient", kind: "list", help: "(with --age) Seal to this age recipient (age1... or age1pq1...); repeatable, e.g. a disaster-recovery key" },
   { name: "recipients-file", kind: "list", help: "(with --age) Seal to the recipients listed in FILE, one per line (# comments), as age -R reads them" },
   { name: "controller-recipient", kind: "bool", help: "(with --age) Also seal to the controller's scope recipient when --recipient/--recipients-file are given (it is used by default when they are not)" },
+  { name: "public-keys-configmap", kind: "string", default: "sealbridge-public-keys", help: "ConfigMap the controller publishes its certificate and cluster-wide age recipients in; read when the API server refuses the service proxy (403/404). \"\" turns the fallback off" },
+  { name: "public-keys-configmap-namespace", kind: "string", help: "Namespace of that ConfigMap (defaults to --controller-namespace)" },
   { name: "help", kind: "bool", help: "Print this help message" },
   { name: "version", kind: "bool", help: "Print version information and exit" },
   // kubectl's connection flags (client-go's RecommendedConfigOverrideFlags).
@@ -101,6 +103,8 @@ export interface SealFlags {
   recipients: string[];
   recipientsFiles: string[];
   controllerRecipient: boolean;
+  /** The public-keys ConfigMap to fall back to (undefined: no fallback). */
+  publicKeys?: { namespace: string; name: string };
   help: boolean;
   version: boolean;
   connection: ConnectionFlags;
@@ -335,6 +339,8 @@ export function parseSealFlags(args: readonly string[], env: Readonly<Record<str
     if (v !== undefined) (flags as unknown as Record<string, unknown>)[key] = v;
   }
   if (scope !== undefined) flags.scope = scope;
+  const publicKeysName = str("public-keys-configmap") ?? "sealbridge-public-keys";
+  if (publicKeysName !== "") flags.publicKeys = { namespace: nonEmpty("public-keys-configmap-namespace") ?? flags.controllerNamespace, name: publicKeysName };
   const conn: [keyof ConnectionFlags, string][] = [
     ["namespace", "namespace"],
     ["context", "context"],

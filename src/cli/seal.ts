@@ -552,6 +552,7 @@ function controllerClient(ctx: Context): ControllerClient {
   return new ControllerClient({
     kubeConfig,
     controller: { namespace: ctx.flags.controllerNamespace, name: ctx.flags.controllerName },
+    ...(ctx.flags.publicKeys !== undefined ? { publicKeys: ctx.flags.publicKeys } : {}),
     timeoutMs: ctx.flags.connection.requestTimeoutMs,
   });
 }

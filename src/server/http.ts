@@ -1,5 +1,6 @@
 // The process-level HTTP listeners, whichever reconcilers run: the controller API (kubeseal's
-// /v1/cert.pem, /v1/verify, /v1/rotate; /v1/age-recipients; probes /healthz and /readyz) and, on its
+// /v1/cert.pem, /v1/verify, /v1/rotate; /v1/age-recipients, /v1/age-verify, /v1/age-rotate; probes
+// /healthz and /readyz) and, on its
 // own address, /metrics. Routes of a disabled feature answer 404 with a reason.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -83,9 +84,12 @@ async function listen(server: Server, addr: string): Promise<Listening> {
 export interface ApiHandlers {
   certificate?: () => ApiAnswer | Promise<ApiAnswer>;
   verify?: (body: Uint8Array) => Promise<ApiAnswer>;
-  rotate?: (body: Uint8Array) => Promise<ApiAnswer>;
+  rotate?: (body: Uint8Array, query: URLSearchParams) => Promise<ApiAnswer>;
   /** GET /v1/age-recipients, when the age controllers run. */
   ageRecipients?: (query: URLSearchParams) => Promise<ApiAnswer>;
+  /** POST /v1/age-verify and /v1/age-rotate (sealbridge reseal), when the age controllers run. */
+  ageVerify?: (body: Uint8Array) => Promise<ApiAnswer>;
+  ageRotate?: (body: Uint8Array, query: URLSearchParams) => Promise<ApiAnswer>;
 }
 
 export interface ApiServerOptions {
@@ -122,9 +126,16 @@ export function startApiServer(options: ApiServerOptions): Promise<Listening> {
       if (path === "/v1/age-recipients" && req.method === "GET") {
         return handlers.ageRecipients ? handlers.ageRecipients(new URL(req.url ?? "/", "http://localhost").searchParams) : disabled("/v1/age-recipients (AgeSecrets and SopsSecrets)");
       }
-      if ((path === "/v1/verify" || path === "/v1/rotate") && req.method === "POST") {
-        const handler = path === "/v1/verify" ? handlers.verify : handlers.rotate;
-        if (!handler) return disabled(`${path} (SealedSecrets)`);
+      const posted: Record<string, [((body: Uint8Array, query: URLSearchParams) => Promise<ApiAnswer>) | undefined, string]> = {
+        "/v1/verify": [handlers.verify, "SealedSecrets"],
+        "/v1/rotate": [handlers.rotate, "SealedSecrets"],
+        "/v1/age-verify": [handlers.ageVerify, "AgeSecrets"],
+        "/v1/age-rotate": [handlers.ageRotate, "AgeSecrets"],
+      };
+      const route = Object.hasOwn(posted, path) ? posted[path] : undefined;
+      if (route !== undefined && req.method === "POST") {
+        const [handler, feature] = route;
+        if (!handler) return disabled(`${path} (${feature})`);
         const admitted = admission.admit(clientOf(req.headers["x-forwarded-for"], req.socket.remoteAddress));
         if (!admitted.admitted) {
           close = true;
@@ -137,7 +148,7 @@ export function startApiServer(options: ApiServerOptions): Promise<Listening> {
             close = true;
             return { status: 413, contentType: TEXT, body: `request body too large (limit ${MAX_BODY_BYTES} bytes)\n` };
           }
-          return await handler(body.bytes);
+          return await handler(body.bytes, new URL(req.url ?? "/", "http://localhost").searchParams);
         } finally {
           admitted.release();
         }

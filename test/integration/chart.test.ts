@@ -138,7 +138,7 @@ describe("Helm chart", () => {
     assert.ok(c.args.includes("--leader-elect"));
     assert.ok(c.args.includes("--leader-election-id=sealed-secrets-controller"));
     assert.ok(c.env?.some((e) => e.name === "POD_NAME"), "POD_NAME is the Lease identity");
-    const role = one(objs, "Role");
+    const role = one(objs, "Role", "sealed-secrets-controller");
     assert.ok(rules(role).some((r) => r.resources.includes("leases") && r.verbs.includes("update")));
     assert.deepEqual((one(objs, "PodDisruptionBudget")["spec"] as { minAvailable?: number }).minAvailable, 1);
     const sm = one(objs, "ServiceMonitor");
@@ -165,6 +165,24 @@ describe("Helm chart", () => {
     const esoOnly = await render("sb", { "controller.sealedSecrets": false, "controller.ageSecrets": false, "controller.sopsSecrets": false });
     assert.doesNotMatch(JSON.stringify(rules(one(esoOnly, "ClusterRole"))), /bitnami\.com|sealbridge\.dev/);
     assert.equal(ofKind(esoOnly, "Role").length, 0, "no sealing keys, no leader election: no Role");
+  });
+
+  it("the public-keys ConfigMap: the controller writes that one, every authenticated user may get it", async () => {
+    const objs = await render("kube-system");
+    assert.ok(container(one(objs, "Deployment")).args.includes("--public-keys-configmap=sealbridge-public-keys"));
+    const writer = rules(one(objs, "Role", "sealed-secrets-controller-public-keys-writer"));
+    assert.deepEqual(writer, [
+      { apiGroups: [""], resources: ["configmaps"], verbs: ["create"] },
+      { apiGroups: [""], resources: ["configmaps"], resourceNames: ["sealbridge-public-keys"], verbs: ["get", "update"] },
+    ]);
+    const reader = rules(one(objs, "Role", "sealed-secrets-controller-public-keys-reader"));
+    assert.deepEqual(reader, [{ apiGroups: [""], resources: ["configmaps"], resourceNames: ["sealbridge-public-keys"], verbs: ["get"] }]);
+    const binding = one(objs, "RoleBinding", "sealed-secrets-controller-public-keys-reader");
+    assert.deepEqual(binding["subjects"], [{ apiGroup: "rbac.authorization.k8s.io", kind: "Group", name: "system:authenticated" }]);
+    const off = await render("kube-system", { "publicKeys.configMapName": "" });
+    assert.equal(ofKind(off, "Role").filter((r) => /public-keys/.test(r.metadata?.name ?? "")).length, 0, "publishing off: no RBAC for it");
+    const private_ = await render("kube-system", { "publicKeys.readableByAuthenticated": false });
+    assert.equal(ofKind(private_, "RoleBinding").filter((r) => r.metadata?.name?.endsWith("-public-keys-reader")).length, 0);
   });
 });
 
@@ -363,5 +381,30 @@ describe("the controller as deployed by the chart (its service account, its argu
     }
     // And by trying: the API server refuses it.
     await assert.rejects(saKube.list(resources.configMap, { namespace: app }), /403|forbidden/i);
+  });
+
+  it("publishes the public-keys ConfigMap that any authenticated user, and only it, may read", { timeout: 60_000 }, async () => {
+    const published = await eventually("the public-keys ConfigMap", () => cluster.kube.get(resources.configMap, ns, "sealbridge-public-keys"), 30_000);
+    const data = published["data"] as Record<string, string>;
+    assert.equal(data["cert.pem"], await apiGet("/v1/cert.pem"));
+    assert.equal(data["age-recipients-cluster-wide"], await apiGet("/v1/age-recipients?scope=cluster-wide"));
+    // Another service account with no role at all: authenticated, so it may get that one ConfigMap.
+    await cluster.kube.create(resources.serviceAccount, { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "nobody", namespace: app } });
+    const tr = await cluster.kube.createSubresource(resources.serviceAccount, app, "nobody", "token", { apiVersion: "authentication.k8s.io/v1", kind: "TokenRequest", spec: { expirationSeconds: 600 } });
+    const admin = cluster.kubeConfig.getCurrentCluster();
+    assert.ok(admin);
+    const kc = new KubeConfig();
+    kc.loadFromOptions({
+      clusters: [{ name: "c", server: admin.server, ...(admin.caData ? { caData: admin.caData } : {}), skipTLSVerify: admin.skipTLSVerify }],
+      users: [{ name: "nobody", token: (tr["status"] as { token: string }).token }],
+      contexts: [{ name: "nobody", cluster: "c", user: "nobody" }],
+      currentContext: "nobody",
+    });
+    const nobody = new ClientNodeKube(kc);
+    assert.equal((await nobody.get(resources.configMap, ns, "sealbridge-public-keys"))?.["data"] !== undefined, true);
+    await cluster.kube.create(resources.configMap, { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "other", namespace: ns }, data: { a: "b" } });
+    await assert.rejects(nobody.get(resources.configMap, ns, "other"), /403|forbidden/i);
+    await assert.rejects(nobody.list(resources.configMap, { namespace: ns }), /403|forbidden/i);
+    await assert.rejects(nobody.get(resources.secret, ns, "sealbridge-public-keys"), /403|forbidden/i);
   });
 });

@@ -101,8 +101,12 @@ export class SealingApi {
     return text(200, "ok");
   }
 
-  /** POST /v1/rotate: the SealedSecret with every value re-sealed to the newest usable key. */
-  async rotate(body: Uint8Array): Promise<ApiAnswer> {
+  /**
+   * POST /v1/rotate: the SealedSecret with every value re-sealed to the newest usable key (kubeseal
+   * --re-encrypt). With `keep-current` (sealbridge reseal), values the newest key already opens are
+   * returned as they were, so a file re-sealed twice does not change twice.
+   */
+  async rotate(body: Uint8Array, options: { keepCurrent?: boolean } = {}): Promise<ApiAnswer> {
     const parsed = this.parse(body);
     if ("answer" in parsed) return parsed.answer;
     const sealed = parsed.sealed;
@@ -115,6 +119,12 @@ export class SealingApi {
     const encryptedData: Record<string, string> = {};
     for (const v of values) {
       if (!v.ok) continue;
+      const before = sealed.spec.encryptedData[v.name];
+      if (options.keepCurrent === true && before !== undefined && v.fingerprint === key.fingerprint) {
+        encryptedData[v.name] = before;
+        v.plaintext.fill(0);
+        continue;
+      }
       encryptedData[v.name] = sealValue({ publicKey: cert.publicKey, plaintext: v.plaintext, label });
       v.plaintext.fill(0);
     }
