@@ -21,6 +21,7 @@ import { processMetrics, type KindSource } from "./server/metrics.ts";
 import type { SealedSecretsRuntime } from "./sealed-secrets.ts";
 import type { AgeSecretsRuntime } from "./age-secrets.ts";
 import { controllerVersionLine } from "./version.ts";
+import type { TemplatePool } from "./controller/templates/pool.ts";
 import type { PublicKeysPublisher } from "./controller/keys/public-keys-publisher.ts";
 
 interface Running {
@@ -74,6 +75,7 @@ async function start(config: ControllerConfig, log: Logger): Promise<Running> {
   let sealed: SealedSecretsRuntime | undefined;
   let age: AgeSecretsRuntime | undefined;
   let externalSecrets: ExternalSecretsControllers | undefined;
+  let esTemplates: TemplatePool | undefined;
   let publicKeys: PublicKeysPublisher | undefined;
   let server: ProcessServer | undefined;
   let campaign: Promise<void> | undefined;
@@ -86,6 +88,7 @@ async function start(config: ControllerConfig, log: Logger): Promise<Running> {
     await campaign;
     await publicKeys?.stop();
     await externalSecrets?.stop();
+    await esTemplates?.close();
     await sealed?.stop();
     await age?.stop();
     await sandboxEndpoint?.remove();
@@ -171,11 +174,14 @@ async function start(config: ControllerConfig, log: Logger): Promise<Running> {
       if (config.enable.externalSecrets) {
         const { ExternalSecretsControllers } = await import("./controller/external-secret/controllers.ts");
         const { loadOrCreateHashKey } = await import("./controller/keys/hash-key.ts");
+        const { TemplatePool } = await import("./controller/templates/pool.ts");
+        esTemplates = new TemplatePool({ log });
         externalSecrets = new ExternalSecretsControllers({
           kube,
           cache,
           log,
           hashKey: await loadOrCreateHashKey(cache.client, config.keyNamespace, log),
+          templates: esTemplates,
           controllerClass: config.esoControllerClass,
           allowNamespacedAmbient: config.allowNamespacedAmbientCredentials,
           workers: config.workers,

@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
 import { TemplateError } from "../../src/template/errors.ts";
+import { EsoTemplateError } from "../../src/template/eso.ts";
 import { TemplatePool, TemplateRenderStopped } from "../../src/controller/templates/pool.ts";
 
 describe("TemplatePool", () => {
@@ -22,6 +23,15 @@ describe("TemplatePool", () => {
     assert.ok(e instanceof TemplateError);
     assert.equal(e.phase, "exec");
     assert.equal(e.line, 1);
+  });
+
+  it("renders ExternalSecret templates, failures as EsoTemplateError with a safe message", async () => {
+    const out = await pool.renderEso({ template: { data: { dsn: "u:{{ .pw }}" }, templateFrom: [] }, data: { pw: new Uint8Array(Buffer.from("p1")) }, now: new Date() });
+    assert.equal(out.data["dsn"], "u:p1");
+    await assert.rejects(
+      pool.renderEso({ template: { data: { k: "{{ fail .pw }}" }, templateFrom: [] }, data: { pw: "canary-value" }, now: new Date() }),
+      (e: unknown) => e instanceof EsoTemplateError && e.key === "k" && !e.message.includes("canary-value") && /fail failed/.test(e.message),
+    );
   });
 
   it("keeps the event loop free while a template generates keys", async () => {

@@ -11,6 +11,7 @@ import { ProviderClientCache, type ProviderFactories } from "../secret-store/cli
 import { SecretStoreReconciler } from "../secret-store/reconcile.ts";
 import { StoreDirectory } from "../secret-store/stores.ts";
 import { ExternalSecretReconciler } from "./reconcile.ts";
+import type { TemplatePool } from "../templates/pool.ts";
 
 export interface ExternalSecretsOptions {
   kube: KubePort;
@@ -28,6 +29,8 @@ export interface ExternalSecretsOptions {
   allowNamespacedAmbient?: boolean;
   /** The cluster's key for the data-hash annotation (keys/hash-key.ts). */
   hashKey?: Uint8Array;
+  /** Renders target.template off the event loop (inline when omitted). */
+  templates?: TemplatePool;
   /** Called when a refresh wave starts (benchmarks, metrics). */
   onWave?: (info: { members: number; ids: number; batches: number }) => void;
   /** Randomness for generators (tests); node:crypto's randomInt otherwise. */
@@ -61,6 +64,7 @@ export class ExternalSecretsControllers {
       ...(options.onWave ? { onWave: options.onWave } : {}),
       ...(options.randomInt ? { randomInt: options.randomInt } : {}),
       ...(options.hashKey ? { hashKey: options.hashKey } : {}),
+      ...(options.templates ? { templates: options.templates } : {}),
       cachedExternalSecrets: (namespace) => this.externalSecrets.cachedObjects(namespace),
       enqueue: (key) => this.externalSecrets.queue.add(key, "periodic"),
     });

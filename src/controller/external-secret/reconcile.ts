@@ -17,6 +17,7 @@ import { isConflict, type KubeObject, type KubePort } from "../../kube/port.ts";
 import { ProviderError, SecretNotFound, type SecretsClient } from "../../providers/provider.ts";
 import { EsoTemplateError, renderEsoTemplate } from "../../template/eso.ts";
 import { goStringToBytes } from "../../template/gostring.ts";
+import { TemplateRenderStopped, type TemplatePool } from "../templates/pool.ts";
 import type { ReconcileContext, Reconciler } from "../controller.ts";
 import { formatKey, type ObjectKey } from "../object-key.ts";
 import type { ProcessResult } from "../queue.ts";
@@ -60,6 +61,8 @@ export interface ExternalSecretReconcilerOptions {
   onWave?: (info: { members: number; ids: number; batches: number }) => void;
   /** The cluster's key for the data-hash annotation (keys/hash-key.ts); unkeyed without. */
   hashKey?: Uint8Array;
+  /** Renders target.template off the event loop; inline when omitted (tests). */
+  templates?: TemplatePool;
 }
 
 /** Requeue delays below this are rounded up (status times have one-second resolution). */
@@ -286,11 +289,11 @@ export class ExternalSecretReconciler implements Reconciler {
       try {
         const lookups = new Map<string, Record<string, string>>();
         await this.prefetchTemplateSources(template.templateFrom, meta.namespace, lookups);
-        const out = renderEsoTemplate({
-          template: { ...template, templateFrom: resolveTemplateFrom(template.templateFrom, (kind, name) => lookups.get(`${kind}/${name}`) ?? {}) },
-          data: fetched.data,
-          options: { now: () => now },
-        });
+        const resolved = { ...template, templateFrom: resolveTemplateFrom(template.templateFrom, (kind, name) => lookups.get(`${kind}/${name}`) ?? {}) };
+        // On the template thread when there is one: key generation and big renders stay off the event loop.
+        const out = this.options.templates
+          ? await this.options.templates.renderEso({ template: resolved, data: fetched.data, now })
+          : renderEsoTemplate({ template: resolved, data: fetched.data, options: { now: () => now } });
         // ESO keeps the provider data when mergePolicy is Merge or the template renders no data
         // (only type or metadata), so such a template changes the Secret's shape, not its keys.
         const keepsProviderData = template.mergePolicy === "Merge" || (Object.keys(template.data ?? {}).length === 0 && template.templateFrom.length === 0);
@@ -298,7 +301,7 @@ export class ExternalSecretReconciler implements Reconciler {
         for (const [k, v] of Object.entries(out.data)) data[k] = Buffer.from(goStringToBytes(v)).toString("base64");
         rendered = { data, labels: out.labels, annotations: out.annotations, type: template.type };
       } catch (err) {
-        if (err instanceof EsoTemplateError || err instanceof TemplateSourceError) {
+        if (err instanceof EsoTemplateError || err instanceof TemplateSourceError || err instanceof TemplateRenderStopped) {
           await finish({ kind: "error", reason: "TemplateFailed", message: err.message });
           return;
         }

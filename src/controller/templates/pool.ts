@@ -6,9 +6,11 @@
 import { Worker } from "node:worker_threads";
 import { TemplateError } from "../../template/errors.ts";
 import type { SealedTemplateOutput } from "../../template/sealed-secrets.ts";
+import { EsoTemplateError, type EsoRenderOutput } from "../../template/eso.ts";
+import type { EsoTemplateSpec } from "../../api/eso-template.ts";
 import { siblingModule } from "../../runtime/sibling-module.ts";
 import type { Logger } from "../../log.ts";
-import type { SealedRenderReply, SealedRenderRequest } from "./protocol.ts";
+import type { EsoRenderJob, RenderReply, RenderRequest, SealedRenderJob } from "./protocol.ts";
 
 /** Why rendering stopped without an answer. Not retryable: the same template does the same. */
 export class TemplateRenderStopped extends Error {
@@ -32,8 +34,9 @@ export interface TemplatePoolOptions {
 }
 
 interface Job {
-  request: Omit<SealedRenderRequest, "id">;
-  resolve: (out: SealedTemplateOutput) => void;
+  request: (SealedRenderJob | EsoRenderJob) & { now: number };
+  /** Settles the caller's promise from the thread's reply. */
+  answer: (reply: RenderReply) => void;
   reject: (err: Error) => void;
 }
 
@@ -64,11 +67,45 @@ export class TemplatePool {
 
   /** spec.template.data of a SealedSecret-shaped object, as renderSealedSecretTemplate does it. */
   renderSealed(input: { templateData: Readonly<Record<string, string>>; decrypted: Readonly<Record<string, Uint8Array>>; now: Date }): Promise<SealedTemplateOutput> {
-    if (this.closed) return Promise.reject(new TemplateRenderStopped("crashed", "the template thread is stopped"));
     return new Promise((resolve, reject) => {
-      this.queue.push({ request: { templateData: { ...input.templateData }, decrypted: { ...input.decrypted }, now: input.now.getTime() }, resolve, reject });
-      this.pump();
+      this.submit({
+        request: { kind: "sealed", templateData: { ...input.templateData }, decrypted: { ...input.decrypted }, now: input.now.getTime() },
+        reject,
+        answer: (reply) => {
+          if (reply.ok && reply.kind === "sealed") {
+            const errors = reply.errors.map(({ key, error }) => {
+              const rebuilt = new TemplateError({ phase: error.phase, message: error.message, name: error.templateName, line: error.line, column: error.column });
+              return { key, message: error.message, error: rebuilt };
+            });
+            resolve({ data: reply.data, errors });
+          } else reject(new TemplateRenderStopped("crashed", "message" in reply ? reply.message : "unexpected answer from the template thread"));
+        },
+      });
     });
+  }
+
+  /** An ExternalSecret's target.template, as renderEsoTemplate does it (throws EsoTemplateError). */
+  renderEso(input: { template: EsoTemplateSpec; data: Readonly<Record<string, string | Uint8Array>>; now: Date }): Promise<EsoRenderOutput> {
+    return new Promise((resolve, reject) => {
+      this.submit({
+        request: { kind: "eso", template: input.template, data: { ...input.data }, now: input.now.getTime() },
+        reject,
+        answer: (reply) => {
+          if (reply.ok && reply.kind === "eso") resolve(reply.out);
+          else if (!reply.ok && "eso" in reply) reject(new EsoTemplateError(reply.eso.message, reply.eso.key));
+          else reject(new TemplateRenderStopped("crashed", "message" in reply ? reply.message : "unexpected answer from the template thread"));
+        },
+      });
+    });
+  }
+
+  private submit(job: Job): void {
+    if (this.closed) {
+      job.reject(new TemplateRenderStopped("crashed", "the template thread is stopped"));
+      return;
+    }
+    this.queue.push(job);
+    this.pump();
   }
 
   async close(): Promise<void> {
@@ -92,7 +129,7 @@ export class TemplatePool {
       worker.on("message", onReady);
       worker.once("error", reject);
     });
-    worker.on("message", (m: SealedRenderReply | { ready: true }) => {
+    worker.on("message", (m: RenderReply | { ready: true }) => {
       if ("ready" in m) return;
       this.answer(m);
     });
@@ -126,7 +163,7 @@ export class TemplatePool {
         }, this.deadlineMs);
         timer.unref();
         this.running.timer = timer;
-        worker?.postMessage({ id, ...job.request } satisfies SealedRenderRequest);
+        worker?.postMessage({ id, ...job.request } satisfies RenderRequest);
       },
       (err: unknown) => {
         if (this.running?.id !== id) return;
@@ -137,27 +174,23 @@ export class TemplatePool {
     );
   }
 
-  private answer(reply: SealedRenderReply): void {
-    if (this.running?.id !== reply.id) return;
+  private answer(reply: RenderReply): void {
+    const running = this.running;
+    if (running?.id !== reply.id) return;
     this.renders++;
-    if (!reply.ok) {
-      this.finish(new TemplateRenderStopped("crashed", reply.message));
-      return;
-    }
-    const errors = reply.errors.map(({ key, error }) => {
-      const rebuilt = new TemplateError({ phase: error.phase, message: error.message, name: error.templateName, line: error.line, column: error.column });
-      return { key, message: error.message, error: rebuilt };
-    });
-    this.finish(undefined, { data: reply.data, errors });
+    if (running.timer) clearTimeout(running.timer);
+    this.running = undefined;
+    running.job.answer(reply);
+    this.pump();
   }
 
-  private finish(err: Error | undefined, out?: SealedTemplateOutput): void {
+  /** Ends the render in flight with an error (deadline, lost thread). */
+  private finish(err: Error): void {
     const running = this.running;
     if (!running) return;
     if (running.timer) clearTimeout(running.timer);
     this.running = undefined;
-    if (err) running.job.reject(err);
-    else if (out) running.job.resolve(out);
+    running.job.reject(err);
     this.pump();
   }
 
