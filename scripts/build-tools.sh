@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds a test tool from its Go module into a cache outside the repository.
 # Usage: scripts/build-tools.sh <tool>     (prints the binary's path on its last stdout line)
-# Tools: kubeseal, sealed-secrets-controller (the real Sealed Secrets controller, for
+# Tools: kubeseal, kustomize (for `sealbridge check` tests), sealed-secrets-controller (the real Sealed Secrets controller, for
 # `npm run bench:sealed`; keep it at kubeseal's version), sops, helm, vault. Add a tool by adding a line to the table below.
 # Env: SEALBRIDGE_CACHE (default ~/.cache/sealbridge); <TOOL>_VERSION overrides a version,
 #      e.g. KUBESEAL_VERSION=v0.27.1.
@@ -34,6 +34,7 @@ log() { echo "[build-tools${tool:+ $tool}] $*" >&2; }
 declare -A TOOLS=(
   [sops]="github.com/getsops/sops/v3/cmd/sops|v3.13.3|sops"
   [helm]="helm.sh/helm/v3/cmd/helm|v3.22.0|helm|install|"
+  [kustomize]="sigs.k8s.io/kustomize/kustomize/v5|v5.8.2|kustomize|install|"
   [kubeseal]="github.com/bitnami-labs/sealed-secrets/cmd/kubeseal|v0.36.6|kubeseal|install|"
   [sealed-secrets-controller]="github.com/bitnami-labs/sealed-secrets/cmd/controller|v0.36.6|controller|install|"
   [vault]="github.com/hashicorp/vault|v1.21.4|vault|wrapper|github.com/hashicorp/vault/sdk=v0.21.0"

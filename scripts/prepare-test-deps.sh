@@ -20,6 +20,7 @@ fi
 timed bash scripts/build-tools.sh kubeseal
 timed bash scripts/build-tools.sh sops
 timed bash scripts/build-tools.sh helm
+timed bash scripts/build-tools.sh kustomize
 timed bash scripts/build-tools.sh vault
 timed bash scripts/install-age.sh
 timed bash scripts/setup-moto.sh
