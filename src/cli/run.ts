@@ -7,6 +7,7 @@ const USAGE = `Usage: sealbridge <command> [flags]
 
 Commands:
   seal       seal a Secret like kubeseal (same flags; --age for an AgeSecret)
+  check      check a repository before merge: what will not decrypt or sync (offline or online)
   keygen     generate an offline age identity (--pq for post-quantum), or print recipients (-y)
   template   render a Go template (ESO / Sealed Secrets) offline from a values file
   version    print the version
@@ -18,6 +19,8 @@ async function loadCommand(name: string): Promise<Command | undefined> {
   switch (name) {
     case "seal":
       return (await import("./seal.ts")).sealCommand;
+    case "check":
+      return (await import("./check.ts")).checkCommand;
     case "template":
       return (await import("./template.ts")).templateCommand;
     case "keygen":
