@@ -37,7 +37,11 @@ export function identityOf(value: unknown): ObjectIdentity | undefined {
 export function describeObject(id: Pick<ObjectIdentity, "kind" | "name" | "namespace">): string {
   const kind = /^[A-Za-z][A-Za-z0-9]{0,62}$/.test(id.kind) ? id.kind : "object";
   if (id.name === "") return kind;
-  return id.namespace === "" ? `${kind} ${id.name}` : `${kind} ${id.namespace}/${id.name}`;
+  // Kubernetes names are DNS names; anything else is not echoed (it could be a pasted value).
+  const valid = (s: string) => /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/i.test(s);
+  const name = valid(id.name) ? id.name : "(invalid name)";
+  if (id.namespace === "") return `${kind} ${name}`;
+  return `${kind} ${valid(id.namespace) ? id.namespace : "(invalid namespace)"}/${name}`;
 }
 
 /** A document SOPS encrypted: a top-level `sops` mapping with its MAC or its key sources. */
