@@ -67,7 +67,7 @@ export function scopeFindings(obj: RenderedObject, ctx: ScopeCheckContext): Find
   const toText = `${to.namespace}/${to.name}`;
   const severity: Finding["severity"] = kind === "SopsSecret" ? "warning" : "error";
   if ((sealedScope === "strict" && (nameChanged || nsChanged)) || (sealedScope === "namespace-wide" && nsChanged)) {
-    const fields = sealedScope === "strict" ? ["namePrefix", "nameSuffix", "namespace"] : ["namespace"];
+    const fields = [...(sealedScope === "strict" && nameChanged ? ["namePrefix", "nameSuffix"] : []), ...(nsChanged ? ["namespace"] : [])];
     const sealedFor = sealedScope === "strict" ? fromText : from.namespace;
     const also = kind === "SopsSecret" ? " (unless the file is also encrypted to an identity Secret's recipient)" : "";
     out.push({
