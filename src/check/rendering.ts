@@ -132,6 +132,16 @@ export function renderBuiltin(root: string, loader: TreeLoader): Rendering {
         }
       }
     }
+    // kustomize refuses two resources with one id (group, kind, namespace, name) in a kustomization.
+    const ids = new Map<string, RenderedObject>();
+    for (const obj of objects) {
+      const id = identityOf(obj.value);
+      if (id === undefined || id.name === "") continue;
+      const key = `${id.apiVersion.split("/").length > 1 ? id.apiVersion.split("/")[0] ?? "" : ""}\0${id.kind}\0${id.namespace}\0${id.name}`;
+      const first = ids.get(key);
+      if (first === undefined) ids.set(key, obj);
+      else findings.push({ rule: "kustomize-error", severity: "error", file: loader.display(path), line: 0, message: `two resources are ${id.kind} ${id.namespace === "" ? "" : `${id.namespace}/`}${id.name} (${first.source?.file ?? "?"} and ${obj.source?.file ?? "?"}): kustomize refuses the overlay` });
+    }
     for (const obj of objects) {
       const meta = metadataOf(obj.value);
       const kind = identityOf(obj.value)?.kind ?? "";

@@ -14,11 +14,9 @@ import { formatReport, OUTPUT_FORMATS, type OutputFormat } from "../check/report
 import type { ClusterKeys, PublishedCertificate } from "../check/sealing-key.ts";
 import { DiskTree } from "../check/tree.ts";
 import { readCertificateSource } from "./cert-source.ts";
-import { directController, proxiedController } from "./check-controller.ts";
-import { ControllerClient } from "./controller-client.ts";
+import { ageRecipientKind } from "../crypto/age.ts";
+import { isCryptoError } from "../crypto/errors.ts";
 import { CliError, type CliIo } from "./io.ts";
-import { loadKubeConfig } from "./kube-connection.ts";
-import { checkRecipient } from "./seal-age.ts";
 
 const USAGE = `Usage: sealbridge check [flags] [PATH...]
 
@@ -196,13 +194,17 @@ export function parseCheckFlags(args: readonly string[]): CheckFlags {
   return flags;
 }
 
-function checkRecipientFlag(value: string): void {
+function checkRecipient(value: string, where: string): void {
   try {
-    checkRecipient(value, "--recipient");
+    ageRecipientKind(value);
   } catch (err) {
-    if (err instanceof CliError) throw new CliError(err.message, 2);
+    if (isCryptoError(err)) throw new CliError(`${where}: ${err.message}`, 2);
     throw err;
   }
+}
+
+function checkRecipientFlag(value: string): void {
+  checkRecipient(value, "--recipient");
 }
 
 /** PEM text(s), or the string values of a ConfigMap (or any manifest's data) that hold PEM. */
@@ -256,12 +258,7 @@ export function recipientsIn(bytes: Uint8Array, source: string): string[] {
       if (line === "" || line.startsWith("#") || line.startsWith("-----")) continue;
       if (line.startsWith("AGE-SECRET-KEY-")) throw new CliError(`${source}: line ${i + 1} is a private identity, not a recipient`, 2);
       if (!line.startsWith("age1")) continue;
-      try {
-        checkRecipient(line, `${source}: line ${i + 1}`);
-      } catch (err) {
-        if (err instanceof CliError) throw new CliError(err.message, 2);
-        throw err;
-      }
+      checkRecipient(line, `${source}: line ${i + 1}`);
       out.push(line);
     }
   }
@@ -277,9 +274,12 @@ async function readLocal(file: string, cwd: string, flag: string): Promise<Uint8
   }
 }
 
-function onlineController(flags: CheckFlags, io: CliIo): (OnlineController & { certificate(): Promise<string> }) | undefined {
+/** The online adapters (and the Kubernetes client they need) load only when asked for: offline stays fast. */
+async function onlineController(flags: CheckFlags, io: CliIo): Promise<(OnlineController & { certificate(): Promise<string> }) | undefined> {
+  if (flags.controllerUrl === undefined && !flags.controller) return undefined;
+  const { directController, proxiedController } = await import("./check-controller.ts");
   if (flags.controllerUrl !== undefined) return directController(flags.controllerUrl, flags.requestTimeoutMs);
-  if (!flags.controller) return undefined;
+  const [{ ControllerClient }, { loadKubeConfig }] = await Promise.all([import("./controller-client.ts"), import("./kube-connection.ts")]);
   const kubeConfig = loadKubeConfig({
     connection: { insecureSkipTlsVerify: false, requestTimeoutMs: flags.requestTimeoutMs, ...(flags.context !== undefined ? { context: flags.context } : {}) },
     env: io.env,
@@ -329,7 +329,7 @@ export async function checkCommand(args: readonly string[], io: CliIo): Promise<
     if (tree.pathKind(resolve(io.cwd, p)) === "missing") throw new CliError(`${shown(p)}: no such file or directory`, 2);
   }
 
-  const online = onlineController(flags, io);
+  const online = await onlineController(flags, io);
   if (online !== undefined) {
     // One request up front: an unreachable controller is a usage problem, not a finding per object.
     try {
