@@ -168,6 +168,8 @@ export async function runCheck(opts: CheckOptions): Promise<CheckResult> {
 
   // Per overlay: render, then scopes and stores as rendered.
   const deployed: Deployed[] = loose.map((obj) => ({ obj }));
+  // A loose object can still contradict what it records it was sealed for (renamed by hand).
+  for (const obj of loose) findings.push(...scopeFindings(obj, { root: tree.cwd, display: (p) => tree.display(p) }));
   const units: { objects: RenderedObject[]; unit: string }[] = [];
   if (loose.length > 0) units.push({ objects: loose, unit: "the files outside any kustomization" });
   const render = opts.render;
@@ -179,7 +181,7 @@ export async function runCheck(opts: CheckOptions): Promise<CheckResult> {
       findings.push(...r.findings);
       const where = tree.kustomizationIn(r.root);
       for (const note of [...new Set(r.notes)]) {
-        findings.push({ rule: "kustomize-error", severity: "notice", file: where !== undefined ? tree.display(where.path) : tree.display(r.root), line: 0, message: note });
+        findings.push({ rule: "kustomize-not-applied", severity: "notice", file: where !== undefined ? tree.display(where.path) : tree.display(r.root), line: 0, message: note });
       }
       for (const obj of r.objects) {
         if (classify(obj.value) === "ClusterSecretStore") clusterStoresAnywhere.add(identityOf(obj.value)?.name ?? "");
@@ -225,6 +227,7 @@ function documentFindings(doc: SourceDocument, kind: CheckedKind, keys: ClusterK
           clusterRecipients: keys.recipients,
           identitySecrets: sops.spec.identitySecretRefs.map((r) => r.name),
           metadataPath: sops.spec.document !== undefined ? ["spec", "document"] : ["sops"],
+          givenForScope: scopeFromAnnotations(sops.metadata.annotations),
         });
       }
       case "SopsFile":

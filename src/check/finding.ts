@@ -9,6 +9,7 @@ export type RuleId =
   | "file-too-large"
   | "invalid-manifest"
   | "kustomize-error"
+  | "kustomize-not-applied"
   | "sealed-unknown-certificate"
   | "sealed-key-size-mismatch"
   | "sealed-invalid-ciphertext"

@@ -103,13 +103,13 @@ export function renderBuiltin(root: string, loader: TreeLoader): Rendering {
       return [];
     }
     const { kustomization: k, doc, path } = loaded;
-    if (k.notApplied.length > 0) notes.push(`${loader.display(path)}: ${k.notApplied.join(", ")} not applied by the built-in renderer (install kustomize or kubectl for a full rendering)`);
+    if (k.notApplied.length > 0) notes.push(`${k.notApplied.join(", ")} not applied by the built-in renderer (install kustomize or kubectl for a full rendering)`);
     const objects: RenderedObject[] = [];
     for (const [field, entries] of [["resources", k.resources], ["components", k.components]] as const) {
       for (const [i, entry] of entries.entries()) {
         const line = doc.lineOf([field, i]);
         if (isRemote(entry)) {
-          notes.push(`${loader.display(path)}: remote ${field} entry not rendered by the built-in renderer`);
+          notes.push(`${loader.display(path)}: a remote ${field} entry is not rendered by the built-in renderer`);
           continue;
         }
         const target = resolve(dir, entry);

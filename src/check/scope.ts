@@ -27,15 +27,44 @@ function named(list: readonly Transformation[], fields: readonly string[], displ
   return parts.length > 0 ? [...new Set(parts)].join(" and ") : "a transformation kustomize did not annotate";
 }
 
-const WHY: Record<Exclude<SealingScope, "cluster-wide">, string> = {
-  strict: "strict scope breaks: its values were sealed for",
-  "namespace-wide": "namespace-wide scope breaks: its values were sealed for namespace",
-};
-
 export interface ScopeCheckContext {
   /** Absolute overlay directory, for the message. */
   root: string;
   display: (path: string) => string;
+}
+
+/**
+ * `sealbridge.dev/sealed-for` ("strict:<ns>/<name>", "namespace-wide:<ns>", "cluster-wide"), which
+ * `sealbridge seal` records on the object's metadata: kustomize renames metadata.name and namespace
+ * but not annotations, so it still says what the values were sealed for after a rename.
+ */
+export const SEALED_FOR_ANNOTATION = "sealbridge.dev/sealed-for";
+
+interface Target {
+  scope: SealingScope;
+  /** "" when unknown (a source without a namespace). */
+  namespace: string;
+  name: string;
+  recorded: boolean;
+}
+
+const DNS = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
+
+export function recordedTarget(annotations: Readonly<Record<string, string>> | undefined): Target | undefined {
+  const value = annotations?.[SEALED_FOR_ANNOTATION]?.trim();
+  if (value === undefined || value.length > 400) return undefined;
+  if (value === "cluster-wide") return { scope: "cluster-wide", namespace: "", name: "", recorded: true };
+  const m = /^(strict|namespace-wide):([^/]+)(?:\/(.+))?$/.exec(value);
+  if (m === null) return undefined;
+  const [, scope, namespace = "", name = ""] = m;
+  if (!DNS.test(namespace) || (scope === "strict" ? !DNS.test(name) : name !== "")) return undefined;
+  return { scope: scope === "strict" ? "strict" : "namespace-wide", namespace, name, recorded: true };
+}
+
+function targetText(t: Pick<Target, "scope" | "namespace" | "name">): string {
+  if (t.scope === "cluster-wide") return "cluster-wide";
+  const ns = t.namespace === "" ? "?" : t.namespace;
+  return t.scope === "namespace-wide" ? `namespace ${ns}` : `${ns}/${t.name}`;
 }
 
 export function scopeFindings(obj: RenderedObject, ctx: ScopeCheckContext): Finding[] {
@@ -45,41 +74,46 @@ export function scopeFindings(obj: RenderedObject, ctx: ScopeCheckContext): Find
   const from = identityOf(source.value);
   const to = identityOf(obj.value);
   if (from === undefined || to === undefined) return [];
-  const sealedScope = scopeFromAnnotations(annotationsOf(source.value));
+  const sourceAnnotations = annotationsOf(source.value);
+  const sealed: Target = recordedTarget(sourceAnnotations) ?? { scope: scopeFromAnnotations(sourceAnnotations), namespace: from.namespace, name: from.name, recorded: false };
   const renderedScope = scopeFromAnnotations(annotationsOf(obj.value));
+  const rendered = obj.transformations.length > 0 || source.value !== obj.value;
   const overlay = ctx.display(ctx.root) || ".";
+  const when = rendered ? ` when ${overlay} is rendered` : "";
+  const recordedNote = sealed.recorded ? ` (recorded in ${SEALED_FOR_ANNOTATION})` : "";
   const base = { file: source.file, object: describeObject(from) };
   const out: Finding[] = [];
-  if (sealedScope !== renderedScope) {
+  if (sealed.scope !== renderedScope) {
+    const by = rendered ? ` (by ${named(obj.transformations, [], ctx.display)})` : "";
     out.push({
       ...base,
       rule: "scope-broken-by-rendering",
       severity: "error",
       line: source.lineOf(["metadata", "annotations"]),
-      message: `rendered by ${overlay}, its scope becomes ${renderedScope} (by ${named(obj.transformations, [], ctx.display)}) but its values were sealed ${sealedScope}: they will not decrypt`,
+      message: `its scope annotations say ${renderedScope}${when}${by}, but its values were sealed ${sealed.scope}${recordedNote}: they will not decrypt`,
     });
     return out;
   }
-  if (sealedScope === "cluster-wide") return out;
-  const nameChanged = from.name !== to.name;
-  const nsChanged = from.namespace !== "" && from.namespace !== to.namespace;
-  const fromText = from.namespace === "" ? `?/${from.name}` : `${from.namespace}/${from.name}`;
-  const toText = `${to.namespace}/${to.name}`;
+  if (sealed.scope === "cluster-wide") return out;
+  const nameChanged = sealed.scope === "strict" && sealed.name !== to.name;
+  const nsChanged = sealed.namespace !== "" && sealed.namespace !== to.namespace;
+  const toTarget = { scope: sealed.scope, namespace: to.namespace, name: to.name };
   const severity: Finding["severity"] = kind === "SopsSecret" ? "warning" : "error";
-  if ((sealedScope === "strict" && (nameChanged || nsChanged)) || (sealedScope === "namespace-wide" && nsChanged)) {
-    const fields = [...(sealedScope === "strict" && nameChanged ? ["namePrefix", "nameSuffix"] : []), ...(nsChanged ? ["namespace"] : [])];
-    const sealedFor = sealedScope === "strict" ? fromText : from.namespace;
+  if (nameChanged || nsChanged) {
+    const fields = [...(nameChanged ? ["namePrefix", "nameSuffix"] : []), ...(nsChanged ? ["namespace"] : [])];
     const also = kind === "SopsSecret" ? " (unless the file is also encrypted to an identity Secret's recipient)" : "";
+    const what = rendered && obj.transformations.length > 0 ? `${named(obj.transformations, fields, ctx.display)} renames` : rendered ? "the rendering renames" : "the manifest names";
+    const change = rendered ? `${from.namespace === "" ? "?" : from.namespace}/${from.name} → ${to.namespace}/${to.name}` : `${to.namespace}/${to.name}`;
     out.push({
       ...base,
       rule: "scope-broken-by-rendering",
       severity,
-      line: source.lineOf(["metadata", nameChanged && sealedScope === "strict" ? "name" : "namespace"]),
-      message: `${named(obj.transformations, fields, ctx.display)} renames ${fromText} → ${toText} when ${overlay} is rendered; ${WHY[sealedScope]} ${sealedFor}${also}: re-seal for ${sealedScope === "strict" ? toText : to.namespace}, or seal it ${sealedScope === "strict" ? "namespace-wide or " : ""}cluster-wide`,
+      line: source.lineOf(["metadata", nameChanged ? "name" : "namespace"]),
+      message: `${what} ${change}${when}; ${sealed.scope} scope breaks: its values were sealed for ${targetText(sealed)}${recordedNote}${also}: re-seal for ${targetText(toTarget)}, or seal it ${sealed.scope === "strict" ? "namespace-wide or " : ""}cluster-wide`,
     });
     return out;
   }
-  if (from.namespace === "" && to.namespace !== "") {
+  if (sealed.namespace === "" && to.namespace !== "") {
     out.push({
       ...base,
       rule: "scope-unknown-origin",

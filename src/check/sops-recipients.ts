@@ -3,6 +3,7 @@
 // clear, so this is exact offline once the cluster's recipients are known.
 import { ageRecipientFingerprint } from "../crypto/age.ts";
 import { isCryptoError } from "../crypto/errors.ts";
+import type { SealingScope } from "../crypto/scope.ts";
 import type { ParsedSops } from "../crypto/sops.ts";
 import type { SourceDocument } from "./documents.ts";
 import type { Finding } from "./finding.ts";
@@ -18,6 +19,12 @@ export interface SopsCheckInput {
   identitySecrets: readonly string[];
   /** Where in the document the metadata sits, for the line. */
   metadataPath: readonly (string | number)[];
+  /**
+   * Offline, for a SopsSecret: its scope. The controller decrypts with its identity for that scope,
+   * and the recipients given on the command line may be another scope's (the published ConfigMap has
+   * the cluster-wide ones), so a mismatch for a strict or namespace-wide SopsSecret is a warning.
+   */
+  givenForScope?: SealingScope;
 }
 
 /** A recipient as a reader recognises it, without its full length (pq recipients are ~2,000 characters). */
@@ -55,6 +62,9 @@ export function sopsRecipientFindings(input: SopsCheckInput): Finding[] {
         `none of its age recipients (${theirs}) is the cluster's (${ours}); it decrypts only if identity Secret(s) ${input.identitySecrets.join(", ")} hold one of them, which check cannot see`,
       ),
     ];
+  }
+  if (input.givenForScope !== undefined && input.givenForScope !== "cluster-wide") {
+    return [at("sops-recipients-mismatch", "warning", `none of its age recipients (${theirs}) is one of the recipients given (${ours}); the SopsSecret is ${input.givenForScope}, so it needs the controller's ${input.givenForScope} recipient, which the given ones may not be: verify with --controller`)];
   }
   return [at("sops-recipients-mismatch", "error", `none of its age recipients (${theirs}) is the cluster's (${ours}): add the cluster's recipient (sops updatekeys, or sops --add-age) before merging`)];
 }

@@ -165,14 +165,20 @@ describe("sealbridge check (offline)", () => {
     const other = await identityToRecipient(await generateX25519Identity());
     const forCluster = await sopsDocument({ values: { password: CANARY }, recipients: [other, cluster], format: "yaml" });
     const forOther = await sopsDocument({ values: { password: CANARY }, recipients: [other], format: "yaml" });
-    const sopsSecret = (name: string, document: string, refs: string[] = []) =>
-      stringify({ apiVersion: "sealbridge.dev/v1alpha1", kind: "SopsSecret", metadata: { name, namespace: "team" }, spec: { document, ...(refs.length > 0 ? { identitySecretRefs: refs.map((n) => ({ name: n })) } : {}) } });
+    const sopsSecret = (name: string, document: string, refs: string[] = [], scope = "cluster-wide") =>
+      stringify({
+        apiVersion: "sealbridge.dev/v1alpha1",
+        kind: "SopsSecret",
+        metadata: { name, namespace: "team", annotations: scope === "cluster-wide" ? { "sealedsecrets.bitnami.com/cluster-wide": "true" } : {} },
+        spec: { document, ...(refs.length > 0 ? { identitySecretRefs: refs.map((n) => ({ name: n })) } : {}) },
+      });
     const dir = await repo({
       "raw-ok.enc.yaml": forCluster,
       "raw-bad.enc.yaml": forOther,
       "ss-ok.yaml": sopsSecret("ok", forCluster),
       "ss-bad.yaml": sopsSecret("bad", forOther),
       "ss-ref.yaml": sopsSecret("ref", forOther, ["sops-age"]),
+      "ss-strict.yaml": sopsSecret("strict", forOther, [], "strict"),
       "recipients.txt": `# the cluster\n${cluster}\n`,
     });
     const report = await checkJson(dir, ["--recipients-file", "recipients.txt"]);
@@ -182,11 +188,19 @@ describe("sealbridge check (offline)", () => {
     assert.deepEqual(by("raw-bad.enc.yaml"), ["error sops-recipients-mismatch"]);
     assert.deepEqual(by("ss-bad.yaml"), ["error sops-recipients-mismatch"]);
     assert.deepEqual(by("ss-ref.yaml"), ["warning sops-recipients-mismatch"]);
+    // A strict SopsSecret needs the controller's strict recipient, which the given ones may not be.
+    assert.deepEqual(by("ss-strict.yaml"), ["warning sops-recipients-mismatch"]);
+    assert.match(report.findings.find((f) => f.file === "ss-strict.yaml")?.message ?? "", /verify with --controller/);
     assert.match(report.findings.find((f) => f.file === "ss-ref.yaml")?.message ?? "", /identity Secret\(s\) sops-age/);
     assert.equal(JSON.stringify(report).includes(CANARY), false);
 
     // Without the cluster's recipients: notices, exit 0 (a SOPS file is not a plain Secret).
     const unchecked = await checkJson(dir, ["raw-ok.enc.yaml", "ss-ok.yaml"]);
+    // The public-keys ConfigMap the controller publishes works as --recipients-file.
+    const cm = stringify({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "sealbridge-public-keys" }, data: { "cert-sha256": "ab".repeat(32), "age-recipients-cluster-wide": `${cluster}\n` } });
+    await writeFile(join(dir, "published.yaml"), cm);
+    const viaCm = await checkJson(dir, ["--recipients-file", "published.yaml", "raw-ok.enc.yaml", "raw-bad.enc.yaml"]);
+    assert.deepEqual(viaCm.findings.map((f) => `${f.file} ${f.rule}`), ["raw-bad.enc.yaml sops-recipients-mismatch"]);
     assert.deepEqual(unchecked.findings.map((f) => `${f.severity} ${f.rule}`), ["notice sops-recipients-unchecked", "notice sops-recipients-unchecked"]);
     assert.equal(unchecked.code, 0);
     // --recipient works like the file.
@@ -240,6 +254,23 @@ describe("sealbridge check (offline)", () => {
     assert.deepEqual(missing.map((f) => [f.file, f.object]), [["base/es.yaml", "ExternalSecret prod/prod-app"], ["loose/es.yaml", "ExternalSecret loose-missing"]]);
     assert.match(missing[0]?.message ?? "", /SecretStore vault, which is not in the rendered output of overlays\/prod \(SecretStore vault is rendered as prod\/prod-vault, renamed by namePrefix 'prod-' in overlays\/prod\/kustomization.yaml; kustomize does not rename storeRef\)/);
     assert.equal(missing[0]?.line, 7, "the line of spec.secretStoreRef.name");
+  });
+
+  it("sealbridge.dev/sealed-for says what the values were sealed for, after a rename by hand or by an overlay", async () => {
+    const dir = await repo({
+      "loose/renamed.yaml": sealedSecretYaml(key2048, "team", "new-name", { annotations: { "sealbridge.dev/sealed-for": "strict:team/old-name" } }),
+      "loose/same.yaml": sealedSecretYaml(key2048, "team", "same", { annotations: { "sealbridge.dev/sealed-for": "strict:team/same" } }),
+      "loose/garbage.yaml": sealedSecretYaml(key2048, "team", "g", { annotations: { "sealbridge.dev/sealed-for": `strict:${CANARY}!/x` } }),
+      "base/kustomization.yaml": "resources: [moved.yaml]\n",
+      "base/moved.yaml": sealedSecretYaml(key2048, "dev", "app", { annotations: { "sealbridge.dev/sealed-for": "namespace-wide:prod", "sealedsecrets.bitnami.com/namespace-wide": "true" } }),
+      "overlays/prod/kustomization.yaml": "namespace: prod\nresources: [../../base]\n",
+      "cert.pem": key2048.certificatePem,
+    });
+    const report = await checkJson(dir, ["--cert", "cert.pem"]);
+    const scope = report.findings.filter((f) => f.rule === "scope-broken-by-rendering");
+    assert.deepEqual(scope.map((f) => f.file), ["loose/renamed.yaml"], "the overlay moves it to the namespace it was sealed for");
+    assert.match(scope[0]?.message ?? "", /^the manifest names team\/new-name; strict scope breaks: its values were sealed for team\/old-name \(recorded in sealbridge.dev\/sealed-for\)/);
+    assert.equal(JSON.stringify(report).includes(CANARY), false);
   });
 
   it("github and junit outputs are well-formed and escaped", async () => {
