@@ -3,7 +3,7 @@
 // (sealbridge.dev/sealed-with-cert-sha256), the RSA block length (the sealing key's modulus size),
 // the age recipient fingerprints `seal --age` records, and the framing of every value. A value
 // kubeseal sealed carries no attribution: offline it is "unverifiable", online /v1/verify decides.
-import { sealedForAgeRecipients, type AgeSecret } from "../api/age-secret.ts";
+import { ageSecretScope, sealedForAgeRecipients, type AgeSecret } from "../api/age-secret.ts";
 import { sealedWithCertificates, SEALED_WITH_CERT_ANNOTATION, type SealedSecret } from "../api/sealed-secret.ts";
 import { ageFileBytes, ageRecipientFingerprint, parseAgeHeader } from "../crypto/age.ts";
 import { isCryptoError } from "../crypto/errors.ts";
@@ -125,7 +125,20 @@ export function ageSecretKeyFindings(doc: SourceDocument, object: string, secret
     return out;
   }
   const known = new Set(recipients.map(ageRecipientFingerprint));
-  if (!recorded.some((fp) => known.has(fp))) {
+  const scope = ageSecretScope(secret);
+  if (!recorded.some((fp) => known.has(fp)) && !online && scope !== "cluster-wide") {
+    // Each scope has its own recipient: the ones given may be another scope's (the published ConfigMap has the cluster-wide ones).
+    out.push(
+      finding(
+        doc,
+        object,
+        "age-unknown-recipient",
+        "warning",
+        `sealed for age recipient(s) ${recorded.join(", ")}, none of the recipients given (${[...known].join(", ")}); the AgeSecret is ${scope}, so it needs the controller's ${scope} recipient, which the given ones may not be: verify with --controller`,
+        ["metadata", "annotations", "sealbridge.dev/sealed-for-age-recipients"],
+      ),
+    );
+  } else if (!recorded.some((fp) => known.has(fp))) {
     out.push(
       finding(
         doc,

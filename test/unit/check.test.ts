@@ -273,6 +273,37 @@ describe("sealbridge check (offline)", () => {
     assert.equal(JSON.stringify(report).includes(CANARY), false);
   });
 
+  it("AgeSecrets: recorded recipients against the given ones; broken age files; no record is a notice", async () => {
+    const cluster = await identityToRecipient(await generateX25519Identity());
+    const other = await identityToRecipient(await generateX25519Identity());
+    const sealAge = async (name: string, recipient: string, scope: string) => {
+      let out = "";
+      const input = `apiVersion: v1\nkind: Secret\nmetadata:\n  name: ${name}\n  namespace: team\nstringData:\n  pw: ${CANARY}\n`;
+      const code = await run(["seal", "--age", "--recipient", recipient, "--scope", scope, "-o", "yaml"], {
+        readStdin: () => Promise.resolve(Buffer.from(input)),
+        stdout: (c) => (out += typeof c === "string" ? c : Buffer.from(c).toString()),
+        stderr: () => undefined,
+        env: {},
+        cwd: tmpdir(),
+      });
+      assert.equal(code, 0);
+      return out;
+    };
+    const dir = await repo({
+      "ok.yaml": await sealAge("ok", cluster, "cluster-wide"),
+      "other-wide.yaml": await sealAge("ow", other, "cluster-wide"),
+      "other-strict.yaml": await sealAge("os", other, "strict"),
+      "unrecorded.yaml": stringify({ apiVersion: "sealbridge.dev/v1alpha1", kind: "AgeSecret", metadata: { name: "u", namespace: "team" }, spec: { encryptedData: { pw: "-----BEGIN AGE ENCRYPTED FILE-----\nnot armor\n-----END AGE ENCRYPTED FILE-----\n" } } }),
+    });
+    const report = await checkJson(dir, ["--recipient", cluster]);
+    const by = (file: string) => report.findings.filter((f) => f.file === file).map((f) => `${f.severity} ${f.rule}`);
+    assert.deepEqual(by("ok.yaml"), []);
+    assert.deepEqual(by("other-wide.yaml"), ["error age-unknown-recipient"]);
+    assert.deepEqual(by("other-strict.yaml"), ["warning age-unknown-recipient"]);
+    assert.deepEqual(by("unrecorded.yaml").sort(), ["error sealed-invalid-ciphertext", "notice age-unverifiable-offline"]);
+    assert.equal(JSON.stringify(report).includes(CANARY), false);
+  });
+
   it("github and junit outputs are well-formed and escaped", async () => {
     const dir = await repo({ "a,b:c.yaml": sealedSecretYaml(other2048, "team", "x"), "cert.pem": key2048.certificatePem, "p<&>.yaml": `apiVersion: v1\nkind: Secret\nmetadata: {name: "p<&>"}\nstringData: {k: ${CANARY}}\n` });
     const gh = await check(dir, ["-o", "github", "--cert", "cert.pem"]);
