@@ -183,5 +183,15 @@ describe("sealbridge check with kubeseal, sops, age-keygen and kustomize", () =>
     assert.deepEqual(failing(viaBuiltin), failing(viaTool));
     assert.deepEqual(viaBuiltin.summary.renderers, ["builtin"]);
     assert.equal((await readFile(join(dir, "base/sealed.yaml"), "utf8")).includes("buildMetadata"), false, "the user's files are not touched");
+
+    // Two resources with one id: kustomize refuses the overlay, and so does the built-in renderer.
+    const cm = stringify({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "same", namespace: "team" }, data: { a: "b" } });
+    await put("dupcase/kustomization.yaml", "resources: [a.yaml, b.yaml]\n");
+    await put("dupcase/a.yaml", cm);
+    await put("dupcase/b.yaml", cm);
+    const refusals = async (extra: string[], path: string) =>
+      (JSON.parse((await check(["-o", "json", ...extra, "dupcase"], path)).stdout) as Report).findings.filter((f) => f.rule === "kustomize-error").map((f) => f.file);
+    assert.deepEqual(await refusals([], dirname(kustomize)), ["dupcase/kustomization.yaml"]);
+    assert.deepEqual(await refusals(["--kustomize", "builtin"], ""), ["dupcase/kustomization.yaml"]);
   });
 });
