@@ -181,7 +181,7 @@ export async function runCheck(opts: CheckOptions): Promise<CheckResult> {
       findings.push(...r.findings);
       const where = tree.kustomizationIn(r.root);
       for (const note of [...new Set(r.notes)]) {
-        findings.push({ rule: "kustomize-not-applied", severity: "notice", file: where !== undefined ? tree.display(where.path) : tree.display(r.root), line: 0, message: note });
+        findings.push({ rule: "not-rendered", severity: "notice", file: where !== undefined ? tree.display(where.path) : tree.display(r.root), line: 0, message: note });
       }
       for (const obj of r.objects) {
         if (classify(obj.value) === "ClusterSecretStore") clusterStoresAnywhere.add(identityOf(obj.value)?.name ?? "");

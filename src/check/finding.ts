@@ -9,7 +9,7 @@ export type RuleId =
   | "file-too-large"
   | "invalid-manifest"
   | "kustomize-error"
-  | "kustomize-not-applied"
+  | "not-rendered"
   | "sealed-unknown-certificate"
   | "sealed-key-size-mismatch"
   | "sealed-invalid-ciphertext"

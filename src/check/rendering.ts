@@ -103,6 +103,7 @@ export function renderBuiltin(root: string, loader: TreeLoader): Rendering {
       return [];
     }
     const { kustomization: k, doc, path } = loaded;
+    if (k.components.length > 0) notes.push("components are rendered as plain resources by the built-in renderer (their transformations apply to their own resources only)");
     if (k.notApplied.length > 0) notes.push(`${k.notApplied.join(", ")} not applied by the built-in renderer (install kustomize or kubectl for a full rendering)`);
     const objects: RenderedObject[] = [];
     for (const [field, entries] of [["resources", k.resources], ["components", k.components]] as const) {

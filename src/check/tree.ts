@@ -1,8 +1,8 @@
 // The files check reads: a walk of the given paths (YAML and JSON files, kustomizations), bounded
 // in count and size, and the TreeLoader the renderers read through (cached, so each file is read and
 // parsed once whoever asks).
-import { lstatSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { basename, dirname, extname, join, relative, resolve, sep } from "node:path";
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { basename, extname, join, relative, resolve, sep } from "node:path";
 import { CHECK_PARSE_LIMITS, parseSourceFile, type SourceDocument } from "./documents.ts";
 import type { Finding } from "./finding.ts";
 import { KUSTOMIZATION_FILES, parseKustomization } from "./kustomization.ts";
@@ -106,10 +106,16 @@ export class DiskTree implements TreeLoader {
         return true;
       }
       entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      // A Helm chart's templates are not YAML until helm renders them: check `helm template`'s output instead.
+      const chart = entries.some((e) => e.name === "Chart.yaml" && e.isFile());
+      if (chart && entries.some((e) => e.name === "templates" && e.isDirectory())) {
+        findings.push({ rule: "not-rendered", severity: "notice", file: this.display(join(dir, "templates")), line: 0, message: "Helm chart templates are not checked: run `helm template` and check its output" });
+      }
       for (const e of entries) {
         const path = join(dir, e.name);
         // Directory symlinks are not followed (no loops, nothing outside the tree by surprise).
         if (e.isDirectory()) {
+          if (chart && e.name === "templates") continue;
           if (!SKIPPED_DIRS.has(e.name) && !visit(path)) return false;
         } else if ((e.isFile() || e.isSymbolicLink()) && isManifestFile(e.name)) {
           if (e.isSymbolicLink() && this.pathKind(path) !== "file") continue;
@@ -121,9 +127,8 @@ export class DiskTree implements TreeLoader {
     for (const p of paths) {
       const abs = resolve(this.cwd, p);
       const kind = this.pathKind(abs);
-      if (kind === "dir" && !lstatSync(abs).isSymbolicLink()) {
-        if (!visit(abs)) break;
-      } else if (kind === "dir") {
+      // A path given on the command line is followed even when it is a symlink.
+      if (kind === "dir") {
         if (!visit(abs)) break;
       } else if (kind === "file") {
         if (!add(abs)) break;
@@ -135,8 +140,4 @@ export class DiskTree implements TreeLoader {
 
 export function isKustomizationFile(file: string): boolean {
   return KUSTOMIZATION_NAMES.has(basename(file));
-}
-
-export function directoryOf(file: string): string {
-  return dirname(file);
 }

@@ -304,6 +304,17 @@ describe("sealbridge check (offline)", () => {
     assert.equal(JSON.stringify(report).includes(CANARY), false);
   });
 
+  it("Helm chart templates are skipped with a notice, not reported as unparsable", async () => {
+    const dir = await repo({
+      "chart/Chart.yaml": "apiVersion: v2\nname: c\nversion: 0.1.0\n",
+      "chart/values.yaml": "replicas: 1\n",
+      "chart/templates/secret.yaml": "apiVersion: v1\nkind: Secret\nmetadata:\n  name: {{ .Release.Name }}\nstringData:\n  {{- toYaml .Values.secret | nindent 2 }}\n",
+    });
+    const report = await checkJson(dir);
+    assert.deepEqual(report.findings.map((f) => `${f.severity} ${f.rule} ${f.file}`), ["notice not-rendered chart/templates"]);
+    assert.equal(report.code, 0);
+  });
+
   it("github and junit outputs are well-formed and escaped", async () => {
     const dir = await repo({ "a,b:c.yaml": sealedSecretYaml(other2048, "team", "x"), "cert.pem": key2048.certificatePem, "p<&>.yaml": `apiVersion: v1\nkind: Secret\nmetadata: {name: "p<&>"}\nstringData: {k: ${CANARY}}\n` });
     const gh = await check(dir, ["-o", "github", "--cert", "cert.pem"]);
