@@ -9,7 +9,7 @@ import { isRecord } from "../api/sealed-secret.ts";
 import type { SourceDocument } from "./documents.ts";
 import type { Finding } from "./finding.ts";
 import { isRemote, type Kustomization } from "./kustomization.ts";
-import { identityOf } from "./objects.ts";
+import { describeObject, identityOf } from "./objects.ts";
 
 export interface Transformation {
   /** The kustomization field: namePrefix, nameSuffix, namespace, patches… (or a transformer kind). */
@@ -85,6 +85,8 @@ const CLUSTER_SCOPED = new Set([
 ]);
 
 const MAX_DEPTH = 64;
+/** Bounds a rendering whose kustomizations include each other many times over (a diamond per level doubles it). */
+export const MAX_RENDERED_OBJECTS = 200_000;
 
 function metadataOf(value: Record<string, unknown>): Record<string, unknown> {
   const meta = isRecord(value["metadata"]) ? { ...value["metadata"] } : {};
@@ -96,10 +98,14 @@ function metadataOf(value: Record<string, unknown>): Record<string, unknown> {
 export function renderBuiltin(root: string, loader: TreeLoader): Rendering {
   const findings: Finding[] = [];
   const notes: string[] = [];
+  let total = 0;
+  let overflow = false;
   const walk = (dir: string, stack: readonly string[]): RenderedObject[] => {
+    if (overflow) return [];
     const loaded = loader.kustomizationIn(dir);
     if (loaded === undefined) {
-      findings.push({ rule: "kustomize-error", severity: "error", file: loader.display(dir), line: 0, message: "no kustomization.yaml in this directory, but a kustomization includes it" });
+      const why = stack.length > 1 ? "a kustomization includes this directory, but it has no readable kustomization.yaml" : "the kustomization is not a mapping of kustomize fields";
+      findings.push({ rule: "kustomize-error", severity: "error", file: loader.display(dir), line: 0, message: why });
       return [];
     }
     const { kustomization: k, doc, path } = loaded;
@@ -122,7 +128,14 @@ export function renderBuiltin(root: string, loader: TreeLoader): Rendering {
             findings.push({ rule: "kustomize-error", severity: "error", file: loader.display(path), line, message: `${field}[${i}]: ${stack.includes(target) ? "includes itself (a cycle)" : `nested deeper than ${MAX_DEPTH} kustomizations`}` });
             continue;
           }
-          objects.push(...walk(target, [...stack, target]));
+          const sub = walk(target, [...stack, target]);
+          total += sub.length;
+          if (total > MAX_RENDERED_OBJECTS) {
+            if (!overflow) findings.push({ rule: "kustomize-error", severity: "error", file: loader.display(path), line, message: `renders more than ${MAX_RENDERED_OBJECTS} objects (kustomizations included many times over): not rendered` });
+            overflow = true;
+            return [];
+          }
+          objects.push(...sub);
         } else {
           const docs = loader.documents(target);
           if (!Array.isArray(docs)) {
@@ -130,18 +143,24 @@ export function renderBuiltin(root: string, loader: TreeLoader): Rendering {
             continue;
           }
           for (const d of docs) if (isRecord(d.value)) objects.push({ value: { ...d.value }, source: d, transformations: [] });
+          total += docs.length;
         }
       }
     }
     // kustomize refuses two resources with one id (group, kind, namespace, name) in a kustomization.
     const ids = new Map<string, RenderedObject>();
+    let duplicate: string | undefined;
+    let duplicates = 0;
     for (const obj of objects) {
       const id = identityOf(obj.value);
       if (id === undefined || id.name === "") continue;
       const key = `${id.apiVersion.split("/").length > 1 ? id.apiVersion.split("/")[0] ?? "" : ""}\0${id.kind}\0${id.namespace}\0${id.name}`;
       const first = ids.get(key);
       if (first === undefined) ids.set(key, obj);
-      else findings.push({ rule: "kustomize-error", severity: "error", file: loader.display(path), line: 0, message: `two resources are ${id.kind} ${id.namespace === "" ? "" : `${id.namespace}/`}${id.name} (${first.source?.file ?? "?"} and ${obj.source?.file ?? "?"}): kustomize refuses the overlay` });
+      else if (duplicates++ === 0) duplicate = `${describeObject(id)} (${first.source?.file ?? "?"} and ${obj.source?.file ?? "?"})`;
+    }
+    if (duplicate !== undefined) {
+      findings.push({ rule: "kustomize-error", severity: "error", file: loader.display(path), line: 0, message: `two resources are ${duplicate}${duplicates > 1 ? `, and ${duplicates - 1} more repeat` : ""}: kustomize refuses the overlay` });
     }
     for (const obj of objects) {
       const meta = metadataOf(obj.value);
@@ -165,7 +184,7 @@ export function renderBuiltin(root: string, loader: TreeLoader): Rendering {
     return objects;
   };
   const objects = walk(root, [root]);
-  return { root, renderer: "builtin", objects, findings, notes };
+  return { root, renderer: "builtin", objects: overflow ? [] : objects, findings, notes };
 }
 
 // ---------------------------------------------------------------------------------------------

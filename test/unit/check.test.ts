@@ -315,6 +315,28 @@ describe("sealbridge check (offline)", () => {
     assert.equal(report.code, 0);
   });
 
+  it("a kustomization graph that includes itself, or the same bases many times over, is bounded", async () => {
+    const files: Record<string, string> = {
+      "loop/a/kustomization.yaml": "resources: [../b]\n",
+      "loop/b/kustomization.yaml": "resources: [../a]\n",
+      "loop/top/kustomization.yaml": "resources: [../a]\n",
+      "diamond/l22a/kustomization.yaml": "resources: [cm.yaml]\n",
+      "diamond/l22a/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: leaf}\n",
+      "diamond/l22b/kustomization.yaml": "resources: [../l22a]\n",
+    };
+    // Each level includes both dirs of the next: 2^22 paths to the leaf.
+    for (let i = 0; i < 22; i++) for (const side of ["a", "b"]) files[`diamond/l${i}${side}/kustomization.yaml`] = `resources: [../l${i + 1}a, ../l${i + 1}b]\n`;
+    files["diamond/root/kustomization.yaml"] = "resources: [../l0a]\n";
+    const dir = await repo(files);
+    const started = Date.now();
+    const report = await checkJson(dir);
+    assert.ok(Date.now() - started < 60_000);
+    const errors = report.findings.filter((f) => f.rule === "kustomize-error").map((f) => f.message);
+    assert.ok(errors.some((m) => /includes itself \(a cycle\)/.test(m)), errors.join("\n"));
+    assert.ok(errors.some((m) => /renders more than 200000 objects/.test(m)), errors.join("\n"));
+    assert.ok(report.findings.length < 100, `${report.findings.length} findings`);
+  });
+
   it("github and junit outputs are well-formed and escaped", async () => {
     const dir = await repo({ "a,b:c.yaml": sealedSecretYaml(other2048, "team", "x"), "cert.pem": key2048.certificatePem, "p<&>.yaml": `apiVersion: v1\nkind: Secret\nmetadata: {name: "p<&>"}\nstringData: {k: ${CANARY}}\n` });
     const gh = await check(dir, ["-o", "github", "--cert", "cert.pem"]);
