@@ -90,7 +90,10 @@ export async function renderWithTool(opts: { tool: RenderTool; root: string; loa
     });
     if (result.code !== 0) {
       // Paths in kustomize's messages are relative to the wrapper: show them from the working directory.
-      const message = toolErrorLine(result.stderr, opts.redact).replaceAll(wrapper, "<overlay>");
+      let message = toolErrorLine(result.stderr, opts.redact).replaceAll(wrapper, "<overlay>");
+      // The wrapper adds a layer to kustomize's message; what the overlay itself said follows it.
+      const own = `recursed accumulation of path '${root}': `;
+      if (message.includes(own)) message = message.slice(message.indexOf(own) + own.length);
       return fail(`${tool.name === "kubectl" ? "kubectl kustomize" : "kustomize build"} failed: ${message}`);
     }
     let docs: unknown[];

@@ -150,8 +150,15 @@ describe("sealbridge check with kubeseal, sops, age-keygen and kustomize", () =>
       assert.match(err?.message ?? "", /^kustomize build failed: .*missing\.yaml/);
       assert.ok(report.findings.some((f) => f.file === "loose/foreign.yaml"));
       assert.equal(r.stdout.includes(CANARY), false);
+      // kustomize quotes a malformed literal in its error: the value is replaced, the error kept.
+      await put("broken2/kustomization.yaml", `secretGenerator:\n- name: x\n  literals:\n  - ${CANARY}\n`);
+      const quoted = await check(["-o", "json", "broken2"], dirname(kustomize));
+      const line = (JSON.parse(quoted.stdout) as Report).findings.find((f) => f.rule === "kustomize-error")?.message ?? "";
+      assert.match(line, /^kustomize build failed: loading KV pairs: .*invalid literal source \[redacted\]/);
+      assert.equal(quoted.stdout.includes(CANARY), false);
     } finally {
       await writeFile(join(dir, "broken/kustomization.yaml"), "resources: []\n");
+      await writeFile(join(dir, "broken2/kustomization.yaml"), "resources: []\n");
     }
   });
 
