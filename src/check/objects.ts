@@ -9,6 +9,7 @@ export type CheckedKind =
   | "SopsFile"
   | "ExternalSecret"
   | "ClusterExternalSecret"
+  | "PushSecret"
   | "SecretStore"
   | "ClusterSecretStore"
   | "Secret";
@@ -59,7 +60,7 @@ export function classify(value: unknown): CheckedKind | undefined {
   if (id.apiVersion === "sealbridge.dev/v1alpha1" && id.kind === "SopsSecret") return "SopsSecret";
   if (isSopsEncrypted(value)) return "SopsFile";
   if (id.apiVersion.startsWith(ESO_GROUP)) {
-    if (id.kind === "ExternalSecret" || id.kind === "ClusterExternalSecret" || id.kind === "SecretStore" || id.kind === "ClusterSecretStore") return id.kind;
+    if (id.kind === "ExternalSecret" || id.kind === "ClusterExternalSecret" || id.kind === "PushSecret" || id.kind === "SecretStore" || id.kind === "ClusterSecretStore") return id.kind;
     return undefined;
   }
   if (id.apiVersion === "v1" && id.kind === "Secret") return "Secret";

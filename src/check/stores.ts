@@ -41,6 +41,17 @@ export function storeRefs(spec: unknown, at: (string | number)[]): StoreRef[] {
   return out;
 }
 
+/** A PushSecret's spec.secretStoreRefs entries that name a store (label selectors are resolved at runtime). */
+function pushSecretStoreRefs(spec: unknown): StoreRef[] {
+  if (!isRecord(spec) || !Array.isArray(spec["secretStoreRefs"])) return [];
+  const out: StoreRef[] = [];
+  for (const [i, item] of (spec["secretStoreRefs"] as unknown[]).entries()) {
+    if (!isRecord(item) || typeof item["name"] !== "string" || item["name"] === "") continue;
+    out.push({ kind: item["kind"] === "ClusterSecretStore" ? "ClusterSecretStore" : "SecretStore", name: item["name"], path: ["spec", "secretStoreRefs", i] });
+  }
+  return out;
+}
+
 export interface StoreIndex {
   /** "namespace/name" of every SecretStore in the unit ("" namespace when none was given). */
   secretStores: { namespace: string; name: string; object: RenderedObject }[];
@@ -77,15 +88,17 @@ export function storeFindings(objects: readonly RenderedObject[], index: StoreIn
   const out: Finding[] = [];
   for (const obj of objects) {
     const kind = classify(obj.value);
-    if (kind !== "ExternalSecret" && kind !== "ClusterExternalSecret") continue;
+    if (kind !== "ExternalSecret" && kind !== "ClusterExternalSecret" && kind !== "PushSecret") continue;
     const id = identityOf(obj.value);
     if (id === undefined) continue;
     const spec = obj.value["spec"];
     const refs =
       kind === "ExternalSecret"
         ? storeRefs(spec, ["spec"])
-        : // A ClusterExternalSecret's SecretStore refs resolve in namespaces chosen at runtime: only cluster stores are checked.
-          storeRefs(isRecord(spec) ? spec["externalSecretSpec"] : undefined, ["spec", "externalSecretSpec"]).filter((r) => r.kind === "ClusterSecretStore");
+        : kind === "PushSecret"
+          ? pushSecretStoreRefs(spec)
+          : // A ClusterExternalSecret's SecretStore refs resolve in namespaces chosen at runtime: only cluster stores are checked.
+            storeRefs(isRecord(spec) ? spec["externalSecretSpec"] : undefined, ["spec", "externalSecretSpec"]).filter((r) => r.kind === "ClusterSecretStore");
     const doc: SourceDocument | undefined = obj.source;
     for (const ref of refs) {
       let found: boolean;

@@ -246,12 +246,14 @@ describe("sealbridge check (offline)", () => {
       "overlays/prod/kustomization.yaml": "namePrefix: prod-\nnamespace: prod\nresources: [../../base]\n",
       "loose/es.yaml": `${es("loose-ok", "shared", "ClusterSecretStore")}---\n${es("loose-missing", "nowhere")}---\n${es("loose-store", "local")}`,
       "loose/store.yaml": store("local"),
+      "loose/push.yaml": stringify({ apiVersion: "external-secrets.io/v1alpha1", kind: "PushSecret", metadata: { name: "push" }, spec: { secretStoreRefs: [{ name: "local", kind: "SecretStore" }, { name: "gone", kind: "SecretStore" }, { labelSelector: { matchLabels: { a: "b" } } }], selector: { secret: { name: "s" } } } }),
       "infra/cluster-store.yaml": store("shared", "ClusterSecretStore"),
       "infra/kustomization.yaml": "resources: [cluster-store.yaml]\n",
     });
     const report = await checkJson(dir);
     const missing = report.findings.filter((f) => f.rule === "store-not-found");
-    assert.deepEqual(missing.map((f) => [f.file, f.object]), [["base/es.yaml", "ExternalSecret prod/prod-app"], ["loose/es.yaml", "ExternalSecret loose-missing"]]);
+    assert.deepEqual(missing.map((f) => [f.file, f.object]), [["base/es.yaml", "ExternalSecret prod/prod-app"], ["loose/es.yaml", "ExternalSecret loose-missing"], ["loose/push.yaml", "PushSecret push"]]);
+    assert.match(missing[2]?.message ?? "", /^spec\.secretStoreRefs\.1 names SecretStore gone/);
     assert.match(missing[0]?.message ?? "", /SecretStore vault, which is not in the rendered output of overlays\/prod \(SecretStore vault is rendered as prod\/prod-vault, renamed by namePrefix 'prod-' in overlays\/prod\/kustomization.yaml; kustomize does not rename storeRef\)/);
     assert.equal(missing[0]?.line, 7, "the line of spec.secretStoreRef.name");
   });
