@@ -8,7 +8,7 @@ import { access, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { delimiter, join, relative, sep } from "node:path";
 import { isBoundedParseError, parseYaml, parseYamlDocuments, yamlDocumentToJs, type ParseLimits } from "../api/bounded-parse.ts";
-import { fromToolOutput, type Rendering, type RendererName, type TreeLoader } from "./rendering.ts";
+import { fromToolOutput, RENDERED_KINDS, type Rendering, type RendererName, type TreeLoader } from "./rendering.ts";
 
 export interface RenderTool {
   name: Exclude<RendererName, "builtin">;
@@ -20,6 +20,7 @@ export interface RenderTool {
 /** A rendering is bounded like any input: its size, its parse, its time. */
 const OUTPUT_LIMITS: Partial<ParseLimits> = { maxBytes: 64 << 20, maxNodes: 4_000_000, maxTokens: 16_000_000 };
 const TIMEOUT_MS = 120_000;
+const RENDERED_KIND = new RegExp(`^kind: *["']?(${RENDERED_KINDS.join("|")})["']? *$`, "m");
 
 async function executable(path: string): Promise<boolean> {
   try {
@@ -98,7 +99,12 @@ export async function renderWithTool(opts: { tool: RenderTool; root: string; loa
     }
     let docs: unknown[];
     try {
-      docs = parseYamlDocuments(result.stdout, { limits: OUTPUT_LIMITS }).map((d) => yamlDocumentToJs(d, { limits: OUTPUT_LIMITS }));
+      // kustomize writes each object with its top-level keys at column 0 and "---" between them: only
+      // the kinds check looks at are parsed (most of an overlay is Deployments and ConfigMaps).
+      docs = result.stdout
+        .split(/^---[ \t]*$/m)
+        .filter((part) => RENDERED_KIND.test(part))
+        .flatMap((part) => parseYamlDocuments(part, { limits: OUTPUT_LIMITS }).map((d) => yamlDocumentToJs(d, { limits: OUTPUT_LIMITS })));
     } catch (err) {
       if (!isBoundedParseError(err)) throw err;
       return fail(`the rendered output is refused (${err.reason})`);

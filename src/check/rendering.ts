@@ -84,6 +84,10 @@ const CLUSTER_SCOPED = new Set([
   "PriorityLevelConfiguration",
 ]);
 
+/** The kinds a rendering is looked at for (scopes, stores, online checks); other objects are dropped. */
+export const RENDERED_KINDS = ["SealedSecret", "AgeSecret", "SopsSecret", "ExternalSecret", "ClusterExternalSecret", "PushSecret", "SecretStore", "ClusterSecretStore"] as const;
+const RENDERED = new Set<string>(RENDERED_KINDS);
+
 const MAX_DEPTH = 64;
 /** Bounds a rendering whose kustomizations include each other many times over (a diamond per level doubles it). */
 export const MAX_RENDERED_OBJECTS = 200_000;
@@ -184,7 +188,8 @@ export function renderBuiltin(root: string, loader: TreeLoader): Rendering {
     return objects;
   };
   const objects = walk(root, [root]);
-  return { root, renderer: "builtin", objects: overflow ? [] : objects, findings, notes };
+  const kept = overflow ? [] : objects.filter((o) => RENDERED.has(identityOf(o.value)?.kind ?? ""));
+  return { root, renderer: "builtin", objects: kept, findings, notes };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -358,7 +358,8 @@ export async function checkCommand(args: readonly string[], io: CliIo): Promise<
     keys,
     ...(render !== undefined ? { render } : {}),
     ...(online !== undefined ? { online: withDefaultNamespace(online, flags.namespace) } : {}),
-    concurrency: Math.max(2, availableParallelism()),
+    // Renderings are child processes, mostly waiting: a few more than the cores keeps them busy.
+    concurrency: Math.max(4, availableParallelism()),
   });
   io.stdout(formatReport(result, flags.output));
   return failing(result.findings) ? 1 : 0;
