@@ -162,7 +162,8 @@ export async function runCheck(opts: CheckOptions): Promise<CheckResult> {
       summary.objects[kind] = (summary.objects[kind] ?? 0) + 1;
       if (kind === "ClusterSecretStore") clusterStoresAnywhere.add(identityOf(doc.value)?.name ?? "");
       findings.push(...documentFindings(doc, kind, keys, opts.online !== undefined));
-      if (!included.has(file) && isRecord(doc.value)) loose.push({ value: doc.value, source: doc, transformations: [] });
+      // Not rendering (--kustomize off): every file counts as applied as it is.
+      if ((opts.render === undefined || !included.has(file)) && isRecord(doc.value)) loose.push({ value: doc.value, source: doc, transformations: [] });
     }
   }
 

@@ -254,6 +254,10 @@ describe("sealbridge check (offline)", () => {
     const missing = report.findings.filter((f) => f.rule === "store-not-found");
     assert.deepEqual(missing.map((f) => [f.file, f.object]), [["base/es.yaml", "ExternalSecret prod/prod-app"], ["loose/es.yaml", "ExternalSecret loose-missing"], ["loose/push.yaml", "PushSecret push"]]);
     assert.match(missing[2]?.message ?? "", /^spec\.secretStoreRefs\.1 names SecretStore gone/);
+    // Not rendering: every file is taken as applied as it is, so the base's store is found.
+    const off = JSON.parse((await check(dir, ["-o", "json", "--kustomize", "off"])).stdout) as JsonReport;
+    assert.deepEqual(off.findings.filter((f) => f.rule === "store-not-found").map((f) => f.file), ["loose/es.yaml", "loose/push.yaml"]);
+    assert.equal(off.summary.overlays, 0);
     assert.match(missing[0]?.message ?? "", /SecretStore vault, which is not in the rendered output of overlays\/prod \(SecretStore vault is rendered as prod\/prod-vault, renamed by namePrefix 'prod-' in overlays\/prod\/kustomization.yaml; kustomize does not rename storeRef\)/);
     assert.equal(missing[0]?.line, 7, "the line of spec.secretStoreRef.name");
   });
