@@ -161,7 +161,8 @@ export async function runCheck(opts: CheckOptions): Promise<CheckResult> {
       if (kind === undefined) continue;
       summary.objects[kind] = (summary.objects[kind] ?? 0) + 1;
       if (kind === "ClusterSecretStore") clusterStoresAnywhere.add(identityOf(doc.value)?.name ?? "");
-      findings.push(...documentFindings(doc, kind, keys, opts.online !== undefined));
+      // Online, the controller's verdict replaces the certificate comparison: it may still hold an older key.
+      findings.push(...documentFindings(doc, kind, opts.online !== undefined ? { ...keys, certificates: [] } : keys, opts.online !== undefined));
       // Not rendering (--kustomize off): every file counts as applied as it is.
       if ((opts.render === undefined || !included.has(file)) && isRecord(doc.value)) loose.push({ value: doc.value, source: doc, transformations: [] });
     }
