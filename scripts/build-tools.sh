@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds a test tool from its Go module into a cache outside the repository.
 # Usage: scripts/build-tools.sh <tool>     (prints the binary's path on its last stdout line)
-# Tools: kubeseal, sealed-secrets-controller (the real Sealed Secrets controller, for
+# Tools: kubeseal, kustomize (for `sealbridge check` tests), sealed-secrets-controller (the real Sealed Secrets controller, for
 # `npm run bench:sealed` and test/differential/sealed-secret-shape.test.ts; keep it at kubeseal's
 # version), sealed-secrets-integration (Sealed Secrets' own Ginkgo integration suite, compiled as a
 # test binary; test/interop/sealed-secrets-upstream.test.ts runs it against sealbridge), sops, helm,
@@ -49,6 +49,7 @@ SEALED_SECRETS_RELEASE=v0.36.6
 declare -A TOOLS=(
   [sops]="github.com/getsops/sops/v3/cmd/sops|v3.13.3|sops"
   [helm]="helm.sh/helm/v3/cmd/helm|v3.22.0|helm|install|"
+  [kustomize]="sigs.k8s.io/kustomize/kustomize/v5|v5.8.2|kustomize|install|"
   [kubeseal]="github.com/bitnami-labs/sealed-secrets/cmd/kubeseal|$SEALED_SECRETS_RELEASE|kubeseal|install|"
   [sealed-secrets-controller]="github.com/bitnami-labs/sealed-secrets/cmd/controller|$SEALED_SECRETS_RELEASE|controller|install|"
   [sealed-secrets-integration]="github.com/bitnami-labs/sealed-secrets|$SEALED_SECRETS_RELEASE|integration.test|gotest|./integration integration"

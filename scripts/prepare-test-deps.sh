@@ -22,6 +22,7 @@ timed bash scripts/build-tools.sh sealed-secrets-integration
 timed bash scripts/build-tools.sh sealed-secrets-controller
 timed bash scripts/build-tools.sh sops
 timed bash scripts/build-tools.sh helm
+timed bash scripts/build-tools.sh kustomize
 timed bash scripts/build-tools.sh vault
 timed bash scripts/build-tools.sh health-check
 timed bash scripts/install-age.sh

@@ -245,6 +245,12 @@ export class ControllerClient {
     if (res.status < 200 || res.status > 299) throw new CliError(`cannot validate sealed secret: ${apiReason(res)}`);
   }
 
+  /** POST /v1/verify, answered as it came (for `check`): 200 opens, 409 carries the controller's {reason, message}. */
+  async verifyAnswer(sealedSecretJson: string): Promise<{ status: number; body: string }> {
+    const res = await this.#request("POST", `${await this.#proxy()}/v1/verify`, Buffer.from(sealedSecretJson));
+    return { status: res.status, body: res.body.toString("utf8") };
+  }
+
   /** POST /v1/rotate: the SealedSecret re-encrypted to the controller's newest key. */
   async rotate(sealedSecretJson: string, name: string): Promise<unknown> {
     const res = await this.call("POST", "/v1/rotate", Buffer.from(sealedSecretJson));

@@ -8,6 +8,7 @@ const USAGE = `Usage: sealbridge <command> [flags]
 
 Commands:
   seal       seal a Secret like kubeseal (same flags; --age for an AgeSecret)
+  check      check a repository before merge: what will not decrypt or sync (offline or online)
   reseal     re-encrypt the SealedSecret/AgeSecret files under PATH... to the newest key, in place
   keygen     generate an offline age identity (--pq for post-quantum), or print recipients (-y)
   template   render a Go template (ESO / Sealed Secrets) offline from a values file
@@ -20,6 +21,8 @@ async function loadCommand(name: string): Promise<Command | undefined> {
   switch (name) {
     case "seal":
       return (await import("./seal.ts")).sealCommand;
+    case "check":
+      return (await import("./check.ts")).checkCommand;
     case "reseal":
       return (await import("./reseal.ts")).resealCommand;
     case "template":
