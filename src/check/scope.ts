@@ -7,6 +7,7 @@ import { scopeFromAnnotations, type SealingScope } from "../crypto/scope.ts";
 import type { Finding } from "./finding.ts";
 import { classify, describeObject, identityOf, isScoped } from "./objects.ts";
 import type { RenderedObject, Transformation } from "./rendering.ts";
+import { parseSealedFor, SEALED_FOR_ANNOTATION } from "../api/sealed-for.ts";
 
 function annotationsOf(value: unknown): Record<string, string> | undefined {
   const meta = (value as { metadata?: { annotations?: unknown } } | null)?.metadata;
@@ -33,13 +34,6 @@ export interface ScopeCheckContext {
   display: (path: string) => string;
 }
 
-/**
- * `sealbridge.dev/sealed-for` ("strict:<ns>/<name>", "namespace-wide:<ns>", "cluster-wide"), which
- * `sealbridge seal` records on the object's metadata: kustomize renames metadata.name and namespace
- * but not annotations, so it still says what the values were sealed for after a rename.
- */
-export const SEALED_FOR_ANNOTATION = "sealbridge.dev/sealed-for";
-
 interface Target {
   scope: SealingScope;
   /** "" when unknown (a source without a namespace). */
@@ -48,17 +42,10 @@ interface Target {
   recorded: boolean;
 }
 
-const DNS = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
-
-export function recordedTarget(annotations: Readonly<Record<string, string>> | undefined): Target | undefined {
-  const value = annotations?.[SEALED_FOR_ANNOTATION]?.trim();
-  if (value === undefined || value.length > 400) return undefined;
-  if (value === "cluster-wide") return { scope: "cluster-wide", namespace: "", name: "", recorded: true };
-  const m = /^(strict|namespace-wide):([^/]+)(?:\/(.+))?$/.exec(value);
-  if (m === null) return undefined;
-  const [, scope, namespace = "", name = ""] = m;
-  if (!DNS.test(namespace) || (scope === "strict" ? !DNS.test(name) : name !== "")) return undefined;
-  return { scope: scope === "strict" ? "strict" : "namespace-wide", namespace, name, recorded: true };
+/** What `sealbridge seal` recorded in sealbridge.dev/sealed-for (src/api/sealed-for.ts). */
+function recordedTarget(annotations: Readonly<Record<string, string>> | undefined): Target | undefined {
+  const t = parseSealedFor(annotations);
+  return t === undefined ? undefined : { ...t, recorded: true };
 }
 
 function targetText(t: Pick<Target, "scope" | "namespace" | "name">): string {
