@@ -11,7 +11,7 @@ import { renderSealedSecretTemplate, type SealedTemplateOutput } from "../../tem
 import type { OpenedValue } from "../keys/rsa-protocol.ts";
 import { nextStatus, priorSynced, type SealedLike, type SyncedReason, type SyncedState } from "./conditions.ts";
 import type { SealedSecretStatus } from "../../api/sealed-secret.ts";
-import { boundedMessage } from "../messages.ts";
+import { boundedMessage, listSummary } from "../messages.ts";
 
 export const MANAGED_ANNOTATION = "sealedsecrets.bitnami.com/managed";
 export const PATCH_ANNOTATION = "sealedsecrets.bitnami.com/patch";
@@ -217,7 +217,8 @@ function heldList(keyring: KeyringView): string {
 
 /** One reason and an actionable message for values that did not open. Never quotes a value. */
 export function diagnose(sealed: SealedLike, failed: readonly Extract<OpenedValue, { ok: false }>[], labels: readonly ScopeLabel[], keyring: KeyringView): SyncedState {
-  const names = (vs: readonly { name: string }[]) => vs.map((v) => v.name).sort().join(", ");
+  // Thousands of bad values make one line: the first few named, the count said.
+  const names = (vs: readonly { name: string }[]) => listSummary(vs.map((v) => v.name));
   if (keyring.keys.length === 0) {
     const problems = keyring.problems.map((p) => `${p.name}: ${p.reason}`).join("; ");
     return {
@@ -233,7 +234,7 @@ export function diagnose(sealed: SealedLike, failed: readonly Extract<OpenedValu
     return {
       status: "False",
       reason: "InvalidCiphertext",
-      message: `encryptedData ${names(malformed)}: ${malformed.map((v) => `${v.name}: ${v.message}`).join("; ")}; re-seal the value(s)`,
+      message: `encryptedData ${names(malformed)}: ${[...malformed].sort((a, b) => (a.name < b.name ? -1 : 1)).slice(0, 3).map((v) => `${v.name}: ${v.message}`).join("; ")}; re-seal the value(s)`,
     };
   }
   const corrupt = failed.filter((v) => v.corruptWithKey !== undefined);
@@ -360,15 +361,17 @@ function annotationFix(scope: SealingScope): string {
 }
 
 function templateFailure(errors: readonly { key: string; error: unknown }[]): SyncedState {
-  const parts = errors.map(({ key, error }) => {
-    if (error instanceof TemplateError && error.phase === "parse") return `${key}: ${error.message}`;
+  const parts = errors.slice(0, 5).map(({ key, error }) => {
+    // Parse and limit messages are about the template text and its budgets, never a value.
+    if (error instanceof TemplateError && (error.phase === "parse" || error.phase === "limit")) return `${key}: ${error.message}`;
     if (error instanceof TemplateError) {
       const fn = /error calling (\w+)/.exec(error.message)?.[1];
       return `${key}: execution failed at line ${error.line}, column ${error.column}${fn ? ` in ${fn}` : ""}`;
     }
     return `${key}: template failed`;
   });
-  return { status: "False", reason: "TemplateFailed", message: `spec.template.data: ${parts.join("; ")}` };
+  const more = errors.length > parts.length ? `; ${errors.length - parts.length} more of ${errors.length} keys failed too` : "";
+  return { status: "False", reason: "TemplateFailed", message: `spec.template.data: ${parts.join("; ")}${more}` };
 }
 
 // ---------------------------------------------------------------------------------------------
