@@ -45,6 +45,8 @@ export interface ControllerOptions {
   reconciler: Reconciler;
   workers?: number;
   backoff?: BackoffPolicy;
+  /** Longest one reconcile may hold a worker (default DEFAULT_RECONCILE_DEADLINE_MS). */
+  reconcileDeadlineMs?: number;
 }
 
 /**
@@ -81,6 +83,10 @@ export class Controller {
   private primary: Informer | undefined;
   /** Watch events dropped by the predicates (metrics, tests). */
   readonly filtered = { status: 0, ownWrites: 0 };
+  /** Reconciles still running past their deadline, by key. */
+  private readonly overdue = new Map<string, Promise<void>>();
+  /** Reconciles that outlived the deadline (metrics, tests). */
+  reconcilesOverdue = 0;
 
   constructor(options: ControllerOptions) {
     this.options = options;
@@ -170,14 +176,42 @@ export class Controller {
   private async process(key: string): Promise<ProcessResult | void> {
     const objectKey = parseKey(key);
     const log = this.log.child({ kind: this.options.reconciler.resource.kind, ...objectKey });
-    return await this.options.reconciler.reconcile(objectKey, {
+    // One object at a time: a reconcile that outlived its deadline is still running; wait for it.
+    if (this.overdue.has(key)) throw new ReconcileOverdue(`the previous reconcile of ${key} is still running`);
+    const run = this.options.reconciler.reconcile(objectKey, {
       log,
       cached: (k) => this.primary?.get(k.name, k.namespace),
       cachedSecondary: (resource, k) => this.secondaries.get(resourceId(resource))?.get(k.name, k.namespace),
       listSecondary: (resource, namespace) => this.secondaries.get(resourceId(resource))?.list(namespace) ?? [],
     });
+    const deadlineMs = this.options.reconcileDeadlineMs ?? DEFAULT_RECONCILE_DEADLINE_MS;
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<"expired">((resolve) => {
+      timer = setTimeout(() => resolve("expired"), deadlineMs);
+      timer.unref();
+    });
+    try {
+      const first = await Promise.race([run, expired]);
+      if (first !== "expired") return first;
+    } finally {
+      clearTimeout(timer);
+    }
+    // The worker goes back to other objects; this key waits (with backoff) until the run settles.
+    this.reconcilesOverdue++;
+    this.overdue.set(key, run.then(() => undefined, () => undefined).finally(() => this.overdue.delete(key)));
+    log.warn({ deadlineMs }, "reconcile exceeded its deadline; retrying once it has finished");
+    throw new ReconcileOverdue(`reconcile of ${key} took longer than ${deadlineMs / 1000} s`);
   }
 }
+
+/** A reconcile past its deadline (retried with backoff, never run twice at once). */
+export class ReconcileOverdue extends Error {
+  override readonly name = "ReconcileOverdue";
+  readonly retryable = true;
+}
+
+/** Longest one reconcile may hold a worker (every API request has its own timeout below this). */
+export const DEFAULT_RECONCILE_DEADLINE_MS = 120_000;
 
 /** What may be logged of an error: its class, reason and message (messages are sanitised at source). */
 export function errorSummary(err: unknown): Record<string, unknown> {
