@@ -176,7 +176,11 @@ describe("sealbridge reseal", () => {
     assert.match(r.stdout, /^error: apps\/broken\.yaml:7: cannot be parsed as YAML: not valid YAML \(BAD_INDENT\) \(line 7, column 1\)$/m);
     assert.match(r.stdout, /^error: apps\/foreign\.yaml:2: SealedSecret rs-app-\w+\/foreign: the controller did not re-encrypt it: SealedForUnknownKey: /m);
     assert.match(r.stdout, /^error: apps\/dr\.yaml:2: AgeSecret rs-app-\w+\/recovery: the controller did not re-encrypt it: OtherRecipientsWouldBeDropped: /m);
-    assert.match(r.stdout, /^error: apps\/multi\.yaml:29: AgeSecret rs-app-\w+\/api: the controller did not re-encrypt it: OtherRecipientsWouldBeDropped: /m);
+    // The AgeSecret's document starts after the SealedSecret's (whose length depends on its annotations).
+    const multiLines = (files["apps/multi.yaml"] ?? "").split("\n");
+    let apiDoc = multiLines.findIndex((l) => l.startsWith("kind: AgeSecret"));
+    while (apiDoc > 0 && multiLines[apiDoc - 1] !== "---") apiDoc--;
+    assert.match(r.stdout, new RegExp(`^error: apps/multi\\.yaml:${apiDoc + 1}: AgeSecret rs-app-\\w+/api: the controller did not re-encrypt it: OtherRecipientsWouldBeDropped: `, "m"));
     assert.match(r.stdout, /^apps\/dr\.yaml: failed\n  AgeSecret rs-app-\w+\/recovery: failed$/m);
     assert.match(r.stdout, /^apps\/db\/sealed-db\.yaml: not written\n  SealedSecret rs-app-\w+\/db: 2 re-encrypted, 0 unchanged$/m);
     assert.match(r.stdout, /4 problem\(s\): nothing written\n$/);
