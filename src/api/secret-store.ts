@@ -1,5 +1,5 @@
 // external-secrets.io/v1 SecretStore and ClusterSecretStore: the provider configuration parsed into
-// typed values for the two providers sealbridge serves (aws SecretsManager, vault). Any other
+// typed values for the two providers sealbridge serves (aws SecretsManager and ParameterStore, vault). Any other
 // provider parses to `{ kind: "unsupported" }` so the store gets a clear Ready=False, never a crash.
 import { DurationError, parseGoDuration } from "./go-duration.ts";
 import {
@@ -30,7 +30,7 @@ export type AwsAuth =
 
 export interface AwsProviderSpec {
   kind: "aws";
-  service: "SecretsManager";
+  service: "SecretsManager" | "ParameterStore";
   region: string;
   role?: string;
   additionalRoles: string[];
@@ -130,7 +130,7 @@ function parseProvider(provider: Json | undefined, path: string): ProviderSpec {
 
 function parseAws(aws: Json, path: string): ProviderSpec {
   const service = requiredStr(aws, "service", path);
-  if (service !== "SecretsManager") return { kind: "unsupported", what: `aws service ${service}` };
+  if (service !== "SecretsManager" && service !== "ParameterStore") return { kind: "unsupported", what: `aws service ${service}` };
   const auth = obj(aws, "auth", path);
   const ap = `${path}.auth`;
   let parsedAuth: AwsAuth = { kind: "default" };
@@ -156,7 +156,7 @@ function parseAws(aws: Json, path: string): ProviderSpec {
   const prefix = str(aws, "prefix", path);
   return {
     kind: "aws",
-    service: "SecretsManager",
+    service,
     region: requiredStr(aws, "region", path),
     ...(role ? { role } : {}),
     additionalRoles: strList(aws, "additionalRoles", path),
