@@ -4,6 +4,7 @@
 import { DurationError, parseGoDuration } from "./go-duration.ts";
 import {
   SpecError,
+  bool,
   isObject,
   int,
   obj,
@@ -36,6 +37,8 @@ export interface AwsProviderSpec {
   additionalRoles: string[];
   externalId?: string;
   prefix?: string;
+  /** `secretsManager`: how PushSecret deletions remove secrets. */
+  secretsManager?: { forceDeleteWithoutRecovery?: boolean; recoveryWindowInDays?: number };
   auth: AwsAuth;
 }
 
@@ -154,6 +157,11 @@ function parseAws(aws: Json, path: string): ProviderSpec {
   const role = str(aws, "role", path);
   const externalId = str(aws, "externalID", path);
   const prefix = str(aws, "prefix", path);
+  const sm = obj(aws, "secretsManager", path);
+  const force = sm ? bool(sm, "forceDeleteWithoutRecovery", `${path}.secretsManager`) : undefined;
+  const window = sm ? int(sm, "recoveryWindowInDays", `${path}.secretsManager`) : undefined;
+  if (window !== undefined && (window < 7 || window > 30)) throw new SpecError(`${path}.secretsManager.recoveryWindowInDays must be between 7 and 30`);
+  if (force && window !== undefined) throw new SpecError(`${path}.secretsManager: set only one of forceDeleteWithoutRecovery and recoveryWindowInDays`);
   return {
     kind: "aws",
     service,
@@ -162,6 +170,7 @@ function parseAws(aws: Json, path: string): ProviderSpec {
     additionalRoles: strList(aws, "additionalRoles", path),
     ...(externalId ? { externalId } : {}),
     ...(prefix ? { prefix } : {}),
+    ...(force || window !== undefined ? { secretsManager: { ...(force ? { forceDeleteWithoutRecovery: true } : {}), ...(window !== undefined ? { recoveryWindowInDays: window } : {}) } } : {}),
     auth: parsedAuth,
   };
 }

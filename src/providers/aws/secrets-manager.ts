@@ -14,10 +14,12 @@ import {
   type ReadBatching,
   type RemoteRef,
   type SecretsClient,
+  type SecretsPusher,
 } from "../provider.ts";
 import { Coalescer } from "./coalescer.ts";
 import type { SecretValue, SecretsManagerPort } from "./port.ts";
 import { SdkSecretsManagerPort } from "./sdk-port.ts";
+import { SecretsManagerPusher } from "./secrets-manager-push.ts";
 import { awsCredentials, type AwsCredentialsOptions } from "./credentials.ts";
 
 export { awsCredentials, ROLE_ARN_ANNOTATION } from "./credentials.ts";
@@ -47,7 +49,9 @@ export async function createAwsClient(input: AwsClientInput): Promise<SecretsCli
     ...(credentials ? { credentials } : {}),
     ...(input.options.onApiCall ? { onApiCall: input.options.onApiCall } : {}),
   });
-  return new AwsSecretsManagerClient(port, { prefix: input.spec.prefix ?? "", batchWindowMs: input.options.batchWindowMs ?? 20 });
+  const prefix = input.spec.prefix ?? "";
+  const pusher = new SecretsManagerPusher(port, { prefix, ...(input.spec.secretsManager ? { deletion: input.spec.secretsManager } : {}) });
+  return new AwsSecretsManagerClient(port, { prefix, batchWindowMs: input.options.batchWindowMs ?? 20, pusher });
 }
 
 export class AwsSecretsManagerClient implements SecretsClient {
@@ -56,9 +60,12 @@ export class AwsSecretsManagerClient implements SecretsClient {
   private readonly current: Coalescer<string, SecretValue>;
   /** Current-version value reads go through BatchGetSecretValue; tags and pinned versions do not. */
   readonly readBatching: ReadBatching;
+  /** PushSecret writes (secrets-manager-push.ts), when the port can write. */
+  readonly pusher?: SecretsPusher;
 
-  constructor(port: SecretsManagerPort, options: { prefix: string; batchWindowMs: number }) {
+  constructor(port: SecretsManagerPort, options: { prefix: string; batchWindowMs: number; pusher?: SecretsPusher }) {
     this.port = port;
+    if (options.pusher) this.pusher = options.pusher;
     this.prefix = options.prefix;
     this.readBatching = {
       maxBatch: BATCH_MAX,
