@@ -38,4 +38,5 @@ export const resources = {
   externalSecret: crdResource("ExternalSecret"),
   secretStore: crdResource("SecretStore"),
   clusterSecretStore: crdResource("ClusterSecretStore"),
+  pushSecret: crdResource("PushSecret"),
 } as const satisfies Record<string, Resource>;

@@ -291,7 +291,7 @@ function parseCondition(c: Json, path: string): NamespaceCondition {
   };
 }
 
-function parseLabelSelector(sel: Json, path: string): LabelSelector {
+export function parseLabelSelector(sel: Json, path: string): LabelSelector {
   const matchLabels: Record<string, string> = {};
   const ml = obj(sel, "matchLabels", path) ?? {};
   for (const [k, v] of Object.entries(ml)) {
