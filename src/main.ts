@@ -151,6 +151,7 @@ async function start(config: ControllerConfig, log: Logger): Promise<Running> {
           log,
           controllerClass: config.esoControllerClass,
           workers: config.workers,
+          pushSecrets: config.enable.pushSecrets,
           factories: {
             // Endpoint overrides use ESO's environment variable names.
             aws: (input) =>

@@ -10,6 +10,7 @@ import { ProviderClientCache, type ProviderFactories } from "../secret-store/cli
 import { SecretStoreReconciler } from "../secret-store/reconcile.ts";
 import { StoreDirectory } from "../secret-store/stores.ts";
 import { ExternalSecretReconciler } from "./reconcile.ts";
+import { PushSecretReconciler } from "../push-secret/reconcile.ts";
 
 export interface ExternalSecretsOptions {
   kube: KubePort;
@@ -25,6 +26,8 @@ export interface ExternalSecretsOptions {
   credentialRecheckMs?: number;
   /** Called when a refresh wave starts (benchmarks, metrics). */
   onWave?: (info: { members: number; ids: number; batches: number }) => void;
+  /** Also reconcile PushSecrets (sharing the stores and provider clients). */
+  pushSecrets?: boolean;
 }
 
 export class ExternalSecretsControllers {
@@ -32,6 +35,8 @@ export class ExternalSecretsControllers {
   readonly clients: ProviderClientCache;
   readonly externalSecrets: Controller;
   readonly reconciler: ExternalSecretReconciler;
+  readonly pushSecrets: Controller | undefined;
+  readonly pushReconciler: PushSecretReconciler | undefined;
   private readonly storeControllers: Controller[];
 
   constructor(options: ExternalSecretsOptions) {
@@ -63,6 +68,10 @@ export class ExternalSecretsControllers {
           reconciler: new SecretStoreReconciler({ kind, kube, clients: this.clients, controllerClass: options.controllerClass, ...(options.now ? { now: options.now } : {}) }),
         }),
     );
+    if (options.pushSecrets) {
+      this.pushReconciler = new PushSecretReconciler({ kube, stores: this.stores, clients: this.clients, ...(options.now ? { now: options.now } : {}) });
+      this.pushSecrets = new Controller({ cache, log, reconciler: this.pushReconciler, workers: Math.max(1, Math.ceil(options.workers / 2)) });
+    }
     const seen = new Map<string, string>();
     this.stores.onChange((key, store) => {
       // Only a new generation (or deletion) matters to ExternalSecrets; status writes do not.
@@ -71,6 +80,7 @@ export class ExternalSecretsControllers {
       seen.set(key, version);
       if (!store) this.clients.forget(key);
       for (const es of this.reconciler.dependentsOf(key)) this.externalSecrets.queue.add(es);
+      for (const ps of this.pushReconciler?.dependentsOf(key) ?? []) this.pushSecrets?.queue.add(ps);
     });
   }
 
@@ -81,6 +91,7 @@ export class ExternalSecretsControllers {
       { kind: "ExternalSecret", condition: "Ready", objects: () => this.externalSecrets.cachedObjects(), filtered: () => this.externalSecrets.filtered },
       ...(stores ? [{ kind: "SecretStore", condition: "Ready", objects: () => stores.cachedObjects(), filtered: () => stores.filtered }] : []),
       ...(clusterStores ? [{ kind: "ClusterSecretStore", condition: "Ready", objects: () => clusterStores.cachedObjects(), filtered: () => clusterStores.filtered }] : []),
+      ...(this.pushSecrets ? [{ kind: "PushSecret", condition: "Ready", objects: () => this.pushSecrets?.cachedObjects() ?? [], filtered: () => this.pushSecrets?.filtered ?? { status: 0, ownWrites: 0 } }] : []),
     ];
   }
 
@@ -88,9 +99,11 @@ export class ExternalSecretsControllers {
     await this.stores.start();
     await Promise.all(this.storeControllers.map((c) => c.start()));
     await this.externalSecrets.start();
+    await this.pushSecrets?.start();
   }
 
   async stop(): Promise<void> {
+    await this.pushSecrets?.stop();
     await this.externalSecrets.stop();
     await Promise.all(this.storeControllers.map((c) => c.stop()));
     await this.stores.stop();
