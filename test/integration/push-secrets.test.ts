@@ -274,6 +274,21 @@ describe("PushSecret to AWS Secrets Manager (moto)", () => {
     assert.equal(await smValue(`${p}/kept-b`), "2");
   });
 
+  test("deletionPolicy Delete: deleting the source Secret removes what was pushed (SourceDeleted)", async () => {
+    const ns = await freshNamespace(cluster, "psaws");
+    const p = `srcdel-${uniq()}`;
+    await awsStore(ns, "aws", "SecretsManager");
+    await createSecret(kube, ns, "source", { a: "1" });
+    await pushSecret(ns, "push", { deletionPolicy: "Delete", secretStoreRefs: [{ name: "aws" }], data: [{ match: { secretKey: "a", remoteRef: { remoteKey: `${p}/a` } } }] });
+    await waitPush(ns, "push", "Synced");
+    assert.equal(await smValue(`${p}/a`), "1");
+    await kube.delete(resources.secret, ns, "source");
+    const gone = await waitPush(ns, "push", "SourceDeleted");
+    assert.equal(readyOf(gone)?.message, "source secret deleted; provider secrets cleaned up");
+    assert.deepEqual(synced(gone), {});
+    assert.equal(await smValue(`${p}/a`), undefined);
+  });
+
   test("bad input: a missing key, a missing source Secret and an unsupported selector are conditions; nothing is written", async () => {
     const ns = await freshNamespace(cluster, "psaws");
     const p = `bad-${uniq()}`;

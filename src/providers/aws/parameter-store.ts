@@ -110,8 +110,8 @@ export class AwsParameterStoreClient implements SecretsClient {
 
   /**
    * As ESO: tags → DescribeParameters (tag filters, and the path) then the values, here batched 10 a
-   * call; otherwise GetParametersByPath (recursive, from "/" when no path is given) filtered by the
-   * name regexp. Keys are the full parameter names.
+   * call; otherwise GetParametersByPath (recursive, at the root path when none is given) filtered by
+   * the name regexp. Keys are the full parameter names.
    */
   async findSecrets(find: FindRef): Promise<Record<string, Uint8Array>> {
     const nameRe = find.nameRegexp === undefined ? undefined : RE2JS.compile(find.nameRegexp);
