@@ -103,11 +103,11 @@ async function vaultStore(ns: string, name: string, version: "v1" | "v2"): Promi
   });
 }
 
-async function pushSecret(ns: string, name: string, spec: Record<string, unknown>): Promise<void> {
+async function pushSecret(ns: string, name: string, spec: Record<string, unknown>, annotations?: Record<string, string>): Promise<void> {
   await kube.create(resources.pushSecret, {
     apiVersion: "external-secrets.io/v1alpha1",
     kind: "PushSecret",
-    metadata: { name, namespace: ns },
+    metadata: { name, namespace: ns, ...(annotations ? { annotations } : {}) },
     spec: { refreshInterval: "1h", selector: { secret: { name: "source" } }, ...spec },
   });
 }
@@ -244,9 +244,10 @@ describe("PushSecret to AWS Secrets Manager (moto)", () => {
         { match: { secretKey: "a", remoteRef: { remoteKey: `${p}/a` } } },
         { match: { secretKey: "b", remoteRef: { remoteKey: `${p}/b` } } },
       ],
-    });
+    }, { "kubectl.kubernetes.io/last-applied-configuration": '{"kind":"PushSecret"}' });
     const ps = await waitPush(ns, "delete", "Synced");
     assert.deepEqual(ps.metadata?.finalizers, ["pushsecret.externalsecrets.io/finalizer"]);
+    assert.equal(ps.metadata?.annotations?.["kubectl.kubernetes.io/last-applied-configuration"], '{"kind":"PushSecret"}', "adding the finalizer keeps kubectl's annotation");
     assert.equal(await smValue(`${p}/a`), "1");
     assert.equal(await smValue(`${p}/b`), "2");
     const spec = ps["spec"] as Record<string, unknown>;

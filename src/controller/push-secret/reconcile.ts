@@ -301,8 +301,9 @@ export class PushSecretReconciler implements Reconciler {
   private async setFinalizer(ps: KubeObject, present: boolean): Promise<KubeObject> {
     const finalizers = (ps.metadata?.finalizers ?? []).filter((f) => f !== PUSH_SECRET_FINALIZER);
     if (present) finalizers.push(PUSH_SECRET_FINALIZER);
-    // A replace guarded by resourceVersion: a stale copy ends in Conflict, retried with backoff.
-    const written = await this.options.kube.replace(resources.pushSecret, { ...ps, metadata: { ...ps.metadata, finalizers } });
+    // A merge patch of the finalizers alone (the cached copy lacks kubectl's last-applied annotation,
+    // which a full replace would drop), guarded by resourceVersion: a stale copy ends in Conflict.
+    const written = await this.options.kube.patch(resources.pushSecret, ps.metadata?.namespace, ps.metadata?.name ?? "", { metadata: { finalizers, resourceVersion: ps.metadata?.resourceVersion } }, "merge");
     return { ...written, apiVersion: "external-secrets.io/v1alpha1", kind: "PushSecret" };
   }
 
