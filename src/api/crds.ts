@@ -385,7 +385,7 @@ const pushSecretSpec: JsonSchema = known(
       items: known(
         {
           match: known({ secretKey: string, remoteRef: known({ remoteKey: string, property: string }, ["remoteKey"]) }, ["remoteRef"]),
-          metadata: { "x-kubernetes-preserve-unknown-fields": true },
+          metadata: { type: "object", "x-kubernetes-preserve-unknown-fields": true },
           conversionStrategy: { type: "string", enum: ["None", "ReverseUnicode"] },
         },
         ["match"],
