@@ -377,6 +377,31 @@ describe("PushSecret to Vault (dev server)", () => {
   }
 });
 
+describe("PushSecret through a ClusterSecretStore (Vault)", () => {
+  test("status.syncedPushSecrets is keyed ClusterSecretStore/<name>; spec.conditions may refuse the namespace", async () => {
+    const ns = await freshNamespace(cluster, "pscss");
+    const p = `css-${uniq()}`;
+    const css = `vault-${uniq()}`;
+    await createSecret(kube, ns, "vault-token", { token: vault.rootToken });
+    const provider = { vault: { server: vault.url, path: "secret", version: "v2", auth: { tokenSecretRef: { name: "vault-token", key: "token", namespace: ns } } } };
+    await kube.create(resources.clusterSecretStore, { apiVersion: "external-secrets.io/v1", kind: "ClusterSecretStore", metadata: { name: css }, spec: { provider } });
+    await kube.create(resources.clusterSecretStore, { apiVersion: "external-secrets.io/v1", kind: "ClusterSecretStore", metadata: { name: `${css}-closed` }, spec: { provider, conditions: [{ namespaces: ["elsewhere"] }] } });
+    await createSecret(kube, ns, "source", { user: "app" });
+    await pushSecret(ns, "push", { secretStoreRefs: [{ name: css, kind: "ClusterSecretStore" }], data: [{ match: { secretKey: "user", remoteRef: { remoteKey: `${p}/u`, property: "user" } } }] });
+    const ps = await waitPush(ns, "push", "Synced");
+    assert.deepEqual(Object.keys(synced(ps)), [`ClusterSecretStore/${css}`]);
+    assert.deepEqual(Object.keys(synced(ps)[`ClusterSecretStore/${css}`] ?? {}), [`${p}/u/user`]);
+    const data = (await vaultApi("GET", `secret/data/${p}/u`))?.["data"] as Record<string, unknown> | undefined;
+    assert.deepEqual(data?.["data"], { user: "app" });
+    await pushSecret(ns, "closed", { secretStoreRefs: [{ name: `${css}-closed`, kind: "ClusterSecretStore" }], data: [{ match: { secretKey: "user", remoteRef: { remoteKey: `${p}/closed`, property: "user" } } }] });
+    assert.match(readyOf(await waitPush(ns, "closed", "Errored"))?.message ?? "", /^StoreNotFound: .*not allowed from namespace/);
+    assert.equal(await vaultApi("GET", `secret/data/${p}/closed`), undefined);
+    // Cluster-scoped: removed so other test files sharing the control plane never see them.
+    await kube.delete(resources.clusterSecretStore, undefined, css);
+    await kube.delete(resources.clusterSecretStore, undefined, `${css}-closed`);
+  });
+});
+
 describe("PushSecret to AWS Parameter Store (moto)", () => {
   test("PutParameter with the managed-by tag; foreign parameters are not overwritten; Delete on deletion", async () => {
     const ns = await freshNamespace(cluster, "psssm");
