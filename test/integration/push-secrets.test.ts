@@ -155,6 +155,8 @@ describe("PushSecret to AWS Secrets Manager (moto)", () => {
     const ps = await waitPush(ns, "push", "Synced");
     assert.equal(readyOf(ps)?.status, "True");
     assert.equal(readyOf(ps)?.message, "PushSecret synced successfully");
+    const storeStatus = await waitFor("store status", async () => (await kube.get(resources.secretStore, ns, "aws"))?.["status"] as Record<string, unknown> | undefined);
+    assert.equal(storeStatus["capabilities"], "ReadWrite", "as ESO: a store PushSecret can write through");
     assert.deepEqual(Object.keys(synced(ps)["SecretStore/aws"] ?? {}).sort(), [`${p}/all`, `${p}/password`]);
     assert.deepEqual(synced(ps)["SecretStore/aws"]?.[`${p}/password`], { match: { secretKey: "password", remoteRef: { remoteKey: `${p}/password` } }, conversionStrategy: "None" });
     const status = ps["status"] as Record<string, unknown>;

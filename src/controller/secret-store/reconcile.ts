@@ -26,15 +26,18 @@ export interface StoreVerdict {
   message: string;
 }
 
-/** The store's next status; lastTransitionTime kept while Ready's status is unchanged. Pure. */
-export function nextStoreStatus(previous: unknown, verdict: StoreVerdict, now: Date): { conditions: StoreCondition[]; capabilities: string } {
+/**
+ * The store's next status; lastTransitionTime kept while Ready's status is unchanged. Pure.
+ * `capabilities` as ESO reports it: ReadWrite for a provider that accepts PushSecret writes.
+ */
+export function nextStoreStatus(previous: unknown, verdict: StoreVerdict, now: Date, capabilities: "ReadOnly" | "ReadWrite" = "ReadOnly"): { conditions: StoreCondition[]; capabilities: string } {
   const prior = Array.isArray((previous as { conditions?: unknown } | undefined)?.conditions)
     ? ((previous as { conditions: StoreCondition[] }).conditions.find((c) => c.type === "Ready"))
     : undefined;
   const at = now.toISOString().replace(/\.\d{3}Z$/, "Z");
   return {
     conditions: [{ type: "Ready", ...verdict, lastTransitionTime: prior?.status === verdict.status ? prior.lastTransitionTime : at }],
-    capabilities: "ReadOnly",
+    capabilities,
   };
 }
 
@@ -64,6 +67,7 @@ export class SecretStoreReconciler implements Reconciler {
     if (!store || !isOurStore(store, this.controllerClass)) return;
     let verdict: StoreVerdict;
     let retry: ProviderError | undefined;
+    let capabilities: "ReadOnly" | "ReadWrite" = "ReadOnly";
     if (store.spec instanceof SpecError) {
       verdict = { status: "False", reason: "InvalidStoreConfiguration", message: store.spec.message };
     } else if (store.spec.provider.kind === "unsupported") {
@@ -72,6 +76,7 @@ export class SecretStoreReconciler implements Reconciler {
       try {
         // A ClusterSecretStore whose credentials are namespace-relative cannot be checked on its own.
         const client = await this.clients.client(store, store.namespace);
+        if (client.pusher) capabilities = "ReadWrite";
         await client.validate();
         verdict = { status: "True", reason: "Valid", message: "store validated" };
       } catch (err) {
@@ -87,7 +92,7 @@ export class SecretStoreReconciler implements Reconciler {
         if (!referent && err.retryable) retry = err;
       }
     }
-    const status = nextStoreStatus(obj["status"], verdict, this.now());
+    const status = nextStoreStatus(obj["status"], verdict, this.now(), capabilities);
     if (canonical(status) !== canonical(normalise(obj["status"]))) {
       try {
         await this.kube.replaceStatus(this.resource, { ...obj, status });
