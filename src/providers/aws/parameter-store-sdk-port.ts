@@ -22,8 +22,8 @@ export interface ParameterStoreSdkOptions {
   region: string;
   endpoint?: string;
   credentials?: AwsCredentialIdentityProvider;
-  /** Called for every API call the SDK sends (counted at the SDK middleware). */
-  onApiCall?: (operation: string) => void;
+  /** Called for every API call the SDK sends (counted at the SDK middleware), with its input. */
+  onApiCall?: (operation: string, input: unknown) => void;
   maxAttempts?: number;
 }
 
@@ -41,7 +41,7 @@ export class SdkParameterStorePort implements ParameterStorePort {
     if (onApiCall) {
       this.client.middlewareStack.add(
         (next, context) => (args) => {
-          onApiCall(String(context.commandName ?? "unknown"));
+          onApiCall(String(context.commandName ?? "unknown"), args.input);
           return next(args);
         },
         { step: "finalizeRequest", name: "sealbridgeApiCallCounter" },

@@ -37,7 +37,7 @@ export interface ParameterStoreClientOptions extends AwsCredentialsOptions {
   ssmEndpoint?: string;
   /** How long single reads wait to be coalesced into one batch call. */
   batchWindowMs?: number;
-  onApiCall?: (operation: string) => void;
+  onApiCall?: (operation: string, input: unknown) => void;
 }
 
 export async function createParameterStoreClient(input: { spec: AwsProviderSpec; credentials: CredentialSource; options: ParameterStoreClientOptions }): Promise<SecretsClient> {
