@@ -35,7 +35,7 @@ export interface ControllerConfig {
     renewDeadlineMs: number;
     retryPeriodMs: number;
   };
-  enable: { sealedSecrets: boolean; ageSecrets: boolean; sopsSecrets: boolean; externalSecrets: boolean };
+  enable: { sealedSecrets: boolean; ageSecrets: boolean; sopsSecrets: boolean; externalSecrets: boolean; pushSecrets: boolean };
   /** ESO controller class: SecretStores whose spec.controller names another class are left alone. */
   esoControllerClass: string;
   /** Namespaced SecretStores may use the controller's own AWS credentials / service-account token. */
@@ -80,6 +80,7 @@ export const CONTROLLER_USAGE = `Usage: npm start -- [flags]   (or: node src/mai
   --disable-age-secrets      do not reconcile AgeSecrets
   --disable-sops-secrets     do not reconcile SopsSecrets
   --disable-external-secrets do not reconcile external-secrets.io kinds (run beside ESO)
+  --disable-push-secrets     do not reconcile PushSecrets (the other external-secrets.io kinds still run)
   --eso-controller-class C   serve only stores whose spec.controller is empty or C (default "default")
   --allow-namespaced-ambient-credentials
                              let namespaced SecretStores without auth use the controller's own AWS
@@ -126,6 +127,7 @@ export function parseControllerArgs(argv: readonly string[], env: NodeJS.Process
         "disable-age-secrets": { type: "boolean" },
         "disable-sops-secrets": { type: "boolean" },
         "disable-external-secrets": { type: "boolean" },
+        "disable-push-secrets": { type: "boolean" },
         "eso-controller-class": { type: "string" },
         "allow-namespaced-ambient-credentials": { type: "boolean" },
         "public-keys-configmap": { type: "string" },
@@ -205,6 +207,7 @@ export function parseControllerArgs(argv: readonly string[], env: NodeJS.Process
       ageSecrets: !v["disable-age-secrets"],
       sopsSecrets: !v["disable-sops-secrets"],
       externalSecrets: !v["disable-external-secrets"],
+      pushSecrets: !v["disable-external-secrets"] && !v["disable-push-secrets"],
     },
     esoControllerClass: v["eso-controller-class"] ?? "default",
     allowNamespacedAmbientCredentials: v["allow-namespaced-ambient-credentials"] === true,

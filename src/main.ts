@@ -185,15 +185,17 @@ async function start(config: ControllerConfig, log: Logger): Promise<Running> {
           controllerClass: config.esoControllerClass,
           allowNamespacedAmbient: config.allowNamespacedAmbientCredentials,
           workers: config.workers,
+          pushSecrets: config.enable.pushSecrets,
           factories: {
             // Endpoint overrides use ESO's environment variable names.
             aws: (input) =>
               // Provider SDKs load on first use: a controller with no AWS (or no Vault) store never
               // pays their memory (AWS SDK ≈ 28 MiB, node-vault ≈ 31 MiB resident).
-              import("./providers/aws/secrets-manager.ts").then(({ createAwsClient }) => createAwsClient({
+              import("./providers/aws/client.ts").then(({ createAwsStoreClient }) => createAwsStoreClient({
                 ...input,
                 options: {
                   ...(process.env["AWS_SECRETSMANAGER_ENDPOINT"] ? { secretsManagerEndpoint: process.env["AWS_SECRETSMANAGER_ENDPOINT"] } : {}),
+                  ...(process.env["AWS_SSM_ENDPOINT"] ? { ssmEndpoint: process.env["AWS_SSM_ENDPOINT"] } : {}),
                   ...(process.env["AWS_STS_ENDPOINT"] ? { stsEndpoint: process.env["AWS_STS_ENDPOINT"] } : {}),
                 },
               })),

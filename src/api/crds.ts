@@ -290,6 +290,7 @@ const awsProvider: JsonSchema = known(
     additionalRoles: strings,
     externalID: string,
     prefix: string,
+    secretsManager: known({ forceDeleteWithoutRecovery: { type: "boolean" }, recoveryWindowInDays: { type: "integer" } }),
     auth: known({
       secretRef: known({ accessKeyIDSecretRef: secretKeyRef, secretAccessKeySecretRef: secretKeyRef, sessionTokenSecretRef: secretKeyRef }),
       jwt: known({ serviceAccountRef }),
@@ -462,6 +463,63 @@ export const passwordCrd: CrdSpec = {
   ],
 };
 
+const pushStoreRef: JsonSchema = known({ name: string, kind: { type: "string", enum: ["SecretStore", "ClusterSecretStore"] }, labelSelector });
+
+const pushSecretSpec: JsonSchema = known(
+  {
+    refreshInterval: string,
+    secretStoreRefs: { type: "array", items: pushStoreRef },
+    updatePolicy: { type: "string", enum: ["Replace", "IfNotExists"] },
+    deletionPolicy: { type: "string", enum: ["Delete", "None"] },
+    selector: known({ secret: known({ name: string, selector: labelSelector }), generatorRef: known({}) }),
+    data: {
+      type: "array",
+      items: known(
+        {
+          match: known({ secretKey: string, remoteRef: known({ remoteKey: string, property: string }, ["remoteKey"]) }, ["remoteRef"]),
+          metadata: { type: "object", "x-kubernetes-preserve-unknown-fields": true },
+          conversionStrategy: { type: "string", enum: ["None", "ReverseUnicode"] },
+        },
+        ["match"],
+      ),
+    },
+  },
+  ["secretStoreRefs", "selector"],
+);
+
+/** external-secrets.io/v1alpha1 PushSecret: a Secret's values written to a provider (src/api/push-secret.ts). */
+export const pushSecretCrd: CrdSpec = {
+  group: "external-secrets.io",
+  version: "v1alpha1",
+  kind: "PushSecret",
+  plural: "pushsecrets",
+  singular: "pushsecret",
+  shortNames: ["ps"],
+  categories: ["external-secrets"],
+  scope: "Namespaced",
+  schema: {
+    type: "object",
+    properties: {
+      spec: pushSecretSpec,
+      status: {
+        type: "object",
+        properties: {
+          conditions: { type: "array", items: condition },
+          refreshTime: { type: "string", format: "date-time" },
+          syncedResourceVersion: { type: "string" },
+          syncedPushSecrets: { type: "object", "x-kubernetes-preserve-unknown-fields": true },
+        },
+        "x-kubernetes-preserve-unknown-fields": true,
+      },
+    },
+  },
+  printerColumns: [
+    { name: "AGE", type: "date", jsonPath: ".metadata.creationTimestamp" },
+    { name: "Status", type: "string", jsonPath: ".status.conditions[?(@.type==\"Ready\")].reason" },
+    { name: "Last Sync", type: "date", jsonPath: ".status.refreshTime" },
+  ],
+};
+
 export const allCrds: readonly CrdSpec[] = [
   sealedSecretCrd,
   ageSecretCrd,
@@ -471,6 +529,7 @@ export const allCrds: readonly CrdSpec[] = [
   clusterSecretStoreCrd,
   clusterExternalSecretCrd,
   passwordCrd,
+  pushSecretCrd,
 ];
 
 /** The CustomResourceDefinition manifest for one kind. */

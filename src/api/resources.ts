@@ -40,4 +40,5 @@ export const resources = {
   clusterSecretStore: crdResource("ClusterSecretStore"),
   clusterExternalSecret: crdResource("ClusterExternalSecret"),
   password: crdResource("Password"),
+  pushSecret: crdResource("PushSecret"),
 } as const satisfies Record<string, Resource>;

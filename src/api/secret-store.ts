@@ -1,9 +1,10 @@
 // external-secrets.io/v1 SecretStore and ClusterSecretStore: the provider configuration parsed into
-// typed values for the two providers sealbridge serves (aws SecretsManager, vault). Any other
+// typed values for the two providers sealbridge serves (aws SecretsManager and ParameterStore, vault). Any other
 // provider parses to `{ kind: "unsupported" }` so the store gets a clear Ready=False, never a crash.
 import { DurationError, parseGoDuration } from "./go-duration.ts";
 import {
   SpecError,
+  bool,
   isObject,
   int,
   obj,
@@ -30,12 +31,14 @@ export type AwsAuth =
 
 export interface AwsProviderSpec {
   kind: "aws";
-  service: "SecretsManager";
+  service: "SecretsManager" | "ParameterStore";
   region: string;
   role?: string;
   additionalRoles: string[];
   externalId?: string;
   prefix?: string;
+  /** `secretsManager`: how PushSecret deletions remove secrets. */
+  secretsManager?: { forceDeleteWithoutRecovery?: boolean; recoveryWindowInDays?: number };
   auth: AwsAuth;
 }
 
@@ -130,7 +133,7 @@ function parseProvider(provider: Json | undefined, path: string): ProviderSpec {
 
 function parseAws(aws: Json, path: string): ProviderSpec {
   const service = requiredStr(aws, "service", path);
-  if (service !== "SecretsManager") return { kind: "unsupported", what: `aws service ${service}` };
+  if (service !== "SecretsManager" && service !== "ParameterStore") return { kind: "unsupported", what: `aws service ${service}` };
   const auth = obj(aws, "auth", path);
   const ap = `${path}.auth`;
   let parsedAuth: AwsAuth = { kind: "default" };
@@ -154,14 +157,20 @@ function parseAws(aws: Json, path: string): ProviderSpec {
   const role = str(aws, "role", path);
   const externalId = str(aws, "externalID", path);
   const prefix = str(aws, "prefix", path);
+  const sm = obj(aws, "secretsManager", path);
+  const force = sm ? bool(sm, "forceDeleteWithoutRecovery", `${path}.secretsManager`) : undefined;
+  const window = sm ? int(sm, "recoveryWindowInDays", `${path}.secretsManager`) : undefined;
+  if (window !== undefined && (window < 7 || window > 30)) throw new SpecError(`${path}.secretsManager.recoveryWindowInDays must be between 7 and 30`);
+  if (force && window !== undefined) throw new SpecError(`${path}.secretsManager: set only one of forceDeleteWithoutRecovery and recoveryWindowInDays`);
   return {
     kind: "aws",
-    service: "SecretsManager",
+    service,
     region: requiredStr(aws, "region", path),
     ...(role ? { role } : {}),
     additionalRoles: strList(aws, "additionalRoles", path),
     ...(externalId ? { externalId } : {}),
     ...(prefix ? { prefix } : {}),
+    ...(force || window !== undefined ? { secretsManager: { ...(force ? { forceDeleteWithoutRecovery: true } : {}), ...(window !== undefined ? { recoveryWindowInDays: window } : {}) } } : {}),
     auth: parsedAuth,
   };
 }

@@ -28,10 +28,41 @@ export interface ReadBatching {
   batchKey(ref: RemoteRef): string | undefined;
 }
 
+/** Where one PushSecret entry goes (`data[].match.remoteRef`). */
+export interface PushRef {
+  remoteKey: string;
+  /** One field of a JSON remote secret; the other fields are kept. */
+  property?: string;
+}
+
+/** One entry to push: the source Secret's data and the key of it to send (all of it, as JSON, when absent). */
+export interface PushInput {
+  ref: PushRef;
+  secretKey?: string;
+  data: Readonly<Record<string, Uint8Array>>;
+  /** `data[].metadata` as written (a provider-specific PushSecretMetadata object). */
+  metadata?: unknown;
+}
+
+/**
+ * Writes to a provider (PushSecret). A remote secret this writes is marked the way ESO marks it
+ * (AWS tag and Vault custom metadata `managed-by: external-secrets`); one without that mark is never
+ * overwritten (RemoteSecretNotOwned) nor deleted (left alone, "notOwned").
+ */
+export interface SecretsPusher {
+  /** Whether the remote secret exists (Vault: with `property`, whether that field exists). */
+  secretExists(ref: PushRef): Promise<boolean>;
+  pushSecret(input: PushInput): Promise<"created" | "updated" | "unchanged">;
+  /** Removes what a push wrote at `ref` (only the field, with `property`, where the provider keeps others). */
+  deleteSecret(ref: PushRef): Promise<"deleted" | "absent" | "notOwned">;
+}
+
 /** One secret provider client, bound to one store configuration and its credentials. */
 export interface SecretsClient {
   /** Present when concurrent getSecret/getSecretMap calls are coalesced into batch calls. */
   readonly readBatching?: ReadBatching;
+  /** Present when the provider accepts PushSecret writes. */
+  readonly pusher?: SecretsPusher;
   /** The value of one secret (or of one property of it). */
   getSecret(ref: RemoteRef): Promise<Uint8Array>;
   /** The key/value pairs of one secret whose value is a JSON object. */
@@ -67,7 +98,8 @@ export type ProviderErrorReason =
   | "ProviderUnavailable"
   | "InvalidProviderConfig"
   | "UnsupportedProvider"
-  | "InvalidSecretValue";
+  | "InvalidSecretValue"
+  | "RemoteSecretNotOwned";
 
 /** Every provider failure. Messages never contain secret values or tokens. */
 export class ProviderError extends Error {
@@ -135,6 +167,14 @@ export class InvalidSecretValue extends ProviderError {
   override readonly name = "InvalidSecretValue";
   constructor(message: string) {
     super("InvalidSecretValue", message, false);
+  }
+}
+
+/** A push found a remote secret that is not marked `managed-by: external-secrets`: it is left as it is. */
+export class RemoteSecretNotOwned extends ProviderError {
+  override readonly name = "RemoteSecretNotOwned";
+  constructor(what: string) {
+    super("RemoteSecretNotOwned", `${what}: secret not managed by external-secrets (no managed-by: external-secrets mark); it is left as it is`, false);
   }
 }
 

@@ -165,6 +165,14 @@ describe("Helm chart", () => {
     const esoOnly = await render("sb", { "controller.sealedSecrets": false, "controller.ageSecrets": false, "controller.sopsSecrets": false });
     assert.doesNotMatch(JSON.stringify(rules(one(esoOnly, "ClusterRole"))), /bitnami\.com|sealbridge\.dev/);
     assert.equal(ofKind(esoOnly, "Role").length, 0, "no sealing keys, no leader election: no Role");
+    // PushSecret: its own rules (patch for the finalizer), dropped with controller.pushSecrets=false.
+    assert.ok(rules(all).some((r) => r.resources.includes("pushsecrets") && r.verbs.includes("patch") && !r.verbs.includes("update")));
+    assert.ok(rules(all).some((r) => r.resources.includes("pushsecrets/status")));
+    const noPush = await render("sb", { "controller.pushSecrets": false });
+    assert.doesNotMatch(JSON.stringify(rules(one(noPush, "ClusterRole"))), /pushsecrets/);
+    const args = (objs: KubeObject[]) => JSON.stringify(one(objs, "Deployment")["spec"]);
+    assert.match(args(noPush), /--disable-push-secrets/);
+    assert.doesNotMatch(args(await render("sb")), /--disable-push-secrets/);
   });
 
   it("the public-keys ConfigMap: the controller writes that one, every authenticated user may get it", async () => {

@@ -39,6 +39,11 @@ test("controller flags: defaults, switches and clear errors", () => {
   const off = parseControllerArgs(["--disable-external-secrets", "--key-namespace", "sb", "--workers", "8"], {});
   assert.ok(typeof off === "object");
   assert.equal(off.enable.externalSecrets, false);
+  assert.equal(off.enable.pushSecrets, false, "PushSecrets are part of the external-secrets reconcilers");
+  assert.equal(config.enable.pushSecrets, true);
+  const noPush = parseControllerArgs(["--disable-push-secrets"], {});
+  assert.ok(typeof noPush === "object");
+  assert.deepEqual([noPush.enable.externalSecrets, noPush.enable.pushSecrets], [true, false]);
   assert.equal(off.keyNamespace, "sb");
   assert.equal(off.workers, 8);
   assert.equal(parseControllerArgs(["--help"], {}), "help");

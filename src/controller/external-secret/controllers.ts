@@ -12,6 +12,7 @@ import { SecretStoreReconciler } from "../secret-store/reconcile.ts";
 import { StoreDirectory } from "../secret-store/stores.ts";
 import { ExternalSecretReconciler } from "./reconcile.ts";
 import type { TemplatePool } from "../templates/pool.ts";
+import { PushSecretReconciler } from "../push-secret/reconcile.ts";
 
 export interface ExternalSecretsOptions {
   kube: KubePort;
@@ -35,6 +36,8 @@ export interface ExternalSecretsOptions {
   onWave?: (info: { members: number; ids: number; batches: number }) => void;
   /** Randomness for generators (tests); node:crypto's randomInt otherwise. */
   randomInt?: (max: number) => number;
+  /** Also reconcile PushSecrets (sharing the stores and provider clients). */
+  pushSecrets?: boolean;
 }
 
 export class ExternalSecretsControllers {
@@ -43,6 +46,8 @@ export class ExternalSecretsControllers {
   readonly externalSecrets: Controller;
   readonly reconciler: ExternalSecretReconciler;
   readonly clusterExternalSecrets: Controller;
+  readonly pushSecrets: Controller | undefined;
+  readonly pushReconciler: PushSecretReconciler | undefined;
   private readonly storeControllers: Controller[];
 
   constructor(options: ExternalSecretsOptions) {
@@ -84,6 +89,10 @@ export class ExternalSecretsControllers {
       cached: () => this.clusterExternalSecrets.cachedObjects(),
     });
     this.clusterExternalSecrets = new Controller({ cache, log, workers: 2, reconciler: cesReconciler });
+    if (options.pushSecrets) {
+      this.pushReconciler = new PushSecretReconciler({ kube, stores: this.stores, clients: this.clients, ...(options.now ? { now: options.now } : {}) });
+      this.pushSecrets = new Controller({ cache, log, reconciler: this.pushReconciler, workers: Math.max(1, Math.ceil(options.workers / 2)) });
+    }
     const seen = new Map<string, string>();
     this.stores.onChange((key, store) => {
       // Only a new generation (or deletion) matters to ExternalSecrets; status writes do not.
@@ -92,6 +101,7 @@ export class ExternalSecretsControllers {
       seen.set(key, version);
       if (!store) this.clients.forget(key);
       for (const es of this.reconciler.dependentsOf(key)) this.externalSecrets.queue.add(es);
+      for (const ps of this.pushReconciler?.dependentsOf(key) ?? []) this.pushSecrets?.queue.add(ps);
     });
   }
 
@@ -103,6 +113,7 @@ export class ExternalSecretsControllers {
       ...(stores ? [{ kind: "SecretStore", condition: "Ready", objects: () => stores.cachedObjects(), filtered: () => stores.filtered }] : []),
       ...(clusterStores ? [{ kind: "ClusterSecretStore", condition: "Ready", objects: () => clusterStores.cachedObjects(), filtered: () => clusterStores.filtered }] : []),
       { kind: "ClusterExternalSecret", condition: "Ready", objects: () => this.clusterExternalSecrets.cachedObjects(), filtered: () => this.clusterExternalSecrets.filtered },
+      ...(this.pushSecrets ? [{ kind: "PushSecret", condition: "Ready", objects: () => this.pushSecrets?.cachedObjects() ?? [], filtered: () => this.pushSecrets?.filtered ?? { status: 0, ownWrites: 0 } }] : []),
     ];
   }
 
@@ -111,9 +122,11 @@ export class ExternalSecretsControllers {
     await Promise.all(this.storeControllers.map((c) => c.start()));
     await this.externalSecrets.start();
     await this.clusterExternalSecrets.start();
+    await this.pushSecrets?.start();
   }
 
   async stop(): Promise<void> {
+    await this.pushSecrets?.stop();
     await this.clusterExternalSecrets.stop();
     await this.externalSecrets.stop();
     await Promise.all(this.storeControllers.map((c) => c.stop()));

@@ -109,5 +109,5 @@ export class ProviderClientCache {
 }
 
 export function unsupportedMessage(what: string): string {
-  return `provider ${JSON.stringify(what)} is not supported by sealbridge (supported: aws with service SecretsManager, vault)`;
+  return `provider ${JSON.stringify(what)} is not supported by sealbridge (supported: aws with service SecretsManager or ParameterStore, vault)`;
 }

@@ -33,8 +33,11 @@ export interface StoreStatus {
   capabilities: string;
 }
 
-/** The store's next status; lastTransitionTime kept while Ready's status is unchanged. Pure. */
-export function nextStoreStatus(previous: unknown, verdict: StoreVerdict, now: Date, generation: number | undefined): StoreStatus {
+/**
+ * The store's next status; lastTransitionTime kept while Ready's status is unchanged. Pure.
+ * `capabilities` as ESO reports it: ReadWrite for a provider that accepts PushSecret writes.
+ */
+export function nextStoreStatus(previous: unknown, verdict: StoreVerdict, now: Date, generation: number | undefined, capabilities: "ReadOnly" | "ReadWrite" = "ReadOnly"): StoreStatus {
   const prior = Array.isArray((previous as { conditions?: unknown } | undefined)?.conditions)
     ? ((previous as { conditions: StoreCondition[] }).conditions.find((c) => c.type === "Ready"))
     : undefined;
@@ -42,7 +45,7 @@ export function nextStoreStatus(previous: unknown, verdict: StoreVerdict, now: D
   return {
     ...(generation !== undefined ? { observedGeneration: generation } : {}),
     conditions: [{ type: "Ready", ...verdict, lastTransitionTime: prior?.status === verdict.status ? prior.lastTransitionTime : at }],
-    capabilities: "ReadOnly",
+    capabilities,
   };
 }
 
@@ -72,6 +75,7 @@ export class SecretStoreReconciler implements Reconciler {
     if (!store || !isOurStore(store, this.controllerClass)) return;
     let verdict: StoreVerdict;
     let retry: ProviderError | undefined;
+    let capabilities: "ReadOnly" | "ReadWrite" = "ReadOnly";
     if (store.spec instanceof SpecError) {
       verdict = { status: "False", reason: "InvalidStoreConfiguration", message: store.spec.message };
     } else if (store.spec.provider.kind === "unsupported") {
@@ -80,6 +84,7 @@ export class SecretStoreReconciler implements Reconciler {
       try {
         // A ClusterSecretStore whose credentials are namespace-relative cannot be checked on its own.
         const client = await this.clients.client(store, store.namespace);
+        if (client.pusher) capabilities = "ReadWrite";
         await client.validate();
         verdict = { status: "True", reason: "Valid", message: "store validated" };
       } catch (err) {
@@ -95,7 +100,7 @@ export class SecretStoreReconciler implements Reconciler {
         if (!referent && err.retryable) retry = err;
       }
     }
-    const status = nextStoreStatus(obj["status"], verdict, this.now(), obj.metadata?.generation);
+    const status = nextStoreStatus(obj["status"], verdict, this.now(), obj.metadata?.generation, capabilities);
     const previous = normalise(obj["status"]);
     // ESO's own CRD prunes observedGeneration: without it in the previous status, compare without it.
     const compared = previous?.observedGeneration === undefined ? { ...status, observedGeneration: undefined } : status;

@@ -119,6 +119,13 @@ export class StoreDirectory {
     return obj ? toStoreRecord(kind, obj) : undefined;
   }
 
+  /** The cached stores of a kind (SecretStores of one namespace), e.g. to match a label selector. */
+  list(kind: StoreKind, namespace?: string): StoreRecord[] {
+    const entry = this.informers.find((i) => i.kind === kind);
+    const objs = entry?.informer.list(kind === "SecretStore" ? namespace : undefined) ?? [];
+    return objs.flatMap((o) => toStoreRecord(kind, o) ?? []);
+  }
+
   /** The store an ExternalSecret in `namespace` refers to, if it exists, is ours and may be used. */
   async lookup(ref: StoreRef, namespace: string): Promise<StoreLookup> {
     const store = this.get(ref.kind, ref.name, namespace);

@@ -3,10 +3,15 @@
 // credential lifetime, not per reconcile. Every SDK error is translated here.
 import {
   BatchGetSecretValueCommand,
+  CreateSecretCommand,
+  DeleteSecretCommand,
   DescribeSecretCommand,
   GetSecretValueCommand,
   ListSecretsCommand,
+  PutSecretValueCommand,
   SecretsManagerClient,
+  TagResourceCommand,
+  UntagResourceCommand,
 } from "@aws-sdk/client-secrets-manager";
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@aws-sdk/types";
 import {
@@ -17,7 +22,7 @@ import {
   ProviderUnavailable,
   SecretNotFound,
 } from "../provider.ts";
-import type { BatchResult, ListFilter, SecretValue, SecretsManagerPort } from "./port.ts";
+import type { BatchResult, ListFilter, SecretDescription, SecretPayload, SecretValue, SecretsManagerPort, SecretsManagerPushPort } from "./port.ts";
 
 export interface SdkPortOptions {
   region: string;
@@ -28,7 +33,7 @@ export interface SdkPortOptions {
   maxAttempts?: number;
 }
 
-export class SdkSecretsManagerPort implements SecretsManagerPort {
+export class SdkSecretsManagerPort implements SecretsManagerPort, SecretsManagerPushPort {
   private readonly client: SecretsManagerClient;
 
   constructor(options: SdkPortOptions) {
@@ -95,6 +100,51 @@ export class SdkSecretsManagerPort implements SecretsManagerPort {
     return tagMap(out.Tags);
   }
 
+  async describeSecret(secretId: string): Promise<SecretDescription> {
+    const out = await guard(secretId, () => this.client.send(new DescribeSecretCommand({ SecretId: secretId })));
+    return { arn: out.ARN ?? secretId, tags: tagMap(out.Tags), hasVersions: Object.keys(out.VersionIdsToStages ?? {}).length > 0 };
+  }
+
+  async createSecret(input: { name: string; payload: SecretPayload; tags: Record<string, string>; description: string; kmsKeyId?: string; clientRequestToken: string }): Promise<void> {
+    await guard(input.name, () =>
+      this.client.send(
+        new CreateSecretCommand({
+          Name: input.name,
+          ...payloadFields(input.payload),
+          Tags: Object.entries(input.tags).map(([Key, Value]) => ({ Key, Value })),
+          Description: input.description,
+          ClientRequestToken: input.clientRequestToken,
+          ...(input.kmsKeyId ? { KmsKeyId: input.kmsKeyId } : {}),
+        }),
+      ), true);
+  }
+
+  async putSecretValue(input: { secretId: string; payload: SecretPayload; clientRequestToken: string }): Promise<void> {
+    await guard(input.secretId, () =>
+      this.client.send(new PutSecretValueCommand({ SecretId: input.secretId, ...payloadFields(input.payload), ClientRequestToken: input.clientRequestToken })), true);
+  }
+
+  async deleteSecret(input: { secretId: string; forceDeleteWithoutRecovery?: boolean; recoveryWindowInDays?: number }): Promise<void> {
+    await guard(input.secretId, () =>
+      this.client.send(
+        new DeleteSecretCommand({
+          SecretId: input.secretId,
+          ...(input.forceDeleteWithoutRecovery ? { ForceDeleteWithoutRecovery: true } : {}),
+          ...(input.recoveryWindowInDays ? { RecoveryWindowInDays: input.recoveryWindowInDays } : {}),
+        }),
+      ),
+    );
+  }
+
+  async tagResource(secretId: string, tags: Readonly<Record<string, string>>): Promise<void> {
+    const list = Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
+    if (list.length > 0) await guard(secretId, () => this.client.send(new TagResourceCommand({ SecretId: secretId, Tags: list })));
+  }
+
+  async untagResource(secretId: string, keys: readonly string[]): Promise<void> {
+    if (keys.length > 0) await guard(secretId, () => this.client.send(new UntagResourceCommand({ SecretId: secretId, TagKeys: [...keys] })));
+  }
+
   async checkCredentials(): Promise<void> {
     try {
       const provider = this.client.config.credentials;
@@ -109,12 +159,19 @@ export class SdkSecretsManagerPort implements SecretsManagerPort {
   }
 }
 
-async function guard<T>(what: string, call: () => Promise<T>): Promise<T> {
+/** `carriesValue`: the request holds a secret value, which validation messages may quote; only the code is kept. */
+async function guard<T>(what: string, call: () => Promise<T>, carriesValue = false): Promise<T> {
   try {
     return await call();
   } catch (err) {
-    throw translate(err, what);
+    if (!carriesValue || err instanceof ProviderError) throw translate(err, what);
+    const code = err instanceof Error ? ((err as { Code?: unknown }).Code as string | undefined) ?? err.name : "Error";
+    throw translateCode(code, "", what);
   }
+}
+
+function payloadFields(payload: SecretPayload): { SecretString: string } | { SecretBinary: Uint8Array } {
+  return "secretString" in payload ? { SecretString: payload.secretString } : { SecretBinary: payload.secretBinary };
 }
 
 function toValue(v: { Name?: string | undefined; ARN?: string | undefined; VersionId?: string | undefined; SecretString?: string | undefined; SecretBinary?: Uint8Array | undefined }): SecretValue {

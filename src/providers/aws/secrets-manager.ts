@@ -1,12 +1,10 @@
 // The AWS Secrets Manager provider: ESO's semantics for key/version/property/metadata/find over the
 // narrow SecretsManagerPort. Current-version reads are coalesced into BatchGetSecretValue calls.
-import { fromTemporaryCredentials, fromWebToken } from "@aws-sdk/credential-providers";
-import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@aws-sdk/types";
 import { RE2JS } from "re2js";
 import type { AwsProviderSpec } from "../../api/secret-store.ts";
 import { escapeGjsonKey, gjsonGet, jsonObjectMembers } from "../gjson.ts";
+import { goJsonStringMap } from "../go-json.ts";
 import {
-  InvalidProviderConfig,
   InvalidSecretValue,
   PropertyNotFound,
   SecretNotFound,
@@ -16,79 +14,31 @@ import {
   type ReadBatching,
   type RemoteRef,
   type SecretsClient,
+  type SecretsPusher,
 } from "../provider.ts";
 import { Coalescer } from "./coalescer.ts";
 import type { SecretValue, SecretsManagerPort } from "./port.ts";
 import { SdkSecretsManagerPort } from "./sdk-port.ts";
+import { SecretsManagerPusher } from "./secrets-manager-push.ts";
+import { awsCredentials, type AwsCredentialsOptions } from "./credentials.ts";
 
-/** ESO reads the role of a web-identity service account from this annotation (as EKS IRSA does). */
-export const ROLE_ARN_ANNOTATION = "eks.amazonaws.com/role-arn";
+export { awsCredentials, ROLE_ARN_ANNOTATION } from "./credentials.ts";
+export { goJsonStringMap } from "../go-json.ts";
+
 const BATCH_MAX = 20; // BatchGetSecretValue accepts at most 20 ids with SecretIdList
 
-export interface AwsClientOptions {
-  /** Endpoint overrides (ESO reads AWS_SECRETSMANAGER_ENDPOINT / AWS_STS_ENDPOINT). */
+export interface AwsClientOptions extends AwsCredentialsOptions {
+  /** Endpoint override (ESO reads AWS_SECRETSMANAGER_ENDPOINT). */
   secretsManagerEndpoint?: string;
-  stsEndpoint?: string;
   /** How long single reads wait to be coalesced into one batch call. */
   batchWindowMs?: number;
   onApiCall?: (operation: string) => void;
-  /** Called each time credentials are actually obtained (an STS call for roles and web identity). */
-  onCredentialFetch?: (kind: string) => void;
 }
 
 export interface AwsClientInput {
   spec: AwsProviderSpec;
   credentials: CredentialSource;
   options: AwsClientOptions;
-}
-
-/** Builds the SDK credential provider for the store's auth, with STS role chaining. */
-export async function awsCredentials(input: AwsClientInput): Promise<AwsCredentialIdentityProvider | undefined> {
-  const { spec, credentials, options } = input;
-  const sts = { region: spec.region, ...(options.stsEndpoint ? { endpoint: options.stsEndpoint } : {}) };
-  const count = (kind: string, provider: AwsCredentialIdentityProvider): AwsCredentialIdentityProvider => async (props) => {
-    options.onCredentialFetch?.(kind);
-    return await provider(props);
-  };
-  let base: AwsCredentialIdentityProvider | undefined;
-  switch (spec.auth.kind) {
-    case "secretRef": {
-      const auth = spec.auth;
-      const identity: AwsCredentialIdentity = {
-        accessKeyId: (await credentials.secretValue(auth.accessKeyId)).trim(),
-        secretAccessKey: (await credentials.secretValue(auth.secretAccessKey)).trim(),
-        ...(auth.sessionToken ? { sessionToken: (await credentials.secretValue(auth.sessionToken)).trim() } : {}),
-      };
-      base = () => Promise.resolve(identity);
-      break;
-    }
-    case "jwt": {
-      const sa = spec.auth.serviceAccountRef;
-      const ref = { name: sa.name, namespace: sa.namespace };
-      const annotations = await credentials.serviceAccountAnnotations(ref);
-      const roleArn = annotations[ROLE_ARN_ANNOTATION];
-      if (!roleArn) throw new InvalidProviderConfig(`service account ${sa.name} has no ${ROLE_ARN_ANNOTATION} annotation: an IAM role must be associated with it`);
-      const audiences = sa.audiences ?? ["sts.amazonaws.com"];
-      // A fresh projected token for every credential refresh; the SDK memoises the result.
-      base = count("AssumeRoleWithWebIdentity", async (props) => {
-        const token = await credentials.serviceAccountToken({ ...ref, audiences, expirationSeconds: 3600 });
-        return await fromWebToken({ roleArn, webIdentityToken: token, roleSessionName: "sealbridge", clientConfig: sts })(props);
-      });
-      break;
-    }
-    case "default":
-      base = undefined; // the SDK's default chain (env, profile, IMDS, IRSA)
-      break;
-  }
-  for (const role of [...(spec.role ? [spec.role] : []), ...spec.additionalRoles]) {
-    const master = base;
-    base = count("AssumeRole", fromTemporaryCredentials({
-      params: { RoleArn: role, RoleSessionName: "sealbridge", ...(spec.externalId ? { ExternalId: spec.externalId } : {}) },
-      ...(master ? { masterCredentials: master } : {}),
-      clientConfig: sts,
-    }));
-  }
-  return base;
 }
 
 export async function createAwsClient(input: AwsClientInput): Promise<SecretsClient> {
@@ -99,7 +49,9 @@ export async function createAwsClient(input: AwsClientInput): Promise<SecretsCli
     ...(credentials ? { credentials } : {}),
     ...(input.options.onApiCall ? { onApiCall: input.options.onApiCall } : {}),
   });
-  return new AwsSecretsManagerClient(port, { prefix: input.spec.prefix ?? "", batchWindowMs: input.options.batchWindowMs ?? 20 });
+  const prefix = input.spec.prefix ?? "";
+  const pusher = new SecretsManagerPusher(port, { prefix, ...(input.spec.secretsManager ? { deletion: input.spec.secretsManager } : {}) });
+  return new AwsSecretsManagerClient(port, { prefix, batchWindowMs: input.options.batchWindowMs ?? 20, pusher });
 }
 
 export class AwsSecretsManagerClient implements SecretsClient {
@@ -108,9 +60,12 @@ export class AwsSecretsManagerClient implements SecretsClient {
   private readonly current: Coalescer<string, SecretValue>;
   /** Current-version value reads go through BatchGetSecretValue; tags and pinned versions do not. */
   readonly readBatching: ReadBatching;
+  /** PushSecret writes (secrets-manager-push.ts), when the port can write. */
+  readonly pusher?: SecretsPusher;
 
-  constructor(port: SecretsManagerPort, options: { prefix: string; batchWindowMs: number }) {
+  constructor(port: SecretsManagerPort, options: { prefix: string; batchWindowMs: number; pusher?: SecretsPusher }) {
     this.port = port;
+    if (options.pusher) this.pusher = options.pusher;
     this.prefix = options.prefix;
     this.readBatching = {
       maxBatch: BATCH_MAX,
@@ -227,11 +182,4 @@ export class AwsSecretsManagerClient implements SecretsClient {
     }
     return out;
   }
-}
-
-/** Go's json.Marshal of a map[string]string: keys sorted, <, >, & and U+2028/9 escaped. */
-export function goJsonStringMap(map: Readonly<Record<string, string>>): string {
-  const esc = (v: string) => JSON.stringify(v).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
-  const keys = Object.keys(map).sort((a, b) => (Buffer.from(a).compare(Buffer.from(b))));
-  return `{${keys.map((k) => `${esc(k)}:${esc(map[k] ?? "")}`).join(",")}}`;
 }

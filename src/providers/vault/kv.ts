@@ -14,9 +14,11 @@ import {
   type FindRef,
   type RemoteRef,
   type SecretsClient,
+  type SecretsPusher,
 } from "../provider.ts";
+import { VaultKvPusher } from "./kv-push.ts";
 import { NodeVaultPort } from "./node-vault-port.ts";
-import type { VaultAuthResult, VaultPort } from "./port.ts";
+import type { VaultAuthResult, VaultPort, VaultWritePort } from "./port.ts";
 import { VaultTokenSource } from "./token.ts";
 
 const IN_CLUSTER_TOKEN = "/var/run/secrets/kubernetes.io/serviceaccount/token";
@@ -48,7 +50,7 @@ export async function createVaultClient(input: VaultClientInput): Promise<Secret
     ...(options.onRequest ? { onRequest: options.onRequest } : {}),
   });
   const tokens = await tokenSource(spec, credentials, port, options);
-  return new VaultKvClient(port, tokens, spec);
+  return new VaultKvClient(port, tokens, spec, port);
 }
 
 async function tokenSource(spec: VaultProviderSpec, credentials: CredentialSource, port: VaultPort, options: VaultClientOptions): Promise<VaultTokenSource> {
@@ -111,11 +113,14 @@ export class VaultKvClient implements SecretsClient {
   private readonly port: VaultPort;
   private readonly tokens: VaultTokenSource;
   private readonly spec: VaultProviderSpec;
+  /** PushSecret writes (kv-push.ts), when the port can write. */
+  readonly pusher?: SecretsPusher;
 
-  constructor(port: VaultPort, tokens: VaultTokenSource, spec: VaultProviderSpec) {
+  constructor(port: VaultPort, tokens: VaultTokenSource, spec: VaultProviderSpec, writer?: VaultWritePort) {
     this.port = port;
     this.tokens = tokens;
     this.spec = spec;
+    if (writer) this.pusher = new VaultKvPusher({ reader: port, writer, spec, withToken: (call) => this.withToken(call) });
   }
 
   async getSecret(ref: RemoteRef): Promise<Uint8Array> {

@@ -9,7 +9,7 @@ import {
   ProviderUnavailable,
   SecretNotFound,
 } from "../provider.ts";
-import type { VaultAuthResult, VaultPort } from "./port.ts";
+import type { VaultAuthResult, VaultPort, VaultWritePort } from "./port.ts";
 
 export interface NodeVaultPortOptions {
   server: string;
@@ -21,7 +21,7 @@ export interface NodeVaultPortOptions {
   timeoutMs?: number;
 }
 
-export class NodeVaultPort implements VaultPort {
+export class NodeVaultPort implements VaultPort, VaultWritePort {
   private readonly client: NodeVault.client;
   private readonly onRequest: ((operation: string) => void) | undefined;
 
@@ -42,6 +42,19 @@ export class NodeVaultPort implements VaultPort {
     } catch (err) {
       if (err instanceof SecretNotFound) return undefined;
       throw err;
+    }
+  }
+
+  async write(path: string, body: Record<string, unknown>, token: string): Promise<void> {
+    // Vault's error texts for a write describe the request's problem, never echo the values.
+    await this.call("write", () => this.client.request({ path: `/${path}`, method: "POST", json: body, headers: { "X-Vault-Token": token } }));
+  }
+
+  async remove(path: string, token: string): Promise<void> {
+    try {
+      await this.call("delete", () => this.client.request({ path: `/${path}`, method: "DELETE", headers: { "X-Vault-Token": token } }));
+    } catch (err) {
+      if (!(err instanceof SecretNotFound)) throw err;
     }
   }
 

@@ -18,3 +18,11 @@ export interface VaultPort {
   renewSelf(token: string): Promise<VaultAuthResult>;
   lookupSelf(token: string): Promise<{ ttl: number; renewable: boolean }>;
 }
+
+/** The writes PushSecret needs. */
+export interface VaultWritePort {
+  /** POST (write) a path with a token. */
+  write(path: string, body: Record<string, unknown>, token: string): Promise<void>;
+  /** DELETE a path with a token; a 404 is not an error. */
+  remove(path: string, token: string): Promise<void>;
+}
