@@ -83,7 +83,9 @@ export function scopeFindings(obj: RenderedObject, ctx: ScopeCheckContext): Find
   }
   if (sealed.scope === "cluster-wide") return out;
   const nameChanged = sealed.scope === "strict" && sealed.name !== to.name;
-  const nsChanged = sealed.namespace !== "" && sealed.namespace !== to.namespace;
+  // A rendered object without a namespace goes where `kubectl apply -n` puts it: unknown here, so
+  // a recorded namespace cannot be said to differ (--controller can tell).
+  const nsChanged = sealed.namespace !== "" && to.namespace !== "" && sealed.namespace !== to.namespace;
   const toTarget = { scope: sealed.scope, namespace: to.namespace, name: to.name };
   const severity: Finding["severity"] = kind === "SopsSecret" ? "warning" : "error";
   if (nameChanged || nsChanged) {

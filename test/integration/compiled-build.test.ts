@@ -159,6 +159,7 @@ test("the image's folder holds compiled JS and production dependencies only, and
   assert.deepEqual((await readdir(app)).sort(), ["dist", "node_modules", "package.json"]);
   const files = await jsFiles(join(app, "dist"));
   assert.ok(files.some((f) => f.endsWith("/controller/keys/rsa-worker.js")), "the RSA worker is compiled");
+  assert.ok(files.some((f) => f.endsWith("/controller/templates/worker.js")), "the template worker is compiled");
   assert.equal((await readdir(join(app, "dist"), { recursive: true })).filter((f) => String(f).endsWith(".ts")).length, 0, "no TypeScript in dist/");
   for (let dir = dirname(app); dir !== dirname(dir); dir = dirname(dir)) assert.ok(!existsSync(join(dir, "node_modules")), `${dir}/node_modules would leak modules into the app`);
   const pkg = JSON.parse(await readFile(join(app, "package.json"), "utf8")) as { dependencies: Record<string, string>; devDependencies: Record<string, string> };
