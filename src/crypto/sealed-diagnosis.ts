@@ -13,7 +13,7 @@
 // value under that session key. A ciphertext an attacker derives from someone else's (Manger's
 // c·sᵉ) passes with probability about 2^-(8·(|PS|+1)), and the decode runs without early exits.
 import { constants, createDecipheriv, createHash, privateDecrypt, timingSafeEqual, type KeyObject } from "node:crypto";
-import { rsaModulusBytes, SESSION_KEY_BYTES, splitCiphertext } from "./sealed.ts";
+import { mgf1, rsaModulusBytes, SESSION_KEY_BYTES, splitCiphertext } from "./sealed.ts";
 
 const SHA256_BYTES = 32;
 const GCM_TAG_BYTES = 16;
@@ -49,18 +49,6 @@ export interface OaepBlock {
 
 function sha256(data: Uint8Array): Buffer {
   return createHash("sha256").update(data).digest();
-}
-
-function mgf1(seed: Uint8Array, length: number): Buffer {
-  const out = Buffer.alloc(length);
-  const counter = Buffer.alloc(4);
-  for (let offset = 0, i = 0; offset < length; offset += SHA256_BYTES, i++) {
-    counter.writeUInt32BE(i);
-    const block = sha256(Buffer.concat([seed, counter]));
-    block.copy(out, offset);
-    block.fill(0);
-  }
-  return out;
 }
 
 /**

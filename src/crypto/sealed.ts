@@ -65,12 +65,15 @@ function sha256(data: Uint8Array): Buffer {
   return createHash("sha256").update(data).digest();
 }
 
-function mgf1(seed: Uint8Array, length: number): Buffer {
+/** MGF1 with SHA-256 (RFC 8017 B.2.1); intermediate blocks are zeroed (the mask hides key bytes). */
+export function mgf1(seed: Uint8Array, length: number): Buffer {
   const out = Buffer.alloc(length);
   const counter = Buffer.alloc(4);
   for (let offset = 0, i = 0; offset < length; offset += SHA256_BYTES, i++) {
     counter.writeUInt32BE(i);
-    sha256(Buffer.concat([seed, counter])).copy(out, offset);
+    const block = sha256(Buffer.concat([seed, counter]));
+    block.copy(out, offset);
+    block.fill(0);
   }
   return out;
 }

@@ -42,6 +42,7 @@ import {
   type TargetState,
   type Outcome,
 } from "./plan.ts";
+import { ReportedError } from "../reported-error.ts";
 
 export interface ExternalSecretReconcilerOptions {
   kube: KubePort;
@@ -68,17 +69,6 @@ export interface ExternalSecretReconcilerOptions {
 /** Requeue delays below this are rounded up (status times have one-second resolution). */
 const MIN_REQUEUE_MS = 250;
 
-/** An error the reconcile already reported in status; rethrown so the queue backs off if retryable. */
-class ReportedError extends Error {
-  override readonly name = "ReportedError";
-  readonly reason: string;
-  readonly retryable: boolean;
-  constructor(reason: string, message: string, retryable: boolean) {
-    super(message);
-    this.reason = reason;
-    this.retryable = retryable;
-  }
-}
 
 export class ExternalSecretReconciler implements Reconciler {
   readonly name = "externalsecret";

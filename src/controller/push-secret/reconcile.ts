@@ -29,6 +29,7 @@ import {
   type PushOutcome,
   type SyncedMap,
 } from "./plan.ts";
+import { ReportedError } from "../reported-error.ts";
 
 export interface PushSecretReconcilerOptions {
   kube: KubePort;
@@ -37,17 +38,6 @@ export interface PushSecretReconcilerOptions {
   now?: () => Date;
 }
 
-/** An error already reported in status; rethrown so the queue backs off when it is retryable. */
-class ReportedError extends Error {
-  override readonly name = "ReportedError";
-  readonly reason: string;
-  readonly retryable: boolean;
-  constructor(reason: string, message: string, retryable: boolean) {
-    super(message);
-    this.reason = reason;
-    this.retryable = retryable;
-  }
-}
 
 interface ResolvedStore {
   /** "<Kind>/<name>", the key of status.syncedPushSecrets. */
