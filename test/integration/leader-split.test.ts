@@ -138,7 +138,13 @@ async function freezeUnderTwoReplicas(t: TestContext, frozen: Frozen): Promise<v
     await a.waitFor(/"msg":"reconcilers running"/, 90_000);
     const b = start("replica-b");
     const [pa] = await Promise.all([a.ports(), b.ports()]);
-    const certPem = await (await fetch(`http://127.0.0.1:${pa.api}/v1/cert.pem`)).text();
+    // The first key is written by the leader; on a loaded machine its first attempt can meet a write
+    // gate that has not seen a renewal yet and is retried (10 s later): wait for the certificate.
+    const certPem = await eventually("the leader's certificate", async () => {
+      const res = await fetch(`http://127.0.0.1:${pa.api}/v1/cert.pem`);
+      const body = await res.text();
+      return res.status === 200 ? body : undefined;
+    }, 60_000);
     const cert = parseSealingCertificate(certPem, new Date());
     const sealed = (name: string): KubeObject => ({
       apiVersion: "bitnami.com/v1alpha1",
