@@ -4,6 +4,7 @@
 import type { ClusterExternalSecretSpec } from "../../api/cluster-external-secret.ts";
 import { labelSelectorMatches } from "../../api/secret-store.ts";
 import type { KubeObject } from "../../kube/port.ts";
+import { stableJson } from "../stable-json.ts";
 
 /** On the ClusterExternalSecret: its ExternalSecrets are removed before it goes (ESO's name). */
 export const CES_FINALIZER = "externalsecrets.external-secrets.io/clusterexternalsecret-cleanup";
@@ -100,18 +101,10 @@ export function desiredExternalSecret(input: {
 
 function sameExternalSecret(a: KubeObject, b: KubeObject): boolean {
   const pick = (o: KubeObject) =>
-    canonical([o.metadata?.labels ?? {}, o.metadata?.annotations ?? {}, o.metadata?.ownerReferences ?? [], o["spec"] ?? {}]);
+    stableJson([o.metadata?.labels ?? {}, o.metadata?.annotations ?? {}, o.metadata?.ownerReferences ?? [], o["spec"] ?? {}]);
   return pick(a) === pick(b);
 }
 
-/** JSON with object keys sorted, so two equal objects compare equal whatever their key order. */
-export function canonical(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonical).join(",")}]`;
-  if (typeof v === "object" && v !== null) {
-    return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`).join(",")}}`;
-  }
-  return JSON.stringify(v) ?? "null";
-}
 
 export interface CesCondition {
   type: "Ready";
@@ -183,7 +176,7 @@ export function nextCesStatus(previous: CesStatus | undefined, outcome: CesOutco
 }
 
 export function cesStatusEqual(a: CesStatus | undefined, b: CesStatus): boolean {
-  return a !== undefined && canonical(normal(a)) === canonical(normal(b));
+  return a !== undefined && stableJson(normal(a)) === stableJson(normal(b));
 }
 
 function normal(s: CesStatus): unknown {

@@ -4,6 +4,7 @@
 import { statusRef, syncedEntry, type PushDataItem, type PushSecretSpec } from "../../api/push-secret.ts";
 import type { StoreKind } from "../../api/external-secret.ts";
 import type { Condition } from "../external-secret/plan.ts";
+import { stableJson } from "../stable-json.ts";
 
 export type { Condition } from "../external-secret/plan.ts";
 
@@ -153,7 +154,7 @@ export function pushStatusEqual(a: PushSecretStatus | undefined, b: PushSecretSt
       s.refreshTime ?? "",
       s.syncedResourceVersion ?? "",
       s.sourceResourceVersion ?? "",
-      sortedJson(s.syncedPushSecrets),
+      stableJson(s.syncedPushSecrets),
       s.conditions.map((c) => [c.type, c.status, c.reason ?? "", c.message ?? "", c.lastTransitionTime ?? ""]),
     ]);
   return norm(a) === norm(b);
@@ -170,10 +171,3 @@ export function statusObject(s: PushSecretStatus): Record<string, unknown> {
   };
 }
 
-function sortedJson(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(sortedJson);
-  if (typeof v === "object" && v !== null) {
-    return Object.keys(v).sort().map((k) => [k, sortedJson((v as Record<string, unknown>)[k])]);
-  }
-  return v;
-}

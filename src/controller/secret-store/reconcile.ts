@@ -11,6 +11,7 @@ import type { ObjectKey } from "../object-key.ts";
 import type { ProcessResult } from "../queue.ts";
 import { unsupportedMessage, type ProviderClientCache } from "./client-cache.ts";
 import { isOurStore, toStoreRecord } from "./stores.ts";
+import { stableJson } from "../stable-json.ts";
 
 interface StoreCondition {
   type: "Ready";
@@ -104,7 +105,7 @@ export class SecretStoreReconciler implements Reconciler {
     const previous = normalise(obj["status"]);
     // ESO's own CRD prunes observedGeneration: without it in the previous status, compare without it.
     const compared = previous?.observedGeneration === undefined ? { ...status, observedGeneration: undefined } : status;
-    if (canonical(compared) !== canonical(previous)) {
+    if (stableJson(compared) !== stableJson(previous)) {
       try {
         await this.kube.replaceStatus(this.resource, { ...obj, status });
       } catch (err) {
@@ -117,15 +118,6 @@ export class SecretStoreReconciler implements Reconciler {
   }
 }
 
-/** JSON with sorted keys: the API server returns custom-resource fields in its own order. */
-function canonical(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonical).join(",")}]`;
-  if (typeof v === "object" && v !== null) {
-    const r = v as Record<string, unknown>;
-    return `{${Object.keys(r).filter((k) => r[k] !== undefined).sort().map((k) => `${JSON.stringify(k)}:${canonical(r[k])}`).join(",")}}`;
-  }
-  return JSON.stringify(v) ?? "null";
-}
 
 function normalise(status: unknown): { observedGeneration?: unknown; conditions?: unknown; capabilities?: unknown } | undefined {
   if (typeof status !== "object" || status === null) return undefined;
