@@ -1,54 +1,106 @@
-// Go's time.ParseDuration, as ESO's metav1.Duration fields (refreshInterval) are parsed:
-// a sequence of decimal numbers with optional fraction and a unit ("300ms", "-1.5h", "2h45m").
-// Units: ns, us (µs, μs), ms, s, m, h. "0" alone needs no unit. Result in milliseconds (float).
+// Go's time.ParseDuration, the one parser for every duration the project reads: ESO's
+// metav1.Duration fields (refreshInterval), controller flags, and the template functions (which add
+// Go's own quoting of the input in messages). A sequence of decimal numbers with optional fraction
+// and a unit ("300ms", "-1.5h", "2h45m"); units ns, us (µs, μs), ms, s, m, h; "0" alone needs none.
 
-const UNIT_MS: Record<string, number> = {
-  ns: 1e-6,
-  us: 1e-3,
-  "µs": 1e-3, // U+00B5 micro sign
-  "μs": 1e-3, // U+03BC Greek mu
-  ms: 1,
-  s: 1000,
-  m: 60_000,
-  h: 3_600_000,
-};
-
-// Go limits durations to int64 nanoseconds (about 290 years).
-const MAX_MS = 9_223_372_036_854.775;
+const NANOSECOND = 1n;
+const MICROSECOND = 1000n;
+const MILLISECOND = 1_000_000n;
+const SECOND = 1_000_000_000n;
+const MINUTE = 60n * SECOND;
+const HOUR = 60n * MINUTE;
+const MAX_DURATION = (1n << 63n) - 1n;
 
 export class DurationError extends Error {
   override readonly name = "DurationError";
 }
 
 /** Quoted like Go does, but a long input is cut: the message lands in a status condition. */
-function quoted(s: string): string {
+function boundedQuote(s: string): string {
   return JSON.stringify(s.length > 64 ? `${s.slice(0, 64)}…` : s);
 }
 
-export function parseGoDuration(input: string): number {
-  const fail = (why: string) => new DurationError(`time: ${why} duration ${quoted(input)}`);
-  let s = input;
-  let sign = 1;
-  if (s.startsWith("-") || s.startsWith("+")) {
-    if (s.startsWith("-")) sign = -1;
+const UNITS = new Map<string, bigint>([
+  ["ns", NANOSECOND], ["us", MICROSECOND], ["µs", MICROSECOND], ["μs", MICROSECOND],
+  ["ms", MILLISECOND], ["s", SECOND], ["m", MINUTE], ["h", HOUR],
+]);
+
+const isDigit = (c: string | undefined): boolean => c !== undefined && c >= "0" && c <= "9";
+
+/**
+ * time.ParseDuration, exactly (int64 nanoseconds as bigint, Go's overflow rules and messages). `quote`
+ * renders the input in messages: bounded JSON quoting for statuses, the time package's for templates.
+ */
+export function parseGoDurationNs(orig: string, quote: (s: string) => string = boundedQuote): bigint {
+  const invalid = (what = "invalid duration"): DurationError => new DurationError(`time: ${what} ${quote(orig)}`);
+  let s = orig;
+  let d = 0n;
+  let neg = false;
+  if (s !== "" && (s[0] === "-" || s[0] === "+")) {
+    neg = s[0] === "-";
     s = s.slice(1);
   }
-  if (s === "0") return 0;
-  if (s === "") throw fail("invalid");
-  let total = 0;
+  if (s === "0") return 0n;
+  if (s === "") throw invalid();
   while (s !== "") {
-    const num = /^(\d*)(?:\.(\d*))?/.exec(s);
-    const whole = num?.[1] ?? "";
-    const frac = num?.[2];
-    if (whole === "" && (frac === undefined || frac === "")) throw fail("invalid");
-    s = s.slice(num?.[0].length ?? 0);
-    const unit = /^[^\d.]+/.exec(s)?.[0];
-    if (unit === undefined) throw fail("missing unit in");
-    const scale = UNIT_MS[unit];
-    if (scale === undefined) throw new DurationError(`time: unknown unit ${quoted(unit)} in duration ${quoted(input)}`);
-    s = s.slice(unit.length);
-    total += Number(`${whole === "" ? "0" : whole}.${frac ?? "0"}`) * scale;
-    if (total > MAX_MS) throw fail("invalid");
+    let v = 0n;
+    let f = 0n;
+    let scale = 1;
+    if (!(s[0] === "." || isDigit(s[0]))) throw invalid();
+    let i = 0;
+    for (; i < s.length && isDigit(s[i]); i++) {
+      if (v > (1n << 63n) / 10n) throw invalid();
+      v = v * 10n + BigInt(s.charCodeAt(i) - 48);
+      if (v > 1n << 63n) throw invalid();
+    }
+    const pre = i > 0;
+    s = s.slice(i);
+    let post = false;
+    if (s !== "" && s[0] === ".") {
+      s = s.slice(1);
+      let j = 0;
+      let overflow = false;
+      for (; j < s.length && isDigit(s[j]); j++) {
+        if (overflow) continue;
+        if (f > ((1n << 63n) - 1n) / 10n) {
+          overflow = true;
+          continue;
+        }
+        const y = f * 10n + BigInt(s.charCodeAt(j) - 48);
+        if (y > 1n << 63n) {
+          overflow = true;
+          continue;
+        }
+        f = y;
+        scale *= 10;
+      }
+      post = j > 0;
+      s = s.slice(j);
+    }
+    if (!pre && !post) throw invalid();
+    let k = 0;
+    while (k < s.length && !(s[k] === "." || isDigit(s[k]))) k++;
+    if (k === 0) throw invalid("missing unit in duration");
+    const u = s.slice(0, k);
+    s = s.slice(k);
+    const unit = UNITS.get(u);
+    if (unit === undefined) throw invalid(`unknown unit ${quote(u)} in duration`);
+    if (v > (1n << 63n) / unit) throw invalid();
+    v *= unit;
+    if (f > 0n) {
+      // Go computes the fraction in float64 and truncates, which this reproduces exactly.
+      v += BigInt(Math.trunc(Number(f) * (Number(unit) / scale)));
+      if (v > 1n << 63n) throw invalid();
+    }
+    d += v;
+    if (d > 1n << 63n) throw invalid();
   }
-  return sign * total;
+  if (neg) return BigInt.asIntN(64, -d);
+  if (d > MAX_DURATION) throw invalid();
+  return d;
+}
+
+/** A Go duration in milliseconds (a float: "1.5us" is 0.0015). */
+export function parseGoDuration(input: string): number {
+  return Number(parseGoDurationNs(input)) / 1e6;
 }

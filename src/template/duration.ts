@@ -1,5 +1,8 @@
 // Go's time.Duration: String, ParseDuration and Round, on int64 nanoseconds held as bigint.
+import { DurationError, parseGoDurationNs } from "../api/go-duration.ts";
 import { goStringToBytes } from "./gostring.ts";
+
+export { DurationError };
 
 export const NANOSECOND = 1n;
 export const MICROSECOND = 1000n;
@@ -11,7 +14,6 @@ export const HOUR = 60n * MINUTE;
 const MAX_DURATION = (1n << 63n) - 1n;
 const MIN_DURATION = -(1n << 63n);
 
-export class DurationError extends Error {}
 
 /** fmtFrac: the fraction of v/10**prec without trailing zeros (no point when it is zero). */
 function fmtFrac(v: bigint, prec: number): { frac: string; rest: bigint } {
@@ -80,81 +82,9 @@ export function timeQuote(s: string): string {
   return out + '"';
 }
 
-const UNITS = new Map<string, bigint>([
-  ["ns", NANOSECOND], ["us", MICROSECOND], ["µs", MICROSECOND], ["μs", MICROSECOND],
-  ["ms", MILLISECOND], ["s", SECOND], ["m", MINUTE], ["h", HOUR],
-]);
-
-const isDigit = (c: string | undefined): boolean => c !== undefined && c >= "0" && c <= "9";
-
-/** time.ParseDuration; throws DurationError with Go's message. */
+/** time.ParseDuration; throws DurationError with Go's message (the time package's quoting). */
 export function parseDuration(orig: string): bigint {
-  const invalid = (what = "invalid duration"): DurationError => new DurationError(`time: ${what} ${timeQuote(orig)}`);
-  let s = orig;
-  let d = 0n;
-  let neg = false;
-  if (s !== "" && (s[0] === "-" || s[0] === "+")) {
-    neg = s[0] === "-";
-    s = s.slice(1);
-  }
-  if (s === "0") return 0n;
-  if (s === "") throw invalid();
-  while (s !== "") {
-    let v = 0n;
-    let f = 0n;
-    let scale = 1;
-    if (!(s[0] === "." || isDigit(s[0]))) throw invalid();
-    let i = 0;
-    for (; i < s.length && isDigit(s[i]); i++) {
-      if (v > (1n << 63n) / 10n) throw invalid();
-      v = v * 10n + BigInt(s.charCodeAt(i) - 48);
-      if (v > 1n << 63n) throw invalid();
-    }
-    const pre = i > 0;
-    s = s.slice(i);
-    let post = false;
-    if (s !== "" && s[0] === ".") {
-      s = s.slice(1);
-      let j = 0;
-      let overflow = false;
-      for (; j < s.length && isDigit(s[j]); j++) {
-        if (overflow) continue;
-        if (f > ((1n << 63n) - 1n) / 10n) {
-          overflow = true;
-          continue;
-        }
-        const y = f * 10n + BigInt(s.charCodeAt(j) - 48);
-        if (y > 1n << 63n) {
-          overflow = true;
-          continue;
-        }
-        f = y;
-        scale *= 10;
-      }
-      post = j > 0;
-      s = s.slice(j);
-    }
-    if (!pre && !post) throw invalid();
-    let k = 0;
-    while (k < s.length && !(s[k] === "." || isDigit(s[k]))) k++;
-    if (k === 0) throw invalid("missing unit in duration");
-    const u = s.slice(0, k);
-    s = s.slice(k);
-    const unit = UNITS.get(u);
-    if (unit === undefined) throw invalid(`unknown unit ${timeQuote(u)} in duration`);
-    if (v > (1n << 63n) / unit) throw invalid();
-    v *= unit;
-    if (f > 0n) {
-      // Go computes the fraction in float64 and truncates, which this reproduces exactly.
-      v += BigInt(Math.trunc(Number(f) * (Number(unit) / scale)));
-      if (v > 1n << 63n) throw invalid();
-    }
-    d += v;
-    if (d > 1n << 63n) throw invalid();
-  }
-  if (neg) return BigInt.asIntN(64, -d);
-  if (d > MAX_DURATION) throw invalid();
-  return d;
+  return parseGoDurationNs(orig, timeQuote);
 }
 
 /** time.Duration.Round */
