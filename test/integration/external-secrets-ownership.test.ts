@@ -67,3 +67,27 @@ test("Owner refuses a Secret controlled by another owner, with SecretOwnedByOthe
   await waitReady(cluster.kube, ns, "app", "SecretSynced", 60_000);
   assert.deepEqual(secretData(await cluster.kube.get(resources.secret, ns, "app")), { value: "from-aws" });
 });
+
+test("a Secret over Kubernetes' 1 MiB is refused before it is sent: SecretTooLarge, nothing written", { timeout: 120_000 }, async () => {
+  const ns = await freshNamespace(cluster, "big");
+  const sm = new SecretsManagerClient({ region: "eu-west-1", endpoint: moto.url, credentials: { accessKeyId: "test", secretAccessKey: "test" } });
+  try {
+    // Twenty remote secrets of 60,000 bytes each: 1.2 MB together through one dataFrom find.
+    for (let i = 0; i < 20; i++) await sm.send(new CreateSecretCommand({ Name: `big-${ns}/part-${i}`, SecretString: "x".repeat(60_000) }));
+  } finally {
+    sm.destroy();
+  }
+  await createAwsStaticKeyStore(cluster.kube, ns, "test");
+  await cluster.kube.create(resources.externalSecret, {
+    apiVersion: "external-secrets.io/v1",
+    kind: "ExternalSecret",
+    metadata: { name: "big", namespace: ns },
+    spec: { refreshInterval: "1h", secretStoreRef: { name: "aws", kind: "SecretStore" }, target: { name: "big" }, dataFrom: [{ find: { name: { regexp: `^big-${ns}/` } }, rewrite: [{ regexp: { source: "/", target: "_" } }] }] },
+  });
+  const c = await waitFor("SecretTooLarge", async () => {
+    const ready = readyOf(await cluster.kube.get(resources.externalSecret, ns, "big"));
+    return ready?.message?.startsWith("SecretTooLarge") ? ready : undefined;
+  }, 60_000);
+  assert.match(c.message ?? "", /would hold \d+ bytes of data; Kubernetes allows 1048576/);
+  assert.equal(await cluster.kube.get(resources.secret, ns, "big"), undefined, "nothing was written");
+});

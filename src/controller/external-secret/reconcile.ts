@@ -43,6 +43,7 @@ import {
   type Outcome,
 } from "./plan.ts";
 import { ReportedError } from "../reported-error.ts";
+import { MAX_SECRET_DATA_BYTES, secretDataSize } from "../apply-plan.ts";
 
 export interface ExternalSecretReconcilerOptions {
   kube: KubePort;
@@ -328,6 +329,10 @@ export class ExternalSecretReconciler implements Reconciler {
         hasTemplate: template !== undefined,
         ...(this.options.hashKey ? { hashKey: this.options.hashKey } : {}),
       });
+      const size = desired ? secretDataSize(desired) : undefined;
+      if (size && size.bytes > MAX_SECRET_DATA_BYTES) {
+        return await this.fail(finish, new ReportedError("SecretTooLarge", `the Secret would hold ${size.bytes} bytes of data; Kubernetes allows ${MAX_SECRET_DATA_BYTES} (largest: ${size.largest.join(", ")})`, false), "could not update secret");
+      }
       if (desired) {
         try {
           const written = target ? await kube.replace(resources.secret, desired, { fieldManager }) : await kube.create(resources.secret, desired, { fieldManager });
