@@ -3,9 +3,7 @@
 // with the identity derived for the object's own scope and re-encrypts it to the newest usable key's
 // scope recipient (plus recipients the caller names, e.g. a disaster-recovery key). Answers never
 // contain a decrypted value.
-import { isBoundedParseError, parseJsonOrYaml } from "../../api/bounded-parse.ts";
 import { parseAgeSecret, SEALED_FOR_AGE_RECIPIENTS_ANNOTATION, sealedForAgeRecipients, type AgeSecret } from "../../api/age-secret.ts";
-import { ManifestError } from "../../api/sealed-secret.ts";
 import { ageRecipientFingerprint, ageRecipientKind, encryptAge } from "../../crypto/age.ts";
 import { scopeRecipient } from "../../crypto/age-scope.ts";
 import { isCryptoError } from "../../crypto/errors.ts";
@@ -15,36 +13,17 @@ import type { AgeKeyring } from "../keys/age-keyring.ts";
 import { sealingKey } from "../keys/keyring.ts";
 import type { OpenedValue } from "../keys/rsa-protocol.ts";
 import { keyringView } from "../sealed-secret/plan.ts";
-import { API_PARSE_LIMITS } from "../sealed-secret/sealing-api.ts";
+import { jsonAnswer, parseOneManifest, textAnswer } from "../request-body.ts";
 import { heldScopeRecipients, openAgeValues } from "./open.ts";
 import { ageLabelsToTry, diagnoseAge } from "./plan.ts";
 
 /** Extra recipients one request may name. */
 export const MAX_EXTRA_RECIPIENTS = 16;
 
-function json(status: number, value: unknown): ApiAnswer {
-  return { status, contentType: "application/json", body: JSON.stringify(value) };
-}
-
-function text(status: number, message: string): ApiAnswer {
-  return { status, contentType: "text/plain; charset=utf-8", body: `${message}\n` };
-}
 
 function parse(body: Uint8Array): { age: AgeSecret } | { answer: ApiAnswer } {
-  let docs: unknown[];
-  try {
-    docs = parseJsonOrYaml(body, { limits: API_PARSE_LIMITS }).filter((d) => d !== null && d !== undefined);
-  } catch (err) {
-    if (isBoundedParseError(err)) return { answer: text(400, `request body refused: ${err.reason}: ${err.message}`) };
-    throw err;
-  }
-  if (docs.length !== 1) return { answer: text(400, `expected exactly one AgeSecret, got ${docs.length} documents`) };
-  try {
-    return { age: parseAgeSecret(docs[0], "AgeSecret") };
-  } catch (err) {
-    if (err instanceof ManifestError) return { answer: text(400, err.message) };
-    throw err;
-  }
+  const parsed = parseOneManifest(body, "AgeSecret", (doc) => parseAgeSecret(doc, "AgeSecret"));
+  return "answer" in parsed ? parsed : { age: parsed.value };
 }
 
 type Opened = { values: OpenedValue[] } | { failure: { reason: string; message: string } };
@@ -69,9 +48,9 @@ export async function ageVerifyAnswer(keyring: AgeKeyring, body: Uint8Array): Pr
   const parsed = parse(body);
   if ("answer" in parsed) return parsed.answer;
   const opened = await open(keyring, parsed.age);
-  if ("failure" in opened) return json(409, opened.failure);
+  if ("failure" in opened) return jsonAnswer(409, opened.failure);
   for (const v of opened.values) if (v.ok) v.plaintext.fill(0);
-  return text(200, "ok");
+  return textAnswer(200, "ok");
 }
 
 /**
@@ -87,26 +66,26 @@ export async function ageRotateAnswer(keyring: AgeKeyring, body: Uint8Array, que
   if ("answer" in parsed) return parsed.answer;
   const age = parsed.age;
   const extras = [...new Set(query.getAll("recipient").map((r) => r.trim()))];
-  if (extras.length > MAX_EXTRA_RECIPIENTS) return text(400, `at most ${MAX_EXTRA_RECIPIENTS} recipient parameters, got ${extras.length}`);
+  if (extras.length > MAX_EXTRA_RECIPIENTS) return textAnswer(400, `at most ${MAX_EXTRA_RECIPIENTS} recipient parameters, got ${extras.length}`);
   for (const [i, r] of extras.entries()) {
     try {
       ageRecipientKind(r);
     } catch (err) {
-      if (isCryptoError(err)) return text(400, `recipient parameter #${i + 1}: ${err.message}`);
+      if (isCryptoError(err)) return textAnswer(400, `recipient parameter #${i + 1}: ${err.message}`);
       throw err;
     }
   }
   const key = sealingKey(keyring);
-  if (key === undefined) return text(500, "cannot re-encrypt: no usable age sealing key");
+  if (key === undefined) return textAnswer(500, "cannot re-encrypt: no usable age sealing key");
   let current: string;
   try {
     current = await scopeRecipient(key.identity, { scope: ageSecretScope(age), namespace: age.metadata.namespace ?? "", name: age.metadata.name ?? "" });
   } catch (err) {
-    if (isCryptoError(err)) return text(400, err.message);
+    if (isCryptoError(err)) return textAnswer(400, err.message);
     throw err;
   }
   const opened = await open(keyring, age);
-  if ("failure" in opened) return json(409, opened.failure);
+  if ("failure" in opened) return jsonAnswer(409, opened.failure);
   const wipe = () => {
     for (const v of opened.values) if (v.ok) v.plaintext.fill(0);
   };
@@ -118,7 +97,7 @@ export async function ageRotateAnswer(keyring: AgeKeyring, body: Uint8Array, que
   const others = recorded.filter((fp) => !held.has(fp) && !wantedFingerprints.includes(fp));
   if (others.length > 0) {
     wipe();
-    return json(409, {
+    return jsonAnswer(409, {
       reason: "OtherRecipientsWouldBeDropped",
       message:
         `the AgeSecret is also sealed for recipient fingerprint(s) ${others.join(", ")} that are not this controller's; ` +
@@ -147,7 +126,7 @@ export async function ageRotateAnswer(keyring: AgeKeyring, body: Uint8Array, que
     ...(age.metadata.labels ? { labels: age.metadata.labels } : {}),
     annotations,
   };
-  return json(200, {
+  return jsonAnswer(200, {
     apiVersion: age.apiVersion,
     kind: age.kind,
     metadata,

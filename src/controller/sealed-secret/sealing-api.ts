@@ -1,8 +1,6 @@
 // The Sealed Secrets controller API, transport-free: the certificate, verify and re-encrypt
 // (kubeseal's --fetch-cert, --validate, --re-encrypt). Answers never contain a decrypted value.
-import { isBoundedParseError, parseJsonOrYaml, type ParseLimits } from "../../api/bounded-parse.ts";
 import {
-  ManifestError,
   parseSealedSecret,
   recordSealedWithCertificate,
   SEALED_WITH_CERT_ANNOTATION,
@@ -14,6 +12,7 @@ import { parseSealingCertificate } from "../../crypto/certificate.ts";
 import { scopeLabel } from "../../crypto/scope.ts";
 import { sealValue } from "../../crypto/sealed.ts";
 import type { ApiAnswer } from "../../server/answer.ts";
+import { jsonAnswer, parseOneManifest, textAnswer } from "../request-body.ts";
 
 export type { ApiAnswer } from "../../server/answer.ts";
 import { sealingKey, type Keyring } from "../keys/keyring.ts";
@@ -22,11 +21,6 @@ import { diagnose, keyringView, labelsToTry } from "./plan.ts";
 import type { OpenedValue } from "../keys/rsa-protocol.ts";
 
 
-/**
- * Request bodies: as large as the HTTP server accepts (2 MiB), parsed on the event loop, so the
- * node and token budgets keep any body to a fraction of a second.
- */
-export const API_PARSE_LIMITS: Partial<ParseLimits> = { maxBytes: 2 << 20 };
 
 export interface SealingApiOptions {
   keyring: () => Keyring;
@@ -34,13 +28,6 @@ export interface SealingApiOptions {
   now?: () => Date;
 }
 
-function json(status: number, value: unknown): ApiAnswer {
-  return { status, contentType: "application/json", body: JSON.stringify(value) };
-}
-
-function text(status: number, message: string): ApiAnswer {
-  return { status, contentType: "text/plain; charset=utf-8", body: `${message}\n` };
-}
 
 export class SealingApi {
   private readonly options: SealingApiOptions;
@@ -54,26 +41,14 @@ export class SealingApi {
   /** GET /v1/cert.pem: the newest key's certificate that is not marked compromised. */
   certificate(): ApiAnswer {
     const key = sealingKey(this.options.keyring());
-    if (!key) return text(500, "cannot get certificate: no usable sealing key");
+    if (!key) return textAnswer(500, "cannot get certificate: no usable sealing key");
     return { status: 200, contentType: "application/x-pem-file", body: key.certificatePem };
   }
 
   /** A body that is not exactly one readable SealedSecret is a 400 with the reason, never a 500. */
   private parse(body: Uint8Array): { sealed: SealedSecret } | { answer: ApiAnswer } {
-    let docs: unknown[];
-    try {
-      docs = parseJsonOrYaml(body, { limits: API_PARSE_LIMITS }).filter((d) => d !== null && d !== undefined);
-    } catch (err) {
-      if (isBoundedParseError(err)) return { answer: text(400, `request body refused: ${err.reason}: ${err.message}`) };
-      throw err;
-    }
-    if (docs.length !== 1) return { answer: text(400, `expected exactly one SealedSecret, got ${docs.length} documents`) };
-    try {
-      return { sealed: parseSealedSecret(docs[0], "SealedSecret") };
-    } catch (err) {
-      if (err instanceof ManifestError) return { answer: text(400, err.message) };
-      throw err;
-    }
+    const parsed = parseOneManifest(body, "SealedSecret", (doc) => parseSealedSecret(doc, "SealedSecret"));
+    return "answer" in parsed ? parsed : { sealed: parsed.value };
   }
 
   private async open(sealed: SealedSecret): Promise<{ values: OpenedValue[]; failure?: { reason: string; message: string } }> {
@@ -97,8 +72,8 @@ export class SealingApi {
     if ("answer" in parsed) return parsed.answer;
     const { values, failure } = await this.open(parsed.sealed);
     for (const v of values) if (v.ok) v.plaintext.fill(0);
-    if (failure) return json(409, failure);
-    return text(200, "ok");
+    if (failure) return jsonAnswer(409, failure);
+    return textAnswer(200, "ok");
   }
 
   /**
@@ -111,9 +86,9 @@ export class SealingApi {
     if ("answer" in parsed) return parsed.answer;
     const sealed = parsed.sealed;
     const key = sealingKey(this.options.keyring());
-    if (!key) return text(500, "cannot re-encrypt: no usable sealing key");
+    if (!key) return textAnswer(500, "cannot re-encrypt: no usable sealing key");
     const { values, failure } = await this.open(sealed);
-    if (failure) return json(409, failure);
+    if (failure) return jsonAnswer(409, failure);
     const cert = parseSealingCertificate(key.certificatePem, this.now());
     const label = scopeLabel(sealedSecretScope(sealed), sealed.metadata.namespace ?? "", sealed.metadata.name ?? "");
     const encryptedData: Record<string, string> = {};
@@ -147,6 +122,6 @@ export class SealingApi {
       metadata,
       spec: { ...(sealed.spec.template ? { template: sealed.spec.template } : {}), encryptedData },
     };
-    return json(200, out);
+    return jsonAnswer(200, out);
   }
 }
