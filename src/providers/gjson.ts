@@ -46,6 +46,18 @@ export function escapeGjsonKey(key: string): string {
   return key.replace(/[\\.*?|#@]/g, (c) => `\\${c}`);
 }
 
+/**
+ * A remoteRef property, as ESO's AWS providers read it: a key that literally contains dots wins over
+ * the nested path it would spell; otherwise a gjson path.
+ */
+export function propertyOf(json: string, property: string): GjsonResult {
+  if (property.includes(".")) {
+    const literal = gjsonGet(json, escapeGjsonKey(property));
+    if (literal.exists) return literal;
+  }
+  return gjsonGet(json, property);
+}
+
 /** The top-level members of a JSON object as gjson strings, or undefined if `json` is not an object. */
 export function jsonObjectMembers(json: string): Map<string, { text: string; isString: boolean; isNull: boolean }> | undefined {
   const root = parseJsonTree(json);

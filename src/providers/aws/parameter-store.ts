@@ -5,7 +5,7 @@
 // client uses, so refresh waves fill them. PushSecret: PutParameter with the managed-by tag.
 import { RE2JS } from "re2js";
 import type { AwsProviderSpec } from "../../api/secret-store.ts";
-import { escapeGjsonKey, gjsonGet, jsonObjectMembers } from "../gjson.ts";
+import { jsonObjectMembers, propertyOf } from "../gjson.ts";
 import { goJsonStringMap } from "../go-json.ts";
 import {
   InvalidProviderConfig,
@@ -89,12 +89,7 @@ export class AwsParameterStoreClient implements SecretsClient {
       ? goJsonStringMap(await this.port.listTags(ref.version ? `${name}:${ref.version}` : name))
       : (ref.version ? await this.port.getParameter(`${name}:${ref.version}`) : await this.current.load(name)).value;
     if (!ref.property) return utf8(value);
-    // As ESO: a key that literally contains dots wins over the nested path it would spell.
-    if (ref.property.includes(".")) {
-      const literal = gjsonGet(value, escapeGjsonKey(ref.property));
-      if (literal.exists) return utf8(literal.text);
-    }
-    const found = gjsonGet(value, ref.property);
+    const found = propertyOf(value, ref.property);
     if (!found.exists) throw new PropertyNotFound(`key ${ref.property} does not exist in secret ${ref.key}`);
     return utf8(found.text);
   }

@@ -2,7 +2,7 @@
 // narrow SecretsManagerPort. Current-version reads are coalesced into BatchGetSecretValue calls.
 import { RE2JS } from "re2js";
 import type { AwsProviderSpec } from "../../api/secret-store.ts";
-import { escapeGjsonKey, gjsonGet, jsonObjectMembers } from "../gjson.ts";
+import { jsonObjectMembers, propertyOf } from "../gjson.ts";
 import { goJsonStringMap } from "../go-json.ts";
 import {
   InvalidSecretValue,
@@ -92,12 +92,7 @@ export class AwsSecretsManagerClient implements SecretsClient {
       throw new InvalidSecretValue(`invalid secret received: no secret string nor binary for key ${ref.key}`);
     }
     const payload = value.secretString ?? (value.secretBinary ? Buffer.from(value.secretBinary).toString("utf8") : "");
-    // As ESO: a key that literally contains dots wins over the nested path it would spell.
-    if (ref.property.includes(".")) {
-      const literal = gjsonGet(payload, escapeGjsonKey(ref.property));
-      if (literal.exists) return utf8(literal.text);
-    }
-    const found = gjsonGet(payload, ref.property);
+    const found = propertyOf(payload, ref.property);
     if (!found.exists) throw new PropertyNotFound(`key ${ref.property} does not exist in secret ${ref.key}`);
     return utf8(found.text);
   }
