@@ -17,7 +17,7 @@ export default tseslint.config(
       // Async functions that satisfy a Promise-returning interface need not await.
       "@typescript-eslint/require-await": "off",
       "@typescript-eslint/consistent-type-imports": "error",
-      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_" }],
+      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", ignoreRestSiblings: true }],
     },
   },
   {

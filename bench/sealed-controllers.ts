@@ -7,6 +7,7 @@ import { mkdir, rm, writeFile } from "node:fs/promises";
 import { request } from "node:http";
 import { join } from "node:path";
 import { freePort } from "../src/sandbox/ports.ts";
+import { shippedNodeFlags } from "../test/support/shipped-launch.ts";
 import { procExe } from "./proc-stats.ts";
 import type { SandboxClient } from "./sandbox-client.ts";
 
@@ -120,6 +121,8 @@ export async function startSealbridge(target: SandboxTarget, opts: SealbridgeOpt
   // (a profile per controller process, written when it stops).
   const nodeArgs = (process.env["BENCH_NODE_ARGS"] ?? "").split(" ").filter((a) => a !== "");
   const args = [
+    // The image's own node flags (Dockerfile ENTRYPOINT), for the source run too.
+    ...shippedNodeFlags(),
     ...nodeArgs,
     main,
     "--kubeconfig", target.kubeconfigPath,

@@ -55,9 +55,16 @@ export interface HttpKubeOptions {
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 export const DEFAULT_PAGE_SIZE = 500;
 
-/** Removes what no reader needs from an object as it arrives (in place). */
+/**
+ * Removes what no reader needs from an object as it arrives (in place). The metadata is rebuilt
+ * rather than `delete`d from: a deleted property turns a V8 object into a hash table, which costs
+ * each cached object about twice the memory of a copy without the field.
+ */
 export function trimIncoming(obj: KubeObject): KubeObject {
-  if (obj.metadata?.managedFields !== undefined) delete obj.metadata.managedFields;
+  if (obj.metadata?.managedFields !== undefined) {
+    const { managedFields, ...metadata } = obj.metadata;
+    obj.metadata = metadata;
+  }
   return obj;
 }
 

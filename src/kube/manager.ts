@@ -32,7 +32,11 @@ const LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration";
 
 function dropLastApplied(obj: KubeObject): KubeObject {
   const annotations = obj.metadata?.annotations;
-  if (annotations && LAST_APPLIED in annotations) delete annotations[LAST_APPLIED];
+  if (obj.metadata && annotations && LAST_APPLIED in annotations) {
+    // A copy without the key, not `delete` (see trimIncoming: a deleted key makes a hash table).
+    const { [LAST_APPLIED]: dropped, ...rest } = annotations;
+    obj.metadata.annotations = rest;
+  }
   return obj;
 }
 

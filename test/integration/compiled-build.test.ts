@@ -23,6 +23,7 @@ import type { KubeObject } from "../../src/kube/port.ts";
 import { cpusAvailable } from "../../src/runtime/cpus.ts";
 import { freshNamespace, testCluster, type TestCluster } from "../support/control-plane.ts";
 import { startControllerProcess, type ControllerProcess } from "../support/controller-process.ts";
+import { shippedNodeFlags } from "../support/shipped-launch.ts";
 import { dockerfileStages, finalStage, workdirOf } from "../support/dockerfile.ts";
 import { createAwsStaticKeyStore, readyOf, secretData } from "../support/eso.ts";
 import { eventually } from "../support/sealed-controller.ts";
@@ -37,7 +38,7 @@ let ageCli = "";
 let sops = "";
 let work = "";
 let app = "";
-let image: { entry: string; env: Record<string, string> };
+let image: { entry: string; nodeFlags: string[]; env: Record<string, string> };
 const procs: ControllerProcess[] = [];
 
 function run(file: string, args: readonly string[], options: { cwd: string; stdin?: string; env?: NodeJS.ProcessEnv }): Promise<string> {
@@ -52,7 +53,7 @@ function run(file: string, args: readonly string[], options: { cwd: string; stdi
 }
 
 /** The build stage's result in `build`, the final stage's folder in `app`, as the Dockerfile says. */
-async function layOutImage(): Promise<{ app: string; entry: string; env: Record<string, string> }> {
+async function layOutImage(): Promise<{ app: string; entry: string; nodeFlags: string[]; env: Record<string, string> }> {
   const stages = dockerfileStages();
   const buildStage = stages[0];
   assert.ok(buildStage);
@@ -73,11 +74,15 @@ async function layOutImage(): Promise<{ app: string; entry: string; env: Record<
     await mkdir(dirname(to), { recursive: true });
     await rename(from, to);
   }
-  const [node, script, ...rest] = final.entrypoint;
+  const [node, ...afterNode] = final.entrypoint;
   assert.match(node ?? "", /\/node$/, "the entrypoint runs node");
-  assert.deepEqual(rest, []);
+  // node [flags...] script: the flags start with "--", the script is the last word.
+  const script = afterNode.at(-1);
+  const nodeFlags = afterNode.slice(0, -1);
+  assert.ok(nodeFlags.every((f) => f.startsWith("--")), `the entrypoint passes node flags before the script: ${nodeFlags.join(" ")}`);
+  assert.deepEqual(nodeFlags, shippedNodeFlags(), "bench and tests read the same flags");
   assert.ok(script !== undefined && existsSync(join(appDir, script)), `the entrypoint's ${script ?? "script"} is in the folder`);
-  return { app: appDir, entry: script, env: final.env };
+  return { app: appDir, entry: script, nodeFlags, env: final.env };
 }
 
 function jsFiles(dir: string): Promise<string[]> {
@@ -185,12 +190,12 @@ test("the image's folder holds compiled JS and production dependencies only, and
 });
 
 test("node dist/main.js unseals a SealedSecret, an AgeSecret and a SopsSecret and syncs an ExternalSecret from moto, then idles", { timeout: 420_000 }, async (t) => {
-  const { entry, env } = image;
+  const { entry, nodeFlags, env } = image;
   const keyNs = await freshNamespace(cluster, "img-keys");
   const ns = await freshNamespace(cluster, "img-app");
   const args = ["--kubeconfig", cluster.kubeconfigPath, "--key-namespace", keyNs, "--listen-addr", "127.0.0.1:0", "--metrics-addr", "127.0.0.1:0", "--key-bits", "2048"];
   const imageEnv = { ...env, AWS_SECRETSMANAGER_ENDPOINT: moto.url, AWS_STS_ENDPOINT: moto.url };
-  const proc = startControllerProcess(args, imageEnv, { entry, cwd: app });
+  const proc = startControllerProcess(args, imageEnv, { entry, nodeFlags, cwd: app });
   procs.push(proc);
   const sealedReady = JSON.parse(await proc.waitFor(/"msg":"SealedSecret controller ready"/, 90_000)) as { rsaWorkers: number };
   const listening = JSON.parse(await proc.waitFor(/"msg":"HTTP API and metrics listening"/, 90_000)) as { api: number; metrics: number };
@@ -259,7 +264,7 @@ test("node dist/main.js unseals a SealedSecret, an AgeSecret and a SopsSecret an
 
   // A build without the RSA worker: one reasoned error line and a condition, no respawn loop.
   await rm(join(app, "dist", "controller", "keys", "rsa-worker.js"));
-  const broken = startControllerProcess(args, imageEnv, { entry, cwd: app });
+  const broken = startControllerProcess(args, imageEnv, { entry, nodeFlags, cwd: app });
   procs.push(broken);
   await broken.waitFor(/"msg":"sealbridge ready"/, 90_000);
   // Workers start with the first decrypt: a new SealedSecret is what finds the build broken.

@@ -26,10 +26,12 @@ export interface ProcessOptions {
   entry?: string;
   /** Working directory (default: the repository root). */
   cwd?: string;
+  /** Node flags before the entry (e.g. the image ENTRYPOINT's). */
+  nodeFlags?: readonly string[];
 }
 
 export function startControllerProcess(args: readonly string[], env: NodeJS.ProcessEnv = {}, options: ProcessOptions = {}): ControllerProcess {
-  const child = spawn(process.execPath, [options.entry ?? join(root, "src/main.ts"), ...args], {
+  const child = spawn(process.execPath, [...(options.nodeFlags ?? []), options.entry ?? join(root, "src/main.ts"), ...args], {
     cwd: options.cwd ?? root,
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],

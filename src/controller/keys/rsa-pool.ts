@@ -15,6 +15,9 @@ import type { FromWorker, OpenRequest, OpenResult, ToWorker, WorkerKey } from ".
 
 export const DECRYPT_WORKER_UNAVAILABLE = "DecryptWorkerUnavailable";
 
+/** Heap bounds of an RSA worker (MiB): the keys, one request and its answer at a time. */
+const WORKER_LIMITS = { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 128 };
+
 /** The pool has given up starting workers: nothing can be decrypted until the process restarts. */
 export class DecryptWorkerUnavailableError extends Error {
   override readonly name = "DecryptWorkerUnavailableError";
@@ -140,7 +143,9 @@ export class RsaPool {
     this.spawns++;
     let worker: Worker;
     try {
-      worker = new Worker(this.workerFile);
+      // OpenSSL does the work; the worker's own JavaScript allocates little. Left to V8's defaults
+      // its young generation grows to tens of MiB under a burst of opens, per worker.
+      worker = new Worker(this.workerFile, { resourceLimits: WORKER_LIMITS });
     } catch (err) {
       this.failed(index, undefined, err instanceof Error ? err : new Error(String(err)), null);
       return;

@@ -117,7 +117,7 @@ export class TemplatePool {
 
   private spawn(): void {
     this.spawns++;
-    const worker = new Worker(this.workerFile, { resourceLimits: { maxOldGenerationSizeMb: this.maxHeapMb, maxYoungGenerationSizeMb: 32 } });
+    const worker = new Worker(this.workerFile, { resourceLimits: { maxOldGenerationSizeMb: this.maxHeapMb, maxYoungGenerationSizeMb: 8 } });
     worker.unref();
     this.worker = worker;
     this.ready = new Promise<void>((resolve, reject) => {
