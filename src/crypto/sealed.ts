@@ -14,6 +14,7 @@ import {
   publicEncrypt,
   privateDecrypt,
   randomBytes,
+  webcrypto,
   type KeyObject,
 } from "node:crypto";
 import { CryptoError } from "./errors.ts";
@@ -198,6 +199,44 @@ export function hybridDecrypt(opts: DecryptOptions): Decrypted {
     "NoKeyCouldDecrypt",
     `no key could decrypt the value (tried ${opts.privateKeys.length} key(s); wrong key, wrong scope label, or corrupted data)`,
   );
+}
+
+/** An RSA private key for the thread-pool path: node's WebCrypto runs OAEP off the event loop. */
+export interface ThreadPoolRsaKey {
+  key: webcrypto.CryptoKey;
+  modulusBytes: number;
+}
+
+export function threadPoolRsaKey(key: KeyObject): ThreadPoolRsaKey {
+  return { key: key.toCryptoKey({ name: "RSA-OAEP", hash: "SHA-256" }, false, ["decrypt"]), modulusBytes: rsaModulusBytes(key) };
+}
+
+/**
+ * hybridDecrypt's success path with the RSA operation on libuv's thread pool (WebCrypto's
+ * RSA-OAEP is the same OpenSSL call as privateDecrypt, and costs the same CPU). `opened` is absent
+ * when no key opens the value; hybridDecrypt then tells why. `rsaOps` counts private operations.
+ */
+export async function hybridDecryptOnThreadPool(keys: readonly ThreadPoolRsaKey[], label: Uint8Array, ciphertext: Uint8Array): Promise<{ opened?: Decrypted; rsaOps: number }> {
+  let rsaOps = 0;
+  let split: Split;
+  try {
+    split = splitCiphertext(ciphertext);
+  } catch {
+    return { rsaOps };
+  }
+  for (const [keyIndex, key] of keys.entries()) {
+    if (split.rsaCiphertext.length !== key.modulusBytes) continue;
+    rsaOps++;
+    let sessionKey: Uint8Array;
+    try {
+      sessionKey = new Uint8Array(await webcrypto.subtle.decrypt({ name: "RSA-OAEP", label }, key.key, split.rsaCiphertext));
+    } catch {
+      continue;
+    }
+    const plaintext = openAesGcm(sessionKey, split.aesCiphertext);
+    if (plaintext !== undefined) return { opened: { plaintext, keyIndex }, rsaOps };
+  }
+  return { rsaOps };
 }
 
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;

@@ -267,15 +267,20 @@ test("node dist/main.js unseals a SealedSecret, an AgeSecret and a SopsSecret an
   const broken = startControllerProcess(args, imageEnv, { entry, nodeFlags, cwd: app });
   procs.push(broken);
   await broken.waitFor(/"msg":"sealbridge ready"/, 90_000);
-  // Workers start with the first decrypt: a new SealedSecret is what finds the build broken.
+  // Values that open take the thread-pool path and need no worker: a new SealedSecret still unseals.
   await cluster.kube.create(resources.sealedSecret, sealedSecret(ns, "after-break", cert.body, { password: "sealed-pw-5" }));
+  assert.equal((await waitSynced(resources.sealedSecret, ns, "after-break", "Unsealed")).status, "True");
+  assert.deepEqual(secretData(await cluster.kube.get(resources.secret, ns, "after-break")), { password: "sealed-pw-5" });
+  // A value that does not open is diagnosed by a worker: that is what finds the build broken.
+  const moved = sealedSecret(ns, "sealed-elsewhere", cert.body, { password: "sealed-pw-6" });
+  await cluster.kube.create(resources.sealedSecret, { ...moved, metadata: { name: "after-break-moved", namespace: ns } });
   const gaveUp = JSON.parse(await broken.waitFor(/"msg":"RSA worker pool gave up/, 60_000)) as { reason: string; error: string };
   assert.equal(gaveUp.reason, "DecryptWorkerUnavailable");
   assert.match(gaveUp.error, /rsa-worker\.js/);
-  const failed = await waitSynced(resources.sealedSecret, ns, "after-break", "DecryptWorkerUnavailable");
+  const failed = await waitSynced(resources.sealedSecret, ns, "after-break-moved", "DecryptWorkerUnavailable");
   assert.equal(failed.status, "False");
   assert.match(failed.message, /cannot start .*rsa-worker\.js/);
-  assert.equal(await cluster.kube.get(resources.secret, ns, "after-break"), undefined);
+  assert.equal(await cluster.kube.get(resources.secret, ns, "after-break-moved"), undefined);
   // What was unsealed before stays, and needs no decrypt to stay current.
   assert.equal((await synced(resources.sealedSecret, ns, "sealed-db"))?.reason, "Unsealed");
   assert.deepEqual(secretData(await cluster.kube.get(resources.secret, ns, "sealed-db")), { password: "sealed-pw-1" });

@@ -144,6 +144,14 @@ test("a healthy pool (the real worker) opens values with the keys it was sent", 
       ["two", "value-two", "f1"],
       ["three", "value-three", "f1"],
     ]);
+    assert.equal(pool.spawns, 0, "values that open take the thread-pool path: no worker started");
+    assert.equal(pool.rsaOps, 3);
+    // A value that does not open (sealed for another name) goes to the workers, which diagnose it.
+    const other = sealValue({ publicKey, plaintext: Buffer.from("value-four"), label: scopeLabel("strict", "ns", "other") });
+    const failed = await pool.open({ values: [["ok", sealValue({ publicKey, plaintext: Buffer.from("value-five"), label })], ["moved", other]], labels: ["ns/db", "ns/other"], keys: ["f1"] });
+    assert.deepEqual(failed.values.map((v) => [v.name, v.ok, v.ok ? Buffer.from(v.plaintext).toString() : v.reason]), [["ok", true, "value-five"], ["moved", false, "NoKeyCouldDecrypt"]]);
+    const moved = failed.values[1];
+    assert.equal(moved && !moved.ok ? moved.openedWithLabel : undefined, 1, "the worker found the label that opens it");
     assert.equal(pool.spawns, 2);
     assert.equal(pool.unavailable, undefined);
     assert.deepEqual(lines().filter((l) => Number(l["level"]) >= 40), []);

@@ -1,17 +1,22 @@
-// A pool of worker threads for RSA private-key work, so a batch of decrypts uses every core and the
-// event loop (watches, HTTP, probes) never waits on OpenSSL.
+// RSA private-key work off the event loop, on every core. Values that open take the thread-pool path:
+// WebCrypto's RSA-OAEP runs on libuv's threads, `size` at a time, with no isolate to keep. A request
+// with a value that does not open goes, whole, to a pool of worker threads, which opens it again and
+// diagnoses the failure (OAEP structure, other labels: raw RSA, which only node:crypto's synchronous
+// calls do). The workers start only then, and stop when idle.
 //
 // A worker that dies is replaced, with a doubling delay while deaths come in a row. A worker that
 // cannot start at all (its module missing from the build, a load-time throw) would otherwise be
 // respawned forever at full CPU while every SealedSecret silently retries: after `maxFailures`
 // failures in a row the pool gives up, logs one error line with the reason, and every open()
 // rejects with DecryptWorkerUnavailableError, which the reconciler writes as a condition.
+import { createPrivateKey } from "node:crypto";
 import { Worker } from "node:worker_threads";
+import { decodeBase64Strict, hybridDecryptOnThreadPool, threadPoolRsaKey, type ThreadPoolRsaKey } from "../../crypto/sealed.ts";
 import type { Logger } from "../../log.ts";
 import { cpusAvailable } from "../../runtime/cpus.ts";
 import { siblingModule } from "../../runtime/sibling-module.ts";
 import type { Keyring } from "./keyring.ts";
-import type { FromWorker, OpenRequest, OpenResult, ToWorker, WorkerKey } from "./rsa-protocol.ts";
+import type { FromWorker, OpenedValue, OpenRequest, OpenResult, ToWorker, WorkerKey } from "./rsa-protocol.ts";
 
 export const DECRYPT_WORKER_UNAVAILABLE = "DecryptWorkerUnavailable";
 
@@ -34,7 +39,10 @@ export class DecryptWorkerStoppedError extends Error {
 }
 
 export interface RsaPoolOptions {
-  /** Worker threads (default: the CPUs this process may use, cgroup quota included). */
+  /**
+   * RSA operations at once on the thread pool, and worker threads (default: the CPUs this process
+   * may use, cgroup quota included).
+   */
   size?: number;
   log?: Logger;
   /** The worker module (default: rsa-worker next to this module, .ts or .js as this one). */
@@ -80,6 +88,11 @@ export class RsaPool {
   private backlog: Job[] = [];
   private nextId = 1;
   private keys: WorkerKey[] = [];
+  /** The same keys for the thread-pool path, by fingerprint. */
+  private threadPoolKeys = new Map<string, ThreadPoolRsaKey>();
+  /** RSA operations running on the thread pool, and opens waiting for one of the `size` places. */
+  private running = 0;
+  private readonly waiting: (() => void)[] = [];
   private failuresInRow = 0;
   private closed = false;
   private started = false;
@@ -230,10 +243,75 @@ export class RsaPool {
   /** Sends the current keys to every worker (messages are ordered, so later opens see them). */
   setKeys(keyring: Keyring): void {
     this.keys = keyring.keys.map((k) => ({ fingerprint: k.fingerprint, privateKeyPem: k.privateKeyPem }));
+    this.threadPoolKeys = new Map();
+    for (const k of this.keys) {
+      // As in the worker: a key that does not parse is left out (its values report NoKeyCouldDecrypt).
+      try {
+        this.threadPoolKeys.set(k.fingerprint, threadPoolRsaKey(createPrivateKey(k.privateKeyPem)));
+      } catch {
+        continue;
+      }
+    }
     for (const slot of this.slots) if (slot) this.post(slot.worker, { type: "keys", keys: this.keys });
   }
 
-  open(request: OpenRequest): Promise<OpenResult> {
+  async open(request: OpenRequest): Promise<OpenResult> {
+    if (this.closed) throw new Error("RSA pool is closed");
+    const opened = await this.openOnThreadPool(request);
+    return opened ?? (await this.openInWorker(request));
+  }
+
+  /** Every value opened with the object's own label, or undefined (the workers then say why). */
+  private async openOnThreadPool(request: OpenRequest): Promise<OpenResult | undefined> {
+    const keys = request.keys.flatMap((fingerprint) => {
+      const key = this.threadPoolKeys.get(fingerprint);
+      return key ? [{ fingerprint, key }] : [];
+    });
+    if (keys.length === 0 || request.values.length === 0) return undefined;
+    const label = new TextEncoder().encode(request.labels[0] ?? "");
+    const values: OpenedValue[] = [];
+    let rsaOps = 0;
+    try {
+      for (const [name, value] of request.values) {
+        let ciphertext: Uint8Array;
+        try {
+          ciphertext = decodeBase64Strict(value);
+        } catch {
+          return undefined;
+        }
+        await this.place();
+        let result: Awaited<ReturnType<typeof hybridDecryptOnThreadPool>>;
+        try {
+          result = await hybridDecryptOnThreadPool(keys.map((k) => k.key), label, ciphertext);
+        } finally {
+          this.leave();
+        }
+        rsaOps += result.rsaOps;
+        const fingerprint = result.opened && keys[result.opened.keyIndex]?.fingerprint;
+        if (!result.opened || fingerprint === undefined) return undefined;
+        values.push({ name, ok: true, plaintext: result.opened.plaintext, fingerprint });
+      }
+      return { values, rsaOps };
+    } finally {
+      this.rsaOps += rsaOps;
+    }
+  }
+
+  private async place(): Promise<void> {
+    if (this.running < this.size) {
+      this.running++;
+      return;
+    }
+    await new Promise<void>((resolve) => this.waiting.push(resolve));
+  }
+
+  private leave(): void {
+    const next = this.waiting.shift();
+    if (next) next(); // the place passes to the next open
+    else this.running--;
+  }
+
+  private openInWorker(request: OpenRequest): Promise<OpenResult> {
     if (this.closed) return Promise.reject(new Error("RSA pool is closed"));
     if (this.unavailableError) return Promise.reject(this.unavailableError);
     this.ensureStarted();
