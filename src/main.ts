@@ -21,6 +21,7 @@ import { processMetrics, type KindSource } from "./server/metrics.ts";
 import type { SealedSecretsRuntime } from "./sealed-secrets.ts";
 import type { AgeSecretsRuntime } from "./age-secrets.ts";
 import { controllerVersionLine } from "./version.ts";
+import { cpusAvailable } from "./runtime/cpus.ts";
 import type { TemplatePool } from "./controller/templates/pool.ts";
 import type { PublicKeysPublisher } from "./controller/keys/public-keys-publisher.ts";
 
@@ -256,6 +257,10 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(controllerVersionLine());
     return 0;
   }
+  // RSA opens run on libuv's thread pool (see rsa-pool.ts): give it room for the reconcilers' and
+  // the API's opens beside fs and DNS work. libuv reads this once, at the pool's first use, which
+  // is later than this line; a value set by the operator is kept.
+  process.env["UV_THREADPOOL_SIZE"] ??= String(Math.max(4, (config.rsaWorkers ?? cpusAvailable()) + 2));
   const log = createLogger({ level: config.logLevel });
   let running: Running | undefined;
   let stopping: Promise<void> | undefined;
