@@ -234,6 +234,7 @@ export async function hybridDecryptOnThreadPool(keys: readonly ThreadPoolRsaKey[
       continue;
     }
     const plaintext = openAesGcm(sessionKey, split.aesCiphertext);
+    sessionKey.fill(0);
     if (plaintext !== undefined) return { opened: { plaintext, keyIndex }, rsaOps };
   }
   return { rsaOps };
