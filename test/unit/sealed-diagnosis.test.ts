@@ -14,7 +14,7 @@ import { diagnoseAge } from "../../src/controller/age-secret/plan.ts";
 import type { Keyring } from "../../src/controller/keys/keyring.ts";
 import { RsaPool } from "../../src/controller/keys/rsa-pool.ts";
 import type { OpenedValue } from "../../src/controller/keys/rsa-protocol.ts";
-import { diagnose, labelsToTry, type KeyringView } from "../../src/controller/sealed-secret/plan.ts";
+import { diagnose, labelsToTry, type KeyringView } from "../../src/controller/decrypted-secret/plan.ts";
 import { parseRsaPrivateKeyPem } from "../../src/crypto/certificate.ts";
 import { CryptoError } from "../../src/crypto/errors.ts";
 import { diagnoseSealedValue, oaepDecodeUnchecked } from "../../src/crypto/sealed-diagnosis.ts";

@@ -4,11 +4,11 @@ import { generateKeyPairSync } from "node:crypto";
 import { describe, it } from "node:test";
 import { parseSealedSecret, type SealedSecret } from "../../src/api/sealed-secret.ts";
 import { buildKeyring, renewalDecision, sealingKey, type Keyring, type SealingKey } from "../../src/controller/keys/keyring.ts";
-import { nextStatus } from "../../src/controller/sealed-secret/conditions.ts";
-import { withRecord } from "../../src/controller/apply-plan.ts";
-import { LEGACY_ANNOTATIONS, MANAGED_ANNOTATION, PATCH_ANNOTATION, SKIP_OWNER_REFERENCES_ANNOTATION, currentKeys, diagnose, labelsToTry, plan, type KeyringView } from "../../src/controller/sealed-secret/plan.ts";
-import { ownersOf } from "../../src/controller/secret-owners.ts";
-import { heldThenReleased, ReleasedNames } from "../../src/controller/sealed-secret/released-names.ts";
+import { nextStatus } from "../../src/controller/decrypted-secret/conditions.ts";
+import { withRecord } from "../../src/controller/decrypted-secret/apply.ts";
+import { LEGACY_ANNOTATIONS, MANAGED_ANNOTATION, PATCH_ANNOTATION, SKIP_OWNER_REFERENCES_ANNOTATION, currentKeys, diagnose, labelsToTry, plan, type KeyringView } from "../../src/controller/decrypted-secret/plan.ts";
+import { ownersOf } from "../../src/controller/decrypted-secret/ownership.ts";
+import { heldThenReleased, ReleasedNames } from "../../src/controller/decrypted-secret/released-names.ts";
 
 const NOW = new Date("2026-01-01T00:00:00Z");
 const DAY = 24 * 3600 * 1000;

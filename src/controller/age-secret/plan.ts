@@ -4,8 +4,8 @@ import { SEALED_FOR_AGE_RECIPIENTS_ANNOTATION, sealedForAgeRecipients, type AgeS
 import { SEALED_FOR_ANNOTATION } from "../../api/sealed-for.ts";
 import type { KubeObject } from "../../kube/port.ts";
 import type { OpenedValue } from "../keys/rsa-protocol.ts";
-import type { SyncedState } from "../sealed-secret/conditions.ts";
-import { failurePlan, labelsToTry, mayWrite, openedWithHint, plan, scopeMismatchState, type KeyringView, type Plan, type RenderedTemplates, type ScopeLabel, type UnsealOutcome } from "../sealed-secret/plan.ts";
+import type { SyncedState } from "../decrypted-secret/conditions.ts";
+import { failurePlan, labelsToTry, mayWrite, openedWithHint, plan, scopeMismatchState, type KeyringView, type Plan, type RenderedTemplates, type ScopeLabel, type UnsealOutcome } from "../decrypted-secret/plan.ts";
 import type { HeldRecipient } from "./open.ts";
 
 /**

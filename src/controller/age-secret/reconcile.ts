@@ -4,17 +4,17 @@ import { AGE_SECRET_API_VERSION, AGE_SECRET_KIND, parseAgeSecret, type AgeSecret
 import { resources } from "../../api/resources.ts";
 import { ManifestError } from "../../api/sealed-secret.ts";
 import type { KubeObject, KubePort } from "../../kube/port.ts";
-import { applyPlan, readSecret } from "../apply-plan.ts";
+import { applyPlan, readSecret } from "../decrypted-secret/apply.ts";
 import type { Reconciler, ReconcileContext, SecondaryWatch } from "../controller.ts";
 import type { AgeKeyring } from "../keys/age-keyring.ts";
 import { formatKey, type ObjectKey } from "../object-key.ts";
-import { currentKeys, failurePlan, keyringView, type UnsealOutcome } from "../sealed-secret/plan.ts";
-import { ownersOf } from "../secret-owners.ts";
-import type { SealedSecretStats } from "../sealed-secret/stats.ts";
+import { currentKeys, failurePlan, keyringView, type UnsealOutcome } from "../decrypted-secret/plan.ts";
+import { ownersOf } from "../decrypted-secret/ownership.ts";
+import type { SealedSecretStats } from "../decrypted-secret/stats.ts";
 import { heldScopeRecipients, openAgeValues, type HeldRecipient } from "./open.ts";
 import { ageLabelsToTry, planAge } from "./plan.ts";
 import type { TemplatePool } from "../templates/pool.ts";
-import { renderTemplates } from "../templates/render.ts";
+import { renderTemplates } from "../decrypted-secret/render-templates.ts";
 
 export interface AgeSecretReconcilerOptions {
   kube: KubePort;

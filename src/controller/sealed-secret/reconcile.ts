@@ -5,8 +5,8 @@ import { ManifestError, parseSealedSecret, type SealedSecret } from "../../api/s
 import { resources } from "../../api/resources.ts";
 import type { KubeObject, KubePort } from "../../kube/port.ts";
 import type { Reconciler, ReconcileContext, SecondaryWatch } from "../controller.ts";
-import { applyPlan, readSecret } from "../apply-plan.ts";
-import { ownersOf } from "../secret-owners.ts";
+import { applyPlan, readSecret } from "../decrypted-secret/apply.ts";
+import { ownersOf } from "../decrypted-secret/ownership.ts";
 import type { Keyring } from "../keys/keyring.ts";
 import { DecryptWorkerUnavailableError, type RsaPool } from "../keys/rsa-pool.ts";
 import { formatKey, type ObjectKey } from "../object-key.ts";
@@ -18,11 +18,11 @@ import {
   labelsToTry,
   plan,
   type UnsealOutcome,
-} from "./plan.ts";
-import { heldThenReleased, ReleasedNames } from "./released-names.ts";
-import type { SealedSecretStats } from "./stats.ts";
+} from "../decrypted-secret/plan.ts";
+import { heldThenReleased, ReleasedNames } from "../decrypted-secret/released-names.ts";
+import type { SealedSecretStats } from "../decrypted-secret/stats.ts";
 import type { TemplatePool } from "../templates/pool.ts";
-import { renderTemplates } from "../templates/render.ts";
+import { renderTemplates } from "../decrypted-secret/render-templates.ts";
 
 /** How soon, and how many times, to look again when the Secret the cache holds is already gone. */
 const STALE_SECRET_RETRY_MS = 200;

@@ -6,8 +6,8 @@ import type { SopsSecret } from "../../api/sops-secret.ts";
 import type { MacResult } from "../../crypto/sops.ts";
 import type { KubeObject } from "../../kube/port.ts";
 import type { OpenedValue } from "../keys/rsa-protocol.ts";
-import { nextStatus, priorSynced, type SealedLike, type SyncedReason, type SyncedState } from "../sealed-secret/conditions.ts";
-import { failurePlan, mayWrite, plan, type EventSpec, type KeyringView, type Plan } from "../sealed-secret/plan.ts";
+import { nextStatus, priorSynced, type SealedLike, type SyncedReason, type SyncedState } from "../decrypted-secret/conditions.ts";
+import { failurePlan, mayWrite, plan, type EventSpec, type KeyringView, type Plan } from "../decrypted-secret/plan.ts";
 import { boundedMessage } from "../messages.ts";
 
 /** The SopsSecret as the SealedSecret plan sees it: the document's digest stands for the ciphertexts. */

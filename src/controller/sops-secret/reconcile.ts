@@ -12,15 +12,15 @@ import { isCryptoError } from "../../crypto/errors.ts";
 import { scopeFromAnnotations } from "../../crypto/scope.ts";
 import { decryptSops, decryptSopsObject, parseSopsDocument, parseSopsObject, type DecryptedSops } from "../../crypto/sops.ts";
 import type { KubeObject, KubePort } from "../../kube/port.ts";
-import { applyPlan, readSecret } from "../apply-plan.ts";
-import { ownersOf } from "../secret-owners.ts";
+import { applyPlan, readSecret } from "../decrypted-secret/apply.ts";
+import { ownersOf } from "../decrypted-secret/ownership.ts";
 import { heldScopeRecipients } from "../age-secret/open.ts";
 import type { Reconciler, ReconcileContext, SecondaryWatch } from "../controller.ts";
 import type { AgeKeyring } from "../keys/age-keyring.ts";
 import { formatKey, type ObjectKey } from "../object-key.ts";
-import type { SyncedReason } from "../sealed-secret/conditions.ts";
-import { currentKeys, failurePlan, labelsToTry, sourceHash, type KeyringView } from "../sealed-secret/plan.ts";
-import type { SealedSecretStats } from "../sealed-secret/stats.ts";
+import type { SyncedReason } from "../decrypted-secret/conditions.ts";
+import { currentKeys, failurePlan, labelsToTry, sourceHash, type KeyringView } from "../decrypted-secret/plan.ts";
+import type { SealedSecretStats } from "../decrypted-secret/stats.ts";
 import { planSops, sopsView, type SopsResult } from "./plan.ts";
 
 export interface SopsSecretReconcilerOptions {

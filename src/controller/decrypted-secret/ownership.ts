@@ -4,8 +4,8 @@
 // its template). A Secret annotated patch but not managed is only patched, never owned: as in Sealed
 // Secrets (watchSecrets), deleting or editing it wakes nobody, so a deleted patch-only Secret is not
 // recreated.
-import type { KubeObject } from "../kube/port.ts";
-import { MANAGED_ANNOTATION, SKIP_OWNER_REFERENCES_ANNOTATION } from "./sealed-secret/plan.ts";
+import type { KubeObject } from "../../kube/port.ts";
+import { MANAGED_ANNOTATION, SKIP_OWNER_REFERENCES_ANNOTATION } from "./plan.ts";
 
 /** Which objects of `kind` a Secret belongs to: its controller owner, or the same name if annotated managed or skip-set-owner-references. */
 export function ownersOf(kind: string, group: string): (secret: KubeObject) => string[] {

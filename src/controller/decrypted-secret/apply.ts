@@ -1,15 +1,15 @@
 // Carrying out a plan of the SealedSecret shape (sealed-secret/plan.ts) for any kind that uses it:
 // write the Secret, then the events, then the status, each only when the plan says so. An apply
 // error the API server will keep giving becomes the ApplyFailed condition instead of a retry loop.
-import { resources } from "../api/resources.ts";
-import { KubeApiError, isConflict, type KubeObject, type KubePort, type Resource } from "../kube/port.ts";
-import type { Logger } from "../log.ts";
-import type { SealedLike } from "./sealed-secret/conditions.ts";
-import { failurePlan, type KeyringView, type Plan } from "./sealed-secret/plan.ts";
-import type { SealedSecretStatus, SecretRecord } from "../api/sealed-secret.ts";
-import type { SealedSecretStats } from "./sealed-secret/stats.ts";
-import { recordEvent } from "./events.ts";
-import type { ObjectKey } from "./object-key.ts";
+import { resources } from "../../api/resources.ts";
+import { KubeApiError, isConflict, type KubeObject, type KubePort, type Resource } from "../../kube/port.ts";
+import type { Logger } from "../../log.ts";
+import type { SealedLike } from "./conditions.ts";
+import { failurePlan, type KeyringView, type Plan } from "./plan.ts";
+import type { SealedSecretStatus, SecretRecord } from "../../api/sealed-secret.ts";
+import type { SealedSecretStats } from "./stats.ts";
+import { recordEvent } from "../events.ts";
+import type { ObjectKey } from "../object-key.ts";
 
 export interface ApplyPlanOptions {
   kube: KubePort;
