@@ -1,4 +1,4 @@
-// The step between decrypting and planning for the kinds of the SealedSecret shape: when values
+// The step between decrypting and planning for the decrypted kinds: when values
 // opened and the object has spec.template.data, render it on the template thread, so the plan gets
 // the result (or why rendering stopped) instead of rendering on the event loop.
 import type { SecretTemplate } from "../../api/sealed-secret.ts";

@@ -43,7 +43,7 @@ import {
   type Outcome,
 } from "./plan.ts";
 import { ReportedError } from "../reported-error.ts";
-import { MAX_SECRET_DATA_BYTES, secretDataSize } from "../decrypted-secret/apply.ts";
+import { MAX_SECRET_DATA_BYTES, secretDataSize } from "../secret-size.ts";
 
 export interface ExternalSecretReconcilerOptions {
   kube: KubePort;

@@ -11,16 +11,11 @@ import type { Keyring } from "../keys/keyring.ts";
 import { DecryptWorkerUnavailableError, type RsaPool } from "../keys/rsa-pool.ts";
 import { formatKey, type ObjectKey } from "../object-key.ts";
 import type { ProcessResult } from "../queue.ts";
-import {
-  currentKeys,
-  failurePlan,
-  keyringView,
-  labelsToTry,
-  plan,
-  type UnsealOutcome,
-} from "../decrypted-secret/plan.ts";
+import { currentKeys, failurePlan, keyringView, type UnsealOutcome } from "../decrypted-secret/plan.ts";
+import { labelsToTry } from "../decrypted-secret/scope-labels.ts";
 import { heldThenReleased, ReleasedNames } from "../decrypted-secret/released-names.ts";
 import type { SealedSecretStats } from "../decrypted-secret/stats.ts";
+import { planSealed } from "./plan.ts";
 import type { TemplatePool } from "../templates/pool.ts";
 import { renderTemplates } from "../decrypted-secret/render-templates.ts";
 
@@ -141,7 +136,7 @@ export class SealedSecretReconciler implements Reconciler {
     }
     const now = this.now();
     const rendered = outcome.kind === "opened" ? await renderTemplates(this.options.templates, sealed.spec.template, outcome.values, now) : undefined;
-    await applyPlan({ ...common, sealed, plan: plan({ sealed, secret, outcome, keyring: view, now, nameReleased, ...(rendered ? { rendered } : {}) }), now });
+    await applyPlan({ ...common, sealed, plan: planSealed({ sealed, secret, outcome, keyring: view, now, nameReleased, ...(rendered ? { rendered } : {}) }), now });
   }
 
 

@@ -19,7 +19,9 @@ import type { Reconciler, ReconcileContext, SecondaryWatch } from "../controller
 import type { AgeKeyring } from "../keys/age-keyring.ts";
 import { formatKey, type ObjectKey } from "../object-key.ts";
 import type { SyncedReason } from "../decrypted-secret/conditions.ts";
-import { currentKeys, failurePlan, labelsToTry, sourceHash, type KeyringView } from "../decrypted-secret/plan.ts";
+import { currentKeys, failurePlan, type KeyringView } from "../decrypted-secret/plan.ts";
+import { sourceHash } from "../decrypted-secret/hashes.ts";
+import { labelsToTry } from "../decrypted-secret/scope-labels.ts";
 import type { SealedSecretStats } from "../decrypted-secret/stats.ts";
 import { planSops, sopsView, type SopsResult } from "./plan.ts";
 
