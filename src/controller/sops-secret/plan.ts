@@ -11,7 +11,7 @@ import { failurePlan, plan, type EventSpec, type KeyringView, type Plan } from "
 import { mayWrite } from "../decrypted-secret/ownership.ts";
 import { boundedMessage } from "../messages.ts";
 
-/** The SopsSecret as the SealedSecret plan sees it: the document's digest stands for the ciphertexts. */
+/** The SopsSecret as the decrypted-secret plan sees it: the document's digest stands for the ciphertexts. */
 export function sopsView(sops: SopsSecret, type?: string): SealedLike {
   const source = sops.spec.document ?? JSON.stringify(sops.encryptedObject ?? {});
   const template = { ...sops.spec.template };
