@@ -8,8 +8,7 @@ import { parseExternalSecretSpec, type ExternalSecretSpec, type StoreRef } from 
 import type { KubeObject } from "../../kube/port.ts";
 import type { SecretsClient } from "../../providers/provider.ts";
 import type { ProcessResult } from "../queue.ts";
-import { refreshDueAt, waveCandidateOf, waveHorizonMs, type WaveCandidate } from "./refresh-wave.ts";
-import { RefreshWaves, type Prefetched } from "./refresh-waves.ts";
+import { RefreshWaves, refreshDueAt, waveCandidateOf, waveHorizonMs, type Prefetched, type WaveCandidate } from "./refresh-wave.ts";
 
 /** Requeue delays below this are rounded up (status times have one-second resolution). */
 const MIN_REQUEUE_MS = 250;
