@@ -7,7 +7,7 @@ import { Controller } from "./controller/controller.ts";
 import { AgeSecretReconciler } from "./controller/age-secret/reconcile.ts";
 import { ageKeyFormat, DEFAULT_AGE_KEY_PREFIX, type AgeKeyring } from "./controller/keys/age-keyring.ts";
 import { KeyManager } from "./controller/keys/manager.ts";
-import { SealedSecretStats } from "./controller/sealed-secret/stats.ts";
+import { SealedSecretStats } from "./controller/decrypted-secret/stats.ts";
 import { SopsSecretReconciler } from "./controller/sops-secret/reconcile.ts";
 import type { AgeKeyKind } from "./crypto/age.ts";
 import { Manager } from "./kube/manager.ts";

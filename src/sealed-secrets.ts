@@ -7,7 +7,7 @@ import { Controller } from "./controller/controller.ts";
 import { KeyManager } from "./controller/keys/manager.ts";
 import { RsaPool } from "./controller/keys/rsa-pool.ts";
 import { SealedSecretReconciler } from "./controller/sealed-secret/reconcile.ts";
-import { SealedSecretStats } from "./controller/sealed-secret/stats.ts";
+import { SealedSecretStats } from "./controller/decrypted-secret/stats.ts";
 import { Manager } from "./kube/manager.ts";
 import type { KubePort } from "./kube/port.ts";
 import type { Logger } from "./log.ts";

@@ -1,5 +1,6 @@
-// Unit tests for refresh waves: the pure planner and refresh schedule (refresh-wave.ts), and the wave
-// runner (refresh-waves.ts) over the real AWS client on a fake SecretsManagerPort that counts calls.
+// Unit tests for refresh waves (refresh-wave.ts): the pure planner and refresh schedule, and the wave
+// runner over the real AWS client (whose coalescer makes the batch calls) on a fake SecretsManagerPort
+// that counts calls.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { parseExternalSecretSpec } from "../../src/api/external-secret.ts";
@@ -9,9 +10,9 @@ import {
   refreshDueAt,
   waveCandidateOf,
   waveHorizonMs,
+  RefreshWaves,
   type WaveCandidate,
 } from "../../src/controller/external-secret/refresh-wave.ts";
-import { RefreshWaves } from "../../src/controller/external-secret/refresh-waves.ts";
 import type { KubeObject } from "../../src/kube/port.ts";
 import type { BatchResult, SecretValue, SecretsManagerPort } from "../../src/providers/aws/port.ts";
 import { AwsSecretsManagerClient } from "../../src/providers/aws/secrets-manager.ts";
@@ -65,7 +66,8 @@ describe("refresh wave planner", () => {
     const plan = planRefreshWave({ trigger: candidate(0, now - 5), candidates: [...late, ...soon, ...due], now, horizonMs: 1000, maxBatch: 20, maxIds: 1000 });
     assert.equal(plan.members[0]?.uid, "uid-0");
     assert.equal(plan.ids, 60, "45 due + 15 nearly due fill three batches of 20");
-    assert.deepEqual(plan.batches.map((b) => b.length), [20, 20, 20]);
+    assert.equal(plan.batches, 3);
+    assert.equal(plan.reads.length, 60);
     assert.ok(plan.members.every((m) => m.uid !== "uid-999"), "nothing beyond the horizon");
     // The soonest are taken first.
     assert.ok(plan.members.some((m) => m.uid === "uid-100") && !plan.members.some((m) => m.uid === "uid-115"));
@@ -77,12 +79,24 @@ describe("refresh wave planner", () => {
     const plan = planRefreshWave({ trigger: candidate(0, -Infinity, ["a"]), candidates: [...shared, ...fill], now, horizonMs: 100, maxBatch: 20, maxIds: 1000 });
     assert.equal(plan.ids, 20, "a b c + 17 y; the 18 x do not fit");
     assert.deepEqual(plan.members.map((m) => m.uid), ["uid-0", "uid-1", "uid-2", "uid-4"]);
-    assert.equal(plan.batches.flat().filter((r) => r.ref.key === "b").length, 1);
+    assert.equal(plan.reads.filter((r) => r.ref.key === "b").length, 1);
 
     const many = Array.from({ length: 100 }, (_, i) => candidate(i + 1, -Infinity));
     const capped = planRefreshWave({ trigger: candidate(0, -Infinity), candidates: many, now, horizonMs: 0, maxBatch: 20, maxIds: 40 });
     assert.equal(capped.ids, 40);
-    assert.deepEqual(capped.batches.map((b) => b.length), [20, 20]);
+    assert.equal(capped.batches, 2);
+    assert.equal(capped.reads.length, 40);
+  });
+
+  test("reads of one batch id go together, in the order ids first appear", () => {
+    const value = (key: string) => ({ read: { kind: "value" as const, ref: { key, metadataPolicy: "None" as const } }, batchKey: key });
+    const map = (key: string) => ({ read: { kind: "map" as const, ref: { key, metadataPolicy: "None" as const } }, batchKey: key });
+    const trigger: WaveCandidate = { ...candidate(0, -Infinity), reads: [value("a"), value("b")] };
+    const later: WaveCandidate = { ...candidate(1, now - 1), reads: [value("c"), map("a")] };
+    const plan = planRefreshWave({ trigger, candidates: [later], now, horizonMs: 0, maxBatch: 2, maxIds: 10 });
+    assert.deepEqual(plan.reads.map((r) => `${r.kind}:${r.ref.key}`), ["value:a", "map:a", "value:b", "value:c"]);
+    assert.equal(plan.ids, 3);
+    assert.equal(plan.batches, 2);
   });
 
   test("candidates from ExternalSecret objects", () => {

@@ -143,6 +143,39 @@ describe("batching and tokens", () => {
     await assert.rejects(c.load("gone"), /missing gone/);
   });
 
+  test("a full batch waits for the reads of its keys made in the same tick; calls in flight are limited", async () => {
+    const batches: string[][] = [];
+    let inFlight = 0;
+    let most = 0;
+    const release: (() => void)[] = [];
+    const c = new Coalescer<string, string>({
+      windowMs: 5,
+      maxBatch: 3,
+      maxInFlight: 2,
+      loadBatch: async (keys) => {
+        batches.push([...keys]);
+        most = Math.max(most, ++inFlight);
+        await new Promise<void>((r) => release.push(r));
+        inFlight--;
+        return new Map(keys.map((k) => [k, `v-${k}`]));
+      },
+      missing: (k) => new Error(`missing ${k}`),
+    });
+    // "c" fills the first batch; its second read comes right after, in the same tick, and joins it.
+    const keys = ["a", "b", "c", "c", "d", "e", "f", "g", "h", "i", "j"];
+    const all = Promise.all(keys.map((k) => c.load(k)));
+    await new Promise((r) => setTimeout(r, 20));
+    assert.deepEqual(batches, [["a", "b", "c"], ["d", "e", "f"]], "two calls started, the others wait for a slot");
+    while (release.length > 0 || batches.length < 4) {
+      release.shift()?.();
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    const values = await all;
+    assert.deepEqual(values, keys.map((k) => `v-${k}`));
+    assert.deepEqual(batches, [["a", "b", "c"], ["d", "e", "f"], ["g", "h", "i"], ["j"]], "no key read twice");
+    assert.equal(most, 2);
+  });
+
   test("vault tokens: one login, renewals at 2/3 TTL, re-login when renewal is capped or refused", async () => {
     let now = 0;
     let logins = 0;

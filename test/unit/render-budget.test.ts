@@ -5,7 +5,7 @@ import { describe, it } from "node:test";
 import { renderEsoTemplate } from "../../src/template/eso.ts";
 import { renderSealedSecretTemplate } from "../../src/template/sealed-secrets.ts";
 import { boundedMessage, listSummary } from "../../src/controller/messages.ts";
-import { secretDataSize } from "../../src/controller/apply-plan.ts";
+import { secretDataSize } from "../../src/controller/secret-size.ts";
 
 describe("per-object render budget", () => {
   it("thirty keys of 512 KiB each: the keys past 1 MiB in total fail, quickly, without building them", () => {

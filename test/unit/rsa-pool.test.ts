@@ -15,7 +15,7 @@ import { scopeLabel } from "../../src/crypto/scope.ts";
 import { sealValue } from "../../src/crypto/sealed.ts";
 import type { Keyring } from "../../src/controller/keys/keyring.ts";
 import { SealedSecretReconciler } from "../../src/controller/sealed-secret/reconcile.ts";
-import { SealedSecretStats } from "../../src/controller/sealed-secret/stats.ts";
+import { SealedSecretStats } from "../../src/controller/decrypted-secret/stats.ts";
 import type { KubeObject, KubePort, Resource } from "../../src/kube/port.ts";
 import { DecryptWorkerStoppedError, DecryptWorkerUnavailableError, RsaPool } from "../../src/controller/keys/rsa-pool.ts";
 import { createLogger } from "../../src/log.ts";

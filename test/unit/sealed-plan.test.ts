@@ -4,11 +4,14 @@ import { generateKeyPairSync } from "node:crypto";
 import { describe, it } from "node:test";
 import { parseSealedSecret, type SealedSecret } from "../../src/api/sealed-secret.ts";
 import { buildKeyring, renewalDecision, sealingKey, type Keyring, type SealingKey } from "../../src/controller/keys/keyring.ts";
-import { nextStatus } from "../../src/controller/sealed-secret/conditions.ts";
-import { withRecord } from "../../src/controller/apply-plan.ts";
-import { LEGACY_ANNOTATIONS, MANAGED_ANNOTATION, PATCH_ANNOTATION, SKIP_OWNER_REFERENCES_ANNOTATION, currentKeys, diagnose, labelsToTry, plan, type KeyringView } from "../../src/controller/sealed-secret/plan.ts";
-import { ownersOf } from "../../src/controller/secret-owners.ts";
-import { heldThenReleased, ReleasedNames } from "../../src/controller/sealed-secret/released-names.ts";
+import { nextStatus } from "../../src/controller/decrypted-secret/conditions.ts";
+import { withRecord } from "../../src/controller/decrypted-secret/apply.ts";
+import { LEGACY_ANNOTATIONS } from "../../src/controller/decrypted-secret/desired-secret.ts";
+import { MANAGED_ANNOTATION, PATCH_ANNOTATION, SKIP_OWNER_REFERENCES_ANNOTATION, ownersOf } from "../../src/controller/decrypted-secret/ownership.ts";
+import { currentKeys, type KeyringView } from "../../src/controller/decrypted-secret/plan.ts";
+import { heldThenReleased, ReleasedNames } from "../../src/controller/decrypted-secret/released-names.ts";
+import { labelsToTry } from "../../src/controller/decrypted-secret/scope-labels.ts";
+import { diagnose, planSealed } from "../../src/controller/sealed-secret/plan.ts";
 
 const NOW = new Date("2026-01-01T00:00:00Z");
 const DAY = 24 * 3600 * 1000;
@@ -30,7 +33,7 @@ const opened = (name: string, text: string, fingerprint = FP_A) => ({ name, ok: 
 describe("plan", () => {
   it("creates the Secret with an owner reference, no bookkeeping annotations, and an Unsealed event", () => {
     const ss = sealed();
-    const p = plan({ sealed: ss, secret: undefined, outcome: { kind: "opened", values: [opened("password", "pw")], labels: labelsToTry(ss) }, keyring: view, now: NOW });
+    const p = planSealed({ sealed: ss, secret: undefined, outcome: { kind: "opened", values: [opened("password", "pw")], labels: labelsToTry(ss) }, keyring: view, now: NOW });
     assert.equal(p.write?.kind, "create");
     const secret = p.write?.secret;
     assert.equal((secret?.["data"] as Record<string, string>)["password"], Buffer.from("pw").toString("base64"));
@@ -70,27 +73,27 @@ describe("plan", () => {
       type: "Opaque",
       data: { password: Buffer.from("pw").toString("base64") },
     };
-    const p = plan({ sealed: ss, secret: existing, outcome: { kind: "opened", values: [opened("password", "pw")], labels: labelsToTry(ss) }, keyring: view, now: NOW });
+    const p = planSealed({ sealed: ss, secret: existing, outcome: { kind: "opened", values: [opened("password", "pw")], labels: labelsToTry(ss) }, keyring: view, now: NOW });
     assert.equal(p.write?.kind, "replace");
     assert.deepEqual(p.write?.secret.metadata?.annotations, {});
     const clean = { ...existing, metadata: { ...existing.metadata, annotations: {} } };
-    const q = plan({ sealed: ss, secret: clean, outcome: { kind: "opened", values: [opened("password", "pw")], labels: labelsToTry(ss) }, keyring: view, now: NOW });
+    const q = planSealed({ sealed: ss, secret: clean, outcome: { kind: "opened", values: [opened("password", "pw")], labels: labelsToTry(ss) }, keyring: view, now: NOW });
     assert.equal(q.write, undefined);
     assert.equal(q.record?.verifiedVersion, "7");
   });
 
   it("writes nothing when the status already says the same", () => {
     const ss = sealed();
-    const first = plan({ sealed: ss, secret: undefined, outcome: { kind: "current", keys: [FP_A] }, keyring: view, now: NOW });
+    const first = planSealed({ sealed: ss, secret: undefined, outcome: { kind: "current", keys: [FP_A] }, keyring: view, now: NOW });
     assert.ok(first.status);
-    const again = plan({ sealed: { ...ss, status: first.status }, secret: undefined, outcome: { kind: "current", keys: [FP_A] }, keyring: view, now: new Date(NOW.getTime() + 1000) });
+    const again = planSealed({ sealed: { ...ss, status: first.status }, secret: undefined, outcome: { kind: "current", keys: [FP_A] }, keyring: view, now: new Date(NOW.getTime() + 1000) });
     assert.equal(again.status, undefined);
     assert.deepEqual(again.events, []);
   });
 
   it("refuses an existing Secret it does not control", () => {
     const ss = sealed();
-    const p = plan({ sealed: ss, secret: { metadata: { name: "db", namespace: "prod" }, data: {} }, outcome: { kind: "current", keys: [] }, keyring: view, now: NOW });
+    const p = planSealed({ sealed: ss, secret: { metadata: { name: "db", namespace: "prod" }, data: {} }, outcome: { kind: "current", keys: [] }, keyring: view, now: NOW });
     assert.equal(p.write, undefined);
     assert.equal(p.state.reason, "SecretNotOwned");
     assert.deepEqual(p.events.map((e) => e.reason), ["ErrUpdateFailed"]);
@@ -98,18 +101,18 @@ describe("plan", () => {
 
   it("renders spec.template.data and reports template failures without values", () => {
     const ss = sealed({ template: { data: { url: "u={{ .password }}", bad: "{{ fail .password }}" } } });
-    const p = plan({ sealed: ss, secret: undefined, outcome: { kind: "opened", values: [opened("password", "hunter2")], labels: labelsToTry(ss) }, keyring: view, now: NOW });
+    const p = planSealed({ sealed: ss, secret: undefined, outcome: { kind: "opened", values: [opened("password", "hunter2")], labels: labelsToTry(ss) }, keyring: view, now: NOW });
     assert.equal(p.state.reason, "TemplateFailed");
     assert.doesNotMatch(p.state.message, /hunter2/);
     const ok = sealed({ template: { data: { url: "u={{ .password }}" } } });
-    const q = plan({ sealed: ok, secret: undefined, outcome: { kind: "opened", values: [opened("password", "hunter2")], labels: labelsToTry(ok) }, keyring: view, now: NOW });
+    const q = planSealed({ sealed: ok, secret: undefined, outcome: { kind: "opened", values: [opened("password", "hunter2")], labels: labelsToTry(ok) }, keyring: view, now: NOW });
     assert.equal(Buffer.from((q.write?.secret["data"] as Record<string, string>)["url"] ?? "", "base64").toString(), "u=hunter2");
   });
 
   it("marks a SealedSecret opened with a compromised key", () => {
     const ss = sealed();
     const compromised: KeyringView = { keys: [{ fingerprint: FP_A, name: "sealed-secrets-keyaaaaa", compromised: true }], problems: [] };
-    const p = plan({ sealed: ss, secret: undefined, outcome: { kind: "opened", values: [opened("password", "pw")], labels: labelsToTry(ss) }, keyring: compromised, now: NOW });
+    const p = planSealed({ sealed: ss, secret: undefined, outcome: { kind: "opened", values: [opened("password", "pw")], labels: labelsToTry(ss) }, keyring: compromised, now: NOW });
     assert.equal(p.state.reason, "SealedWithCompromisedKey");
     assert.equal(p.state.status, "True");
     assert.ok(p.events.some((e) => e.reason === "SealedWithCompromisedKey"));
@@ -129,7 +132,7 @@ describe("an existing Secret, as Sealed Secrets' controller leaves it", () => {
     data: { password: b64("old"), other: b64("keep") },
   });
   const written = (annotations: Record<string, string>) => {
-    const p = plan({ sealed: ss, secret: existing(annotations), outcome: { kind: "opened", values: [opened("password", "new")], labels: labelsToTry(ss) }, keyring: view, now: NOW });
+    const p = planSealed({ sealed: ss, secret: existing(annotations), outcome: { kind: "opened", values: [opened("password", "new")], labels: labelsToTry(ss) }, keyring: view, now: NOW });
     assert.equal(p.write?.kind, "replace");
     return p.write.secret;
   };
@@ -160,32 +163,32 @@ describe("an existing Secret, as Sealed Secrets' controller leaves it", () => {
 
   it("skip-set-owner-references: the template's annotations only, no owner, and the next pass still writes it", () => {
     const skip = sealed({ template: { metadata: { annotations: { [SKIP_OWNER_REFERENCES_ANNOTATION]: "true", team: "core" } } } });
-    const first = plan({ sealed: skip, secret: undefined, outcome: { kind: "opened", values: [opened("password", "v1")], labels: labelsToTry(skip) }, keyring: view, now: NOW });
+    const first = planSealed({ sealed: skip, secret: undefined, outcome: { kind: "opened", values: [opened("password", "v1")], labels: labelsToTry(skip) }, keyring: view, now: NOW });
     const made = first.write?.secret;
     assert.deepEqual(made?.metadata?.annotations, { [SKIP_OWNER_REFERENCES_ANNOTATION]: "true", team: "core" });
     assert.equal(made?.metadata?.ownerReferences, undefined);
     const stored = { ...made, metadata: { ...made?.metadata, resourceVersion: "9" } };
-    const next = plan({ sealed: skip, secret: stored, outcome: { kind: "opened", values: [opened("password", "v2")], labels: labelsToTry(skip) }, keyring: view, now: NOW });
+    const next = planSealed({ sealed: skip, secret: stored, outcome: { kind: "opened", values: [opened("password", "v2")], labels: labelsToTry(skip) }, keyring: view, now: NOW });
     assert.equal(next.write?.kind, "replace");
     assert.deepEqual(next.write.secret.metadata?.annotations, { [SKIP_OWNER_REFERENCES_ANNOTATION]: "true", team: "core" });
     // A Secret that does not say so is still refused.
     const foreign = { ...stored, metadata: { ...stored.metadata, annotations: {} } };
-    assert.equal(plan({ sealed: skip, secret: foreign, outcome: { kind: "current", keys: [] }, keyring: view, now: NOW }).state.reason, "SecretNotOwned");
+    assert.equal(planSealed({ sealed: skip, secret: foreign, outcome: { kind: "current", keys: [] }, keyring: view, now: NOW }).state.reason, "SecretNotOwned");
     assert.deepEqual(ownersOf("SealedSecret", "bitnami.com")(stored), ["prod/db"], "its deletion wakes the SealedSecret");
   });
 
   it("the template's immutable applies when the Secret is created, not to an existing one (as upstream)", () => {
     const imm = sealed({ template: { immutable: true, metadata: { labels: { mylabel: "myvalue" } } } });
-    const p = plan({ sealed: imm, secret: existing({ [MANAGED_ANNOTATION]: "true" }), outcome: { kind: "opened", values: [opened("password", "new")], labels: labelsToTry(imm) }, keyring: view, now: NOW });
+    const p = planSealed({ sealed: imm, secret: existing({ [MANAGED_ANNOTATION]: "true" }), outcome: { kind: "opened", values: [opened("password", "new")], labels: labelsToTry(imm) }, keyring: view, now: NOW });
     assert.equal(p.write?.kind, "replace");
     assert.equal(p.write.secret["immutable"], undefined);
-    const created = plan({ sealed: imm, secret: undefined, outcome: { kind: "opened", values: [opened("password", "new")], labels: labelsToTry(imm) }, keyring: view, now: NOW });
+    const created = planSealed({ sealed: imm, secret: undefined, outcome: { kind: "opened", values: [opened("password", "new")], labels: labelsToTry(imm) }, keyring: view, now: NOW });
     assert.equal(created.write?.secret["immutable"], true);
   });
 
   it("an immutable Secret that differs: ErrUpdateFailed in Sealed Secrets' words, no write", () => {
     const immutable = { ...existing({ [MANAGED_ANNOTATION]: "true" }), immutable: true };
-    const p = plan({ sealed: ss, secret: immutable, outcome: { kind: "opened", values: [opened("password", "new")], labels: labelsToTry(ss) }, keyring: view, now: NOW });
+    const p = planSealed({ sealed: ss, secret: immutable, outcome: { kind: "opened", values: [opened("password", "new")], labels: labelsToTry(ss) }, keyring: view, now: NOW });
     assert.equal(p.write, undefined);
     assert.equal(p.state.reason, "SecretImmutable");
     const event = p.events.find((e) => e.reason === "ErrUpdateFailed");
@@ -232,7 +235,7 @@ describe("a name held by a foreign Secret, then released", () => {
 
   it("plans SecretNotOwned and no write instead of creating the Secret", () => {
     const ss = sealed();
-    const p = plan({ sealed: ss, secret: undefined, outcome: { kind: "current", keys: [] }, keyring: view, now: NOW, nameReleased: true });
+    const p = planSealed({ sealed: ss, secret: undefined, outcome: { kind: "current", keys: [] }, keyring: view, now: NOW, nameReleased: true });
     assert.equal(p.write, undefined);
     assert.equal(p.state.reason, "SecretNotOwned");
     assert.match(p.state.message, /has been deleted since/);

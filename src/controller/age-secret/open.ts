@@ -8,7 +8,7 @@ import { isCryptoError } from "../../crypto/errors.ts";
 import { identityToRecipient } from "age-encryption";
 import type { AgeSealingKey } from "../keys/age-keyring.ts";
 import type { OpenedValue } from "../keys/rsa-protocol.ts";
-import type { ScopeLabel } from "../sealed-secret/plan.ts";
+import type { ScopeLabel } from "../decrypted-secret/scope-labels.ts";
 
 export interface OpenAgeInput {
   values: readonly (readonly [string, string])[];

@@ -1,11 +1,12 @@
-// The AgeSecret decision, pure. It is the SealedSecret plan (same Secret, hashes, status, events,
-// ownership rules), with age's own diagnosis of values that do not open.
+// The AgeSecret decision, pure. It is the decrypted-secret plan (same Secret, hashes, status, events,
+// ownership rules as the SealedSecret), with age's own diagnosis of values that do not open.
 import { SEALED_FOR_AGE_RECIPIENTS_ANNOTATION, sealedForAgeRecipients, type AgeSecret } from "../../api/age-secret.ts";
 import { SEALED_FOR_ANNOTATION } from "../../api/sealed-for.ts";
 import type { KubeObject } from "../../kube/port.ts";
 import type { OpenedValue } from "../keys/rsa-protocol.ts";
-import type { SyncedState } from "../sealed-secret/conditions.ts";
-import { failurePlan, labelsToTry, mayWrite, openedWithHint, plan, scopeMismatchState, type KeyringView, type Plan, type RenderedTemplates, type ScopeLabel, type UnsealOutcome } from "../sealed-secret/plan.ts";
+import type { SyncedState } from "../decrypted-secret/conditions.ts";
+import { plan, type KeyringView, type Plan, type RenderedTemplates, type UnsealOutcome } from "../decrypted-secret/plan.ts";
+import { labelsToTry, openedWithHint, scopeMismatchState, type ScopeLabel } from "../decrypted-secret/scope-labels.ts";
 import type { HeldRecipient } from "./open.ts";
 
 /**
@@ -110,15 +111,16 @@ export interface AgePlanInput {
   rendered?: RenderedTemplates;
 }
 
+/** The AgeSecret plan: the decrypted-secret plan with age's diagnosis of values that did not open. */
 export function planAge(input: AgePlanInput): Plan {
   const { age, secret, outcome, keyring, now } = input;
-  const base = { sealed: age, secret, outcome, keyring, now, ...(input.rendered ? { rendered: input.rendered } : {}) };
-  if (outcome.kind === "opened" && (!secret || mayWrite(secret, age))) {
-    const failed = outcome.values.filter((v): v is Extract<OpenedValue, { ok: false }> => !v.ok);
-    if (failed.length > 0) {
-      const state = diagnoseAge(age, failed, outcome.labels, keyring, input.held);
-      return failurePlan({ sealed: age, keyring, now }, state.reason, state.message);
-    }
-  }
-  return plan(base);
+  return plan({
+    sealed: age,
+    secret,
+    outcome,
+    keyring,
+    now,
+    ...(input.rendered ? { rendered: input.rendered } : {}),
+    diagnose: (failed, labels) => diagnoseAge(age, failed, labels, keyring, input.held),
+  });
 }

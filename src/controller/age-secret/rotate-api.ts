@@ -12,7 +12,7 @@ import type { ApiAnswer } from "../../server/answer.ts";
 import type { AgeKeyring } from "../keys/age-keyring.ts";
 import { sealingKey } from "../keys/keyring.ts";
 import type { OpenedValue } from "../keys/rsa-protocol.ts";
-import { keyringView } from "../sealed-secret/plan.ts";
+import { keyringView } from "../decrypted-secret/plan.ts";
 import { jsonAnswer, parseOneManifest, textAnswer } from "../request-body.ts";
 import { heldScopeRecipients, openAgeValues } from "./open.ts";
 import { ageLabelsToTry, diagnoseAge } from "./plan.ts";

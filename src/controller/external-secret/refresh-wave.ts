@@ -1,13 +1,16 @@
-// Pure planning of refresh waves: when one ExternalSecret on a batching store (AWS) refreshes, every
-// other ExternalSecret on that store whose refresh is due now is read with it, in batch calls of
-// `maxBatch` ids, and the last partial batch is topped up with refreshes due within a short horizon.
-// Refresh times are jittered per object (deterministically, from its uid) and quantised to a per-store
-// slot, so objects created together spread out but still wake in groups that fill batches.
-// The I/O around this (reads, the short-lived cache, enqueueing members) is in refresh-waves.ts.
+// Refresh waves: when one ExternalSecret on a batching store (AWS) refreshes, every other
+// ExternalSecret on that store whose refresh is due now is read with it, and the last partial batch
+// is topped up with refreshes due within a short horizon. Refresh times are jittered per object
+// (deterministically, from its uid) and quantised to a per-store slot, so objects created together
+// spread out but still wake in groups that fill batches.
+// A wave decides who is read together (planRefreshWave, pure) and issues all their reads at once;
+// the batch calls themselves are the provider client's (its Coalescer cuts them by the store's
+// maxBatch and limits the calls in flight): one batching mechanism. RefreshWaves holds the results
+// for the members' reconciles, keyed by member (uid + sync version) and read, consumed once.
 import { createHash } from "node:crypto";
 import type { ExternalSecretSpec, RemoteRefSpec, StoreRef } from "../../api/external-secret.ts";
 import type { KubeObject } from "../../kube/port.ts";
-import type { ReadBatching, RemoteRef } from "../../providers/provider.ts";
+import type { ReadBatching, RemoteRef, SecretsClient } from "../../providers/provider.ts";
 import { parseStatus, READY_REASONS, syncVersionOf } from "./plan.ts";
 
 /** How far ahead of its due time a refresh may be pulled into a wave, and the slot length (half of it). */
@@ -58,16 +61,21 @@ export interface WaveCandidate {
 
 export interface WavePlan {
   members: WaveCandidate[];
-  /** Reads grouped so each group holds at most `maxBatch` distinct batch ids, in member order. */
-  batches: WaveRead[][];
+  /**
+   * The distinct reads, in the order their batch ids first appear among the members (reads of one
+   * id together), so the client's batches, cut in that order, hold whole ids.
+   */
+  reads: WaveRead[];
   /** Distinct batch ids the wave reads. */
   ids: number;
+  /** Batch calls those ids make at the store's maxBatch. */
+  batches: number;
 }
 
 /**
  * Picks the members of a wave started by `trigger`: the trigger first, then every candidate due by
- * `now` (soonest first, at most `maxIds` distinct ids), then, while the last batch is not full,
- * candidates due within `horizonMs` whose ids still fit in it.
+ * `now` (soonest first, at most `maxIds` distinct ids), then, while the last batch of `maxBatch`
+ * ids is not full, candidates due within `horizonMs` whose ids still fit in it.
  */
 export function planRefreshWave(input: {
   trigger: WaveCandidate;
@@ -104,21 +112,21 @@ export function planRefreshWave(input: {
     const extra = newIds(c);
     if (extra <= room) admit(c);
   }
-  // Batches: distinct ids in member order, chunked; each read goes with its id's chunk.
+  // Distinct reads, grouped by batch id in first-appearance order (a stable sort keeps member order).
   const order = new Map<string, number>();
   for (const m of members) for (const r of m.reads) if (!order.has(r.batchKey)) order.set(r.batchKey, order.size);
-  const batches: WaveRead[][] = [];
+  const reads: { read: WaveRead; at: number }[] = [];
   const seen = new Set<string>();
   for (const m of members) {
     for (const r of m.reads) {
       const id = readId(r.read);
       if (seen.has(id)) continue;
       seen.add(id);
-      const chunk = Math.floor((order.get(r.batchKey) ?? 0) / maxBatch);
-      (batches[chunk] ??= []).push(r.read);
+      reads.push({ read: r.read, at: order.get(r.batchKey) ?? 0 });
     }
   }
-  return { members, batches: batches.filter((b) => b.length > 0), ids: ids.size };
+  reads.sort((a, b) => a.at - b.at);
+  return { members, reads: reads.map((r) => r.read), ids: ids.size, batches: Math.ceil(ids.size / maxBatch) };
 }
 
 /** The store an ExternalSecret's waves run on: its own store, else the first item's. */
@@ -178,4 +186,150 @@ export function waveCandidateOf(input: {
   for (const d of spec.dataFrom) if ("extract" in d && onStore(d.storeRef)) add("map", d.extract);
   if (reads.length === 0) return undefined;
   return { key: `${meta.namespace ?? ""}/${meta.name}`, uid: meta.uid, syncVersion, dueAt, reads };
+}
+
+type ReadResult = Uint8Array | Record<string, Uint8Array>;
+
+interface Membership {
+  syncVersion: string;
+  readAt: Date;
+  expiresAt: number;
+  reads: Map<string, Promise<ReadResult>>;
+}
+
+/** What a member's reconcile gets: when the values were read, and a client serving them first. */
+export interface Prefetched {
+  readAt: Date;
+  client: SecretsClient;
+}
+
+export interface RefreshWavesOptions {
+  now?: () => number;
+  /** How long a member's prefetched reads may wait for its reconcile (ms). */
+  ttlMs?: number;
+  /** Most distinct ids one wave reads (rounded to whole batches by the planner's top-up). */
+  maxIds?: number;
+  /** Queues a member whose refresh was pulled ahead of its due time. */
+  enqueue(key: string): void;
+  onWave?(info: { members: number; ids: number; batches: number }): void;
+}
+
+export class RefreshWaves {
+  private readonly options: RefreshWavesOptions;
+  private readonly now: () => number;
+  private readonly byClient = new Map<SecretsClient, Map<string, Membership>>();
+
+  constructor(options: RefreshWavesOptions) {
+    this.options = options;
+    this.now = options.now ?? Date.now;
+  }
+
+  /** Whether `uid` at `syncVersion` has prefetched reads waiting on `client`. */
+  isMember(client: SecretsClient, uid: string, syncVersion: string): boolean {
+    const m = this.byClient.get(client)?.get(uid);
+    return m !== undefined && m.syncVersion === syncVersion && m.expiresAt > this.now();
+  }
+
+  /**
+   * Starts a wave for `trigger` unless it is already a member of one. `candidates` is called only
+   * when a wave starts (it scans the informer cache). Does not wait for the reads.
+   */
+  start(input: { client: SecretsClient; trigger: WaveCandidate; candidates: () => WaveCandidate[]; horizonMs: number }): void {
+    const { client, trigger } = input;
+    const batching = client.readBatching;
+    if (!batching || trigger.reads.length === 0) return;
+    this.sweep();
+    if (this.isMember(client, trigger.uid, trigger.syncVersion)) return;
+    const members = this.byClient.get(client) ?? new Map<string, Membership>();
+    const now = this.now();
+    const plan = planRefreshWave({
+      trigger,
+      candidates: input.candidates().filter((c) => !this.isMember(client, c.uid, c.syncVersion)),
+      now,
+      horizonMs: input.horizonMs,
+      maxBatch: batching.maxBatch,
+      maxIds: this.options.maxIds ?? 1000,
+    });
+    // One promise per read, settled by the read through the client.
+    const settle = new Map<string, { promise: Promise<ReadResult>; resolve(v: ReadResult): void; reject(e: unknown): void }>();
+    for (const read of plan.reads) {
+      let resolve!: (v: ReadResult) => void;
+      let reject!: (e: unknown) => void;
+      const promise = new Promise<ReadResult>((res, rej) => {
+        resolve = res;
+        reject = rej;
+      });
+      promise.catch(() => undefined); // a member that never comes must not leave an unhandled rejection
+      settle.set(readId(read), { promise, resolve, reject });
+    }
+    const readAt = new Date(now);
+    const expiresAt = now + (this.options.ttlMs ?? 120_000);
+    for (const m of plan.members) {
+      const reads = new Map<string, Promise<ReadResult>>();
+      for (const r of m.reads) {
+        const s = settle.get(readId(r.read));
+        if (s) reads.set(readId(r.read), s.promise);
+      }
+      members.set(m.uid, { syncVersion: m.syncVersion, readAt, expiresAt, reads });
+    }
+    this.byClient.set(client, members);
+    this.options.onWave?.({ members: plan.members.length, ids: plan.ids, batches: plan.batches });
+    // All at once, in plan order: the client's coalescer cuts them into batch calls of maxBatch ids
+    // and runs a few at a time; per-id errors stay with the member that asked.
+    for (const read of plan.reads) {
+      const s = settle.get(readId(read));
+      readOne(client, read).then((v) => s?.resolve(v), (err: unknown) => s?.reject(err));
+    }
+    // Members pulled ahead of their due time have no timer firing now: queue them.
+    for (const m of plan.members) if (m.dueAt > now && m.uid !== trigger.uid) this.options.enqueue(m.key);
+  }
+
+  /** Takes (once) the prefetched reads of `uid` at `syncVersion`, as a client that serves them first. */
+  take(client: SecretsClient, uid: string, syncVersion: string): Prefetched | undefined {
+    const members = this.byClient.get(client);
+    const m = members?.get(uid);
+    if (!members || !m) return undefined;
+    members.delete(uid);
+    if (members.size === 0) this.byClient.delete(client);
+    if (m.syncVersion !== syncVersion || m.expiresAt <= this.now()) return undefined;
+    return { readAt: m.readAt, client: servingFirst(client, m.reads) };
+  }
+
+  /** Members waiting across all clients (for tests and metrics). */
+  get pending(): number {
+    let n = 0;
+    for (const m of this.byClient.values()) n += m.size;
+    return n;
+  }
+
+  private sweep(): void {
+    const now = this.now();
+    for (const [client, members] of this.byClient) {
+      for (const [uid, m] of members) if (m.expiresAt <= now) members.delete(uid);
+      if (members.size === 0) this.byClient.delete(client);
+    }
+  }
+}
+
+async function readOne(client: SecretsClient, read: WaveRead): Promise<ReadResult> {
+  return read.kind === "value" ? await client.getSecret(read.ref) : await client.getSecretMap(read.ref);
+}
+
+/** A client that answers the prefetched reads from the wave and everything else from `client`. */
+function servingFirst(client: SecretsClient, reads: ReadonlyMap<string, Promise<ReadResult>>): SecretsClient {
+  const hit = (kind: WaveRead["kind"], ref: RemoteRef) => reads.get(readId({ kind, ref }));
+  return {
+    ...(client.readBatching ? { readBatching: client.readBatching } : {}),
+    getSecret: async (ref) => {
+      const p = hit("value", ref);
+      return p ? ((await p) as Uint8Array) : await client.getSecret(ref);
+    },
+    getSecretMap: async (ref) => {
+      const p = hit("map", ref);
+      return p ? ((await p) as Record<string, Uint8Array>) : await client.getSecretMap(ref);
+    },
+    findSecrets: (find) => client.findSecrets(find),
+    validate: () => client.validate(),
+    close: () => undefined, // the cache owns the real client
+  };
 }

@@ -17,7 +17,9 @@ import { jsonAnswer, parseOneManifest, textAnswer } from "../request-body.ts";
 export type { ApiAnswer } from "../../server/answer.ts";
 import { sealingKey, type Keyring } from "../keys/keyring.ts";
 import type { RsaPool } from "../keys/rsa-pool.ts";
-import { diagnose, keyringView, labelsToTry } from "./plan.ts";
+import { keyringView } from "../decrypted-secret/plan.ts";
+import { labelsToTry } from "../decrypted-secret/scope-labels.ts";
+import { diagnose } from "./plan.ts";
 import type { OpenedValue } from "../keys/rsa-protocol.ts";
 
 

@@ -1,16 +1,17 @@
 // The SopsSecret decision, pure. The Secret, hashes, ownership rules, status and events are the
-// SealedSecret plan's, over a view of the SopsSecret whose "encryptedData" is the digest of the
+// decrypted-secret plan's, over a view of the SopsSecret whose "encryptedData" is the digest of the
 // document; SOPS adds the MAC-not-checked state and identity-entry problems.
 import { createHash } from "node:crypto";
 import type { SopsSecret } from "../../api/sops-secret.ts";
 import type { MacResult } from "../../crypto/sops.ts";
 import type { KubeObject } from "../../kube/port.ts";
 import type { OpenedValue } from "../keys/rsa-protocol.ts";
-import { nextStatus, priorSynced, type SealedLike, type SyncedReason, type SyncedState } from "../sealed-secret/conditions.ts";
-import { failurePlan, mayWrite, plan, type EventSpec, type KeyringView, type Plan } from "../sealed-secret/plan.ts";
+import { nextStatus, priorSynced, type SealedLike, type SyncedReason, type SyncedState } from "../decrypted-secret/conditions.ts";
+import { failurePlan, plan, type EventSpec, type KeyringView, type Plan } from "../decrypted-secret/plan.ts";
+import { mayWrite } from "../decrypted-secret/ownership.ts";
 import { boundedMessage } from "../messages.ts";
 
-/** The SopsSecret as the SealedSecret plan sees it: the document's digest stands for the ciphertexts. */
+/** The SopsSecret as the decrypted-secret plan sees it: the document's digest stands for the ciphertexts. */
 export function sopsView(sops: SopsSecret, type?: string): SealedLike {
   const source = sops.spec.document ?? JSON.stringify(sops.encryptedObject ?? {});
   const template = { ...sops.spec.template };

@@ -1,9 +1,8 @@
-// The SopsSecret reconciler's I/O: gather identities (the controller's age keys, derived for the
-// object's scope, and the referenced identity Secrets), decrypt the document, plan (pure), apply.
-// Decrypting a SOPS document costs one age unwrap and some AES, so there is no hash-skip path; the
-// plan still writes nothing when the Secret is already right.
+// The SopsSecret's decrypt step for the decrypted-secret reconciler: gather identities (the
+// controller's age keys, derived for the object's scope, and the referenced identity Secrets),
+// decrypt the document, plan (pure, plan.ts). The identity Secrets' versions are inputs of the Secret
+// (a changed one means decrypting again) and their changes re-queue the SopsSecrets that read them.
 import { identityToRecipient } from "age-encryption";
-import { ManifestError } from "../../api/sealed-secret.ts";
 import { resources } from "../../api/resources.ts";
 import { SOPS_SECRET_API_VERSION, SOPS_SECRET_KIND, parseSopsSecret, secretDataFromSops, type SopsSecret } from "../../api/sops-secret.ts";
 import { ageRecipientFingerprint, parseAgeIdentityFile } from "../../crypto/age.ts";
@@ -12,24 +11,22 @@ import { isCryptoError } from "../../crypto/errors.ts";
 import { scopeFromAnnotations } from "../../crypto/scope.ts";
 import { decryptSops, decryptSopsObject, parseSopsDocument, parseSopsObject, type DecryptedSops } from "../../crypto/sops.ts";
 import type { KubeObject, KubePort } from "../../kube/port.ts";
-import { applyPlan, readSecret } from "../apply-plan.ts";
-import { ownersOf } from "../secret-owners.ts";
 import { heldScopeRecipients } from "../age-secret/open.ts";
-import type { Reconciler, ReconcileContext, SecondaryWatch } from "../controller.ts";
+import type { ReconcileContext } from "../controller.ts";
+import type { SealedLike, SyncedReason } from "../decrypted-secret/conditions.ts";
+import type { AppliedKeys, Decrypted, DecryptStep, StepPlanInput } from "../decrypted-secret/decrypt-step.ts";
+import { sourceHash } from "../decrypted-secret/hashes.ts";
+import type { KeyringView, Plan } from "../decrypted-secret/plan.ts";
+import { DecryptedSecretReconciler, type DecryptedSecretReconcilerOptions } from "../decrypted-secret/reconciler.ts";
+import { labelsToTry, type ScopeLabel } from "../decrypted-secret/scope-labels.ts";
+import type { SealedSecretStats } from "../decrypted-secret/stats.ts";
 import type { AgeKeyring } from "../keys/age-keyring.ts";
 import { formatKey, type ObjectKey } from "../object-key.ts";
-import type { SyncedReason } from "../sealed-secret/conditions.ts";
-import { currentKeys, failurePlan, labelsToTry, sourceHash, type KeyringView } from "../sealed-secret/plan.ts";
-import type { SealedSecretStats } from "../sealed-secret/stats.ts";
 import { planSops, sopsView, type SopsResult } from "./plan.ts";
 
-export interface SopsSecretReconcilerOptions {
-  kube: KubePort;
+export interface SopsSecretReconcilerOptions extends Omit<DecryptedSecretReconcilerOptions, "templates"> {
   /** The controller's age keys (their identities for the object's scope are tried first). */
   keyring: () => AgeKeyring;
-  stats: SealedSecretStats;
-  namespace?: string;
-  now?: () => Date;
 }
 
 const SOPS_REASONS = new Set<SyncedReason>([
@@ -53,33 +50,63 @@ interface Identity {
   compromised: boolean;
 }
 
-export class SopsSecretReconciler implements Reconciler {
-  readonly name = "sopssecret";
+interface SopsKeys extends AppliedKeys {
+  extra: { identitySecrets: string[][] };
+  /** The controller's age keys, and their identities derived for the object's own scope. */
+  ageKeys: AgeKeyring["keys"];
+  controller: Identity[];
+  controllerKeys: KeyringView["keys"];
+  labels: ScopeLabel[];
+}
+
+interface SopsOpened {
+  result: Exclude<SopsResult, { kind: "current" }>;
+  /** Identity entries that hold no usable identity, missing identity Secrets (never their content). */
+  problems: string[];
+}
+
+export class SopsSecretDecrypt implements DecryptStep<SopsSecret, SopsKeys, SopsOpened> {
+  readonly kind = SOPS_SECRET_KIND;
+  readonly group = "sealbridge.dev";
   readonly resource = resources.sopsSecret;
-  readonly selector;
-  readonly secondary: readonly SecondaryWatch[];
-  private readonly options: SopsSecretReconcilerOptions;
-  private readonly now: () => Date;
+  readonly name = "sopssecret";
+  readonly action = "Decrypt";
+  readonly tracksReleasedNames = false;
+  readonly awaitsSecretDeletion = false;
+  private readonly options: { kube: KubePort; stats: SealedSecretStats; keyring: () => AgeKeyring };
   /** identity Secret (ns/name) → SopsSecrets (ns/name) that reference it, learnt while reconciling. */
   private readonly referrers = new Map<string, Set<string>>();
   private readonly recipients = new Map<string, string>();
 
-  constructor(options: SopsSecretReconcilerOptions) {
+  constructor(options: { kube: KubePort; stats: SealedSecretStats; keyring: () => AgeKeyring }) {
     this.options = options;
-    this.now = options.now ?? (() => new Date());
-    this.selector = options.namespace ? { namespace: options.namespace } : {};
-    const owners = ownersOf(SOPS_SECRET_KIND, "sealbridge.dev");
-    this.secondary = [
-      {
-        resource: resources.secret,
-        selector: this.selector,
-        metadataOnly: true,
-        keysFor: (secret: KubeObject) => {
-          const key = `${secret.metadata?.namespace ?? ""}/${secret.metadata?.name ?? ""}`;
-          return [...owners(secret), ...(this.referrers.get(key) ?? [])];
-        },
-      },
-    ];
+  }
+
+  parse(raw: KubeObject, where: string): SopsSecret {
+    return parseSopsSecret(raw, where);
+  }
+
+  unparsed(raw: KubeObject): SealedLike {
+    return sopsView({ apiVersion: SOPS_SECRET_API_VERSION, kind: SOPS_SECRET_KIND, metadata: { ...(raw.metadata ?? {}) }, spec: { identitySecretRefs: [], document: "" } });
+  }
+
+  /** What the plan sees before decrypting: the document as committed. */
+  view(sops: SopsSecret): SealedLike {
+    return sopsView(sops);
+  }
+
+  /** After decrypting: with the Secret type the document gave. */
+  viewOpened(sops: SopsSecret, opened: SopsOpened): SealedLike {
+    return sopsView(sops, opened.result.ok ? opened.result.type : undefined);
+  }
+
+  dependentsOf(secret: KubeObject): readonly string[] {
+    const key = `${secret.metadata?.namespace ?? ""}/${secret.metadata?.name ?? ""}`;
+    return [...(this.referrers.get(key) ?? [])];
+  }
+
+  forget(key: string): void {
+    for (const set of this.referrers.values()) set.delete(key);
   }
 
   private async fingerprint(identity: string): Promise<string> {
@@ -127,29 +154,11 @@ export class SopsSecretReconciler implements Reconciler {
     return { identities, problems };
   }
 
-  async reconcile(key: ObjectKey, ctx: ReconcileContext): Promise<void> {
-    const { kube, stats } = this.options;
-    stats.reconciles++;
-    const raw = ctx.cached(key) ?? (await kube.get(this.resource, key.namespace, key.name));
-    if (!raw || raw.metadata?.deletionTimestamp) {
-      stats.current.delete(formatKey(key));
-      for (const set of this.referrers.values()) set.delete(formatKey(key));
-      return;
-    }
-    const common = { kube, log: ctx.log, resource: this.resource, raw, stats, statsKey: formatKey(key), action: "Decrypt" };
-    let sops: SopsSecret;
-    try {
-      sops = parseSopsSecret(raw, `SopsSecret ${formatKey(key)}`);
-    } catch (err) {
-      if (!(err instanceof ManifestError)) throw err;
-      const stub: SopsSecret = { apiVersion: SOPS_SECRET_API_VERSION, kind: SOPS_SECRET_KIND, metadata: { ...(raw.metadata ?? {}) }, spec: { identitySecretRefs: [], document: "" } };
-      const view = sopsView(stub);
-      const now = this.now();
-      const empty: KeyringView = { keys: [], problems: [] };
-      await applyPlan({ ...common, sealed: view, keyring: empty, plan: failurePlan({ sealed: view, keyring: empty, now }, "InvalidManifest", err.message), now });
-      return;
-    }
-    // The controller's keys, derived for this object's own scope, then the user's identities.
+  /**
+   * The controller's keys, derived for this object's own scope; on the fast path also the recorded
+   * keys that came from identity Secrets (whose versions the source hash covers).
+   */
+  async keys(sops: SopsSecret, key: ObjectKey, ctx: ReconcileContext): Promise<SopsKeys> {
     const ageKeys = this.options.keyring().keys;
     const labels = labelsToTry(sopsView(sops));
     const ownLabel = labels[0]?.label ?? "";
@@ -159,29 +168,24 @@ export class SopsSecretReconciler implements Reconciler {
     // The identity Secrets' versions (from the metadata cache) are inputs of the Secret: a changed
     // identity Secret means decrypting again.
     const extra = { identitySecrets: sops.spec.identitySecretRefs.map((ref) => [ref.name, ctx.cachedSecondary(resources.secret, { ...key, name: ref.name })?.metadata?.resourceVersion ?? ""]) };
-    const stable = sopsView(sops);
-    const cachedSecret = ctx.cachedSecondary(resources.secret, key);
     const recorded = sops.status?.secret?.keys ?? [];
     const controllerFps = new Set(controllerKeys.map((k) => k.fingerprint));
     // A recorded key that is not one of the controller's came from an identity Secret whose version
     // the source hash covers.
     const userRecorded = recorded.filter((k) => !controllerFps.has(k));
-    const known = currentKeys(stable, cachedSecret, new Set([...controllerFps, ...userRecorded]), extra);
-    if (known !== undefined) {
-      stats.skippedDecrypt++;
-      const keyring: KeyringView = { keys: [...controllerKeys, ...userRecorded.map((fingerprint) => ({ fingerprint, name: "identity Secret", compromised: false }))], problems: [] };
-      const now = this.now();
-      const p = planSops({ sops, secret: cachedSecret, result: { kind: "current", keys: known }, identityProblems: [], keyring, now });
-      await applyPlan({ ...common, sealed: stable, keyring, plan: p, now });
-      return;
-    }
+    const keyring: KeyringView = { keys: [...controllerKeys, ...userRecorded.map((fingerprint) => ({ fingerprint, name: "identity Secret", compromised: false }))], problems: [] };
+    return { keyring, held: new Set([...controllerFps, ...userRecorded]), extra, ageKeys, controller, controllerKeys, labels };
+  }
+
+  async open(sops: SopsSecret, keys: SopsKeys, key: ObjectKey): Promise<Decrypted<SopsOpened>> {
+    const { ageKeys, controller, controllerKeys, labels } = keys;
     const user = await this.userIdentities(sops, key);
     const all = [...controller, ...user.identities];
     const keyring: KeyringView = {
       keys: [...controllerKeys, ...(await Promise.all(user.identities.map(async (i) => ({ fingerprint: await this.fingerprint(i.identity), name: i.source, compromised: i.compromised }))))],
       problems: [],
     };
-    let result: SopsResult;
+    let result: SopsOpened["result"];
     try {
       const decrypted: DecryptedSops =
         sops.spec.document !== undefined
@@ -204,16 +208,20 @@ export class SopsSecretReconciler implements Reconciler {
         if (scope !== undefined) result = { ok: false, reason: "ScopeMismatch", message: `${scope}; ${err.message}` };
       }
     }
-    const secret = cachedSecret ? await readSecret(kube, stats, key) : undefined;
-    const now = this.now();
-    const p = planSops({ sops, secret, result, identityProblems: user.problems, keyring, now });
+    return { opened: { result, problems: user.problems }, keyring };
+  }
+
+  plan(input: StepPlanInput<SopsSecret, SopsKeys, SopsOpened>): Plan {
+    const { obj: sops, secret, outcome, now } = input;
+    if (outcome.kind === "current") return planSops({ sops, secret, result: outcome, identityProblems: [], keyring: input.keys.keyring, now });
+    const p = planSops({ sops, secret, result: outcome.opened.result, identityProblems: outcome.opened.problems, keyring: outcome.keyring, now });
     // Recorded against the document as committed (the decrypted type is not known on the fast path).
-    if (p.record) p.record = { ...p.record, sourceHash: sourceHash(stable, p.record.keys, extra) };
-    await applyPlan({ ...common, sealed: sopsView(sops, result.ok ? result.type : undefined), keyring, plan: p, now });
+    if (p.record) p.record = { ...p.record, sourceHash: sourceHash(sopsView(sops), p.record.keys, input.keys.extra) };
+    return p;
   }
 
   /** When the file is encrypted to this controller's recipient for another scope, say which. */
-  private async scopeHint(sops: SopsSecret, labels: ReturnType<typeof labelsToTry>, keys: AgeKeyring["keys"]): Promise<string | undefined> {
+  private async scopeHint(sops: SopsSecret, labels: readonly ScopeLabel[], keys: AgeKeyring["keys"]): Promise<string | undefined> {
     let fileRecipients: string[];
     try {
       const parsed = sops.spec.document !== undefined ? parseSopsDocument(sops.spec.document, sops.spec.format) : parseSopsObject(sops.encryptedObject ?? {});
@@ -226,5 +234,12 @@ export class SopsSecretReconciler implements Reconciler {
     const match = held.find((h) => h.scope !== own && fileRecipients.includes(h.fingerprint));
     if (match === undefined) return undefined;
     return `the file is encrypted to this controller's ${match.scope} recipient (age key ${match.keyName}), but the SopsSecret's scope is ${own}: set the scope annotation or re-encrypt to the ${own} recipient`;
+  }
+}
+
+/** SopsSecrets have no template pool: spec.template.data renders in the plan. */
+export class SopsSecretReconciler extends DecryptedSecretReconciler<SopsSecret, SopsKeys, SopsOpened> {
+  constructor(options: SopsSecretReconcilerOptions) {
+    super(options, new SopsSecretDecrypt(options));
   }
 }

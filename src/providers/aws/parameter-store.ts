@@ -24,7 +24,7 @@ import {
   type SecretsPusher,
 } from "../provider.ts";
 import { EXTERNAL_SECRETS, MANAGED_BY, metadataString, metadataTags, pushMetadataSpec, pushValue } from "../push-value.ts";
-import { Coalescer } from "./coalescer.ts";
+import { BATCH_CALLS_IN_FLIGHT, Coalescer } from "./coalescer.ts";
 import { awsCredentials, type AwsCredentialsOptions } from "./credentials.ts";
 import type { Parameter, ParameterFilter, ParameterStorePort } from "./parameter-store-port.ts";
 import { SdkParameterStorePort } from "./parameter-store-sdk-port.ts";
@@ -72,6 +72,7 @@ export class AwsParameterStoreClient implements SecretsClient {
     this.current = new Coalescer<string, Parameter>({
       windowMs: options.batchWindowMs,
       maxBatch: GET_PARAMETERS_MAX,
+      maxInFlight: BATCH_CALLS_IN_FLIGHT,
       loadBatch: (names) => this.loadBatch(names),
       missing: (name) => new SecretNotFound(`${name}: parameter not found`),
     });

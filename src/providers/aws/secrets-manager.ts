@@ -16,7 +16,7 @@ import {
   type SecretsClient,
   type SecretsPusher,
 } from "../provider.ts";
-import { Coalescer } from "./coalescer.ts";
+import { BATCH_CALLS_IN_FLIGHT, Coalescer } from "./coalescer.ts";
 import type { SecretValue, SecretsManagerPort } from "./port.ts";
 import { SdkSecretsManagerPort } from "./sdk-port.ts";
 import { SecretsManagerPusher } from "./secrets-manager-push.ts";
@@ -75,6 +75,7 @@ export class AwsSecretsManagerClient implements SecretsClient {
     this.current = new Coalescer<string, SecretValue>({
       windowMs: options.batchWindowMs,
       maxBatch: BATCH_MAX,
+      maxInFlight: BATCH_CALLS_IN_FLIGHT,
       loadBatch: (ids) => this.loadBatch(ids),
       missing: (id) => new SecretNotFound(`${id}: not returned by BatchGetSecretValue`),
     });

@@ -1,10 +1,10 @@
-// The step between decrypting and planning for the kinds of the SealedSecret shape: when values
+// The step between decrypting and planning for the decrypted kinds: when values
 // opened and the object has spec.template.data, render it on the template thread, so the plan gets
 // the result (or why rendering stopped) instead of rendering on the event loop.
 import type { SecretTemplate } from "../../api/sealed-secret.ts";
-import type { RenderedTemplates } from "../sealed-secret/plan.ts";
+import type { RenderedTemplates } from "./plan.ts";
 import type { OpenedValue } from "../keys/rsa-protocol.ts";
-import { TemplateRenderStopped, type TemplatePool } from "./pool.ts";
+import { TemplateRenderStopped, type TemplatePool } from "../templates/pool.ts";
 
 export async function renderTemplates(
   pool: TemplatePool | undefined,

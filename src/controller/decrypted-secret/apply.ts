@@ -1,15 +1,16 @@
-// Carrying out a plan of the SealedSecret shape (sealed-secret/plan.ts) for any kind that uses it:
+// Carrying out a decrypted-secret plan (plan.ts) for any kind that uses it:
 // write the Secret, then the events, then the status, each only when the plan says so. An apply
 // error the API server will keep giving becomes the ApplyFailed condition instead of a retry loop.
-import { resources } from "../api/resources.ts";
-import { KubeApiError, isConflict, type KubeObject, type KubePort, type Resource } from "../kube/port.ts";
-import type { Logger } from "../log.ts";
-import type { SealedLike } from "./sealed-secret/conditions.ts";
-import { failurePlan, type KeyringView, type Plan } from "./sealed-secret/plan.ts";
-import type { SealedSecretStatus, SecretRecord } from "../api/sealed-secret.ts";
-import type { SealedSecretStats } from "./sealed-secret/stats.ts";
-import { recordEvent } from "./events.ts";
-import type { ObjectKey } from "./object-key.ts";
+import { resources } from "../../api/resources.ts";
+import { KubeApiError, isConflict, type KubeObject, type KubePort, type Resource } from "../../kube/port.ts";
+import type { Logger } from "../../log.ts";
+import type { SealedLike } from "./conditions.ts";
+import { failurePlan, type KeyringView, type Plan } from "./plan.ts";
+import type { SealedSecretStatus, SecretRecord } from "../../api/sealed-secret.ts";
+import type { SealedSecretStats } from "./stats.ts";
+import { MAX_SECRET_DATA_BYTES, secretDataSize } from "../secret-size.ts";
+import { recordEvent } from "../events.ts";
+import type { ObjectKey } from "../object-key.ts";
 
 export interface ApplyPlanOptions {
   kube: KubePort;
@@ -30,16 +31,6 @@ export interface ApplyPlanOptions {
 export async function readSecret(kube: KubePort, stats: SealedSecretStats, key: ObjectKey): Promise<KubeObject | undefined> {
   stats.secretReads++;
   return kube.get(resources.secret, key.namespace, key.name);
-}
-
-/** Kubernetes' limit on a Secret's data: keys and decoded values together (core validation). */
-export const MAX_SECRET_DATA_BYTES = 1 << 20;
-
-/** Bytes of data in a Secret as the API server counts them, and its largest keys. */
-export function secretDataSize(secret: KubeObject): { bytes: number; largest: string[] } {
-  const data = (secret["data"] ?? {}) as Record<string, string>;
-  const sizes = Object.entries(data).map(([k, v]) => [k, k.length + Math.floor((v.length * 3) / 4) - (v.endsWith("==") ? 2 : v.endsWith("=") ? 1 : 0)] as const);
-  return { bytes: sizes.reduce((n, [, size]) => n + size, 0), largest: [...sizes].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([k, n]) => `${k} (${n} bytes)`) };
 }
 
 export async function applyPlan(opts: ApplyPlanOptions): Promise<void> {

@@ -1,4 +1,5 @@
-// What the SealedSecret reconciler has done, read by the metrics endpoint, tests and the benchmark.
+// What a decrypted-secret reconciler (SealedSecret, AgeSecret, SopsSecret: one each) has done, read by
+// the metrics endpoint, tests and the benchmark.
 import type { SyncedReason } from "./conditions.ts";
 
 export class SealedSecretStats {

@@ -1,5 +1,5 @@
-// The SealedSecret `Synced` condition and its machine-readable reasons, computed purely, with the
-// kstatus conditions beside it: `Ready` mirrors `Synced` (same status, reason and message), and
+// The `Synced` condition of the decrypted kinds (SealedSecret, AgeSecret, SopsSecret) and its
+// machine-readable reasons, computed purely, with the kstatus conditions beside it: `Ready` mirrors `Synced` (same status, reason and message), and
 // `Stalled=True` marks a failure that retrying will not fix, so Flux (kstatus) reads a failing object
 // as Failed rather than Current, and Argo CD scripts have a standard condition to read.
 import type { SealedSecret, SealedSecretCondition, SealedSecretStatus } from "../../api/sealed-secret.ts";

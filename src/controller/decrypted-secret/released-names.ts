@@ -8,7 +8,7 @@
 // of such deletions (in memory, bounded, lost on restart as Sealed Secrets' queue is) is what lets
 // the plan tell "the name was free when the SealedSecret appeared" from "it was held, then released".
 import type { KubeObject } from "../../kube/port.ts";
-import { MANAGED_ANNOTATION, SKIP_OWNER_REFERENCES_ANNOTATION } from "./plan.ts";
+import { MANAGED_ANNOTATION, SKIP_OWNER_REFERENCES_ANNOTATION } from "./ownership.ts";
 
 /** Deletions remembered at most (oldest forgotten first): a release matters only until reconciled. */
 const CAPACITY = 4096;
