@@ -2,6 +2,7 @@
 // ships is built, laid out and run against a real control plane in
 // test/integration/compiled-build.test.ts.
 import assert from "node:assert/strict";
+import { shippedNodeFlags } from "../support/shipped-launch.ts";
 import { test } from "node:test";
 import { dockerfileStages, finalStage } from "../support/dockerfile.ts";
 
@@ -25,7 +26,7 @@ test("Dockerfile: multi-stage; the final stage is a minimal Node 24 runtime, non
   const user = final.lines.find((l) => /^USER\b/i.test(l));
   assert.match(user ?? "", /^USER\s+65532(:65532)?$/, "non-root numeric user (runAsNonRoot can verify it)");
   const entrypoint = final.lines.find((l) => /^ENTRYPOINT\b/i.test(l)) ?? "";
-  assert.deepEqual(JSON.parse(entrypoint.replace(/^ENTRYPOINT\s+/i, "")), ["/nodejs/bin/node", "dist/main.js"], "exec form, node runs the compiled JS");
+  assert.deepEqual(JSON.parse(entrypoint.replace(/^ENTRYPOINT\s+/i, "")), ["/nodejs/bin/node", "--max-semi-space-size=4", "--optimize-for-size", "dist/main.js"], "exec form, node runs the compiled JS with the memory flags");
   assert.doesNotMatch(final.lines.join("\n"), /\bnpm\b|\.ts\b|tsx|ts-node/, "no npm and no TypeScript at run time");
   assert.ok(final.lines.some((l) => /^HEALTHCHECK\b.*\/healthz/.test(l)), "a healthcheck that needs no shell");
   assert.ok(final.lines.some((l) => /^EXPOSE\s+8080\s+8081$/.test(l)));
@@ -40,5 +41,6 @@ test("the final stage read as data (what test/integration/compiled-build.test.ts
     { from: "/src/dist", to: "./dist" },
   ]);
   assert.deepEqual(final.env, { NODE_ENV: "production" });
-  assert.deepEqual(final.entrypoint, ["/nodejs/bin/node", "dist/main.js"]);
+  assert.deepEqual(final.entrypoint, ["/nodejs/bin/node", "--max-semi-space-size=4", "--optimize-for-size", "dist/main.js"]);
+  assert.deepEqual(shippedNodeFlags(), ["--max-semi-space-size=4", "--optimize-for-size"], "what bench and tests add before the script");
 });
