@@ -3,12 +3,13 @@
 // control plane when none is configured, and prints `KUBECONFIG=<path>` once it is ready.
 // One shared cache (the manager) feeds every reconciler; one process-level HTTP server answers the
 // API, probes and metrics whichever reconcilers are enabled.
+import { delimiter } from "node:path";
 import { Registry } from "prom-client";
 import { CONTROLLER_USAGE, ConfigError, parseControllerArgs, type ControllerConfig } from "./config.ts";
 import { LeaderElector } from "./controller/leader-election.ts";
 import type { ExternalSecretsControllers } from "./controller/external-secret/controllers.ts";
-import { findClusterConfig } from "./kube/cluster-config.ts";
-import { inClusterConnection, kubeconfigConnection, type KubeConnection } from "./kube/connection.ts";
+import { findClusterConfig, type ClusterSource } from "./kube/cluster-config.ts";
+import { KubeConfigError, loadConnection, type KubeConnection } from "./kube/connection.ts";
 import { HttpKube } from "./kube/http-kube.ts";
 import { installCrds } from "./kube/install-crds.ts";
 import { Manager } from "./kube/manager.ts";
@@ -29,21 +30,29 @@ interface Running {
 }
 
 async function connect(config: ControllerConfig, log: Logger): Promise<{ connection: KubeConnection; kubeconfigPath?: string; sandbox?: ControlPlane }> {
-  const source = config.sandbox ? { kind: "none" as const } : findClusterConfig(config.kubeconfig);
+  const source = config.sandbox ? { kind: "none" as const } : findClusterConfig({ explicitPath: config.kubeconfig });
+  const overrides = config.context ? { context: config.context } : {};
+  const open = async (from: ClusterSource): Promise<KubeConnection> => {
+    const connection = await loadConnection({ source: from, overrides });
+    if (connection === undefined) throw new KubeConfigError("no cluster configuration");
+    return connection;
+  };
   switch (source.kind) {
     case "kubeconfig": {
-      const connection = await kubeconfigConnection({ path: source.path, ...(config.context ? { context: config.context } : {}) });
-      log.info({ kubeconfig: source.path, server: connection.server }, "using configured cluster");
-      return { connection, kubeconfigPath: source.path };
+      const connection = await open(source);
+      // A KUBECONFIG value: the merged files in precedence order.
+      const kubeconfigPath = source.paths.join(delimiter);
+      log.info({ kubeconfig: kubeconfigPath, server: connection.server }, "using configured cluster");
+      return { connection, kubeconfigPath };
     }
     case "in-cluster":
       log.info("using in-cluster configuration");
-      return { connection: inClusterConnection() };
+      return { connection: await open(source) };
     case "none": {
       log.info("no cluster configured: starting the local sandbox control plane");
       const { startControlPlane } = await import("./sandbox/control-plane.ts");
       const sandbox = await startControlPlane({ onProgress: (line) => log.info(line) });
-      const connection = await kubeconfigConnection({ path: sandbox.kubeconfigPath });
+      const connection = await open({ kind: "kubeconfig", paths: [sandbox.kubeconfigPath] });
       return { connection, kubeconfigPath: sandbox.kubeconfigPath, sandbox };
     }
   }

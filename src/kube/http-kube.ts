@@ -90,7 +90,7 @@ export class HttpKube implements KubePort {
     if (method !== "GET") await this.writes.take();
     this.requests[method] = (this.requests[method] ?? 0) + 1;
     const payload = init.body === undefined ? undefined : Buffer.from(JSON.stringify(init.body));
-    const headers: Record<string, string | number> = {
+    const headers: Record<string, string | number | string[]> = {
       ...(await connection.authHeaders()),
       accept: init.accept ?? "application/json",
       "user-agent": this.userAgent,
