@@ -147,7 +147,7 @@ async function start(config: ControllerConfig, log: Logger): Promise<Running> {
       kinds.push(sealed.kind);
       sealed.registerMetrics(registry);
     }
-    processMetrics({ kinds, cache: () => cache.cacheSizes(), kube: httpKube }, registry);
+    processMetrics({ kinds, cache: () => cache.cacheSizes(), kube: httpKube, conditions: (kind, type) => cache.conditionCounts(kind, type) }, registry);
     // Ready: keys loaded and, once reconciling, every shared cache synced.
     const ready = () => (sealed?.ready() ?? true) && (age?.ready() ?? true) && (!reconciling || cache.synced);
     server = await startProcessServer({ handlers, log, addr: config.listenAddr, metricsAddr: config.metricsAddr, registry, ready });
