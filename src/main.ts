@@ -14,7 +14,6 @@ import { HttpKube } from "./kube/http-kube.ts";
 import { installCrds } from "./kube/install-crds.ts";
 import { Manager } from "./kube/manager.ts";
 import type { KubePort } from "./kube/port.ts";
-import { WriteGate } from "./kube/write-gate.ts";
 import { createLogger, type Logger } from "./log.ts";
 import type { ControlPlane } from "./sandbox/control-plane.ts";
 import { startProcessServer, type ApiHandlers, type ProcessServer } from "./server/http.ts";
@@ -61,8 +60,8 @@ async function connect(config: ControllerConfig, log: Logger): Promise<{ connect
 async function start(config: ControllerConfig, log: Logger): Promise<Running> {
   const { connection, kubeconfigPath, sandbox } = await connect(config, log);
   const userAgent = `sealbridge/${config.leaderElection.identity}`;
-  // With --leader-elect everything but the elector writes through a gate that is open only while
-  // this replica holds the Lease within its renew deadline, asked again at the moment each write
+  // With --leader-elect everything but the elector writes through the HTTP adapter's gate, open only
+  // while this replica holds the Lease within its renew deadline and asked at the moment each write
   // leaves (after the rate limit). The elector has a port of its own: Lease renewals never wait
   // behind reconcile writes.
   let elector: LeaderElector | undefined;
@@ -77,9 +76,9 @@ async function start(config: ControllerConfig, log: Logger): Promise<Running> {
     writeQps: config.kubeApi.qps,
     writeBurst: config.kubeApi.burst,
     userAgent,
-    ...(le ? { mayWrite: () => le.mayWrite() } : {}),
+    ...(le ? { mayWrite: () => le.mayWrite(), log } : {}),
   });
-  const kube: KubePort = le ? new WriteGate(httpKube, () => le.mayWrite(), log) : httpKube;
+  const kube: KubePort = httpKube;
   const cache = new Manager(kube);
   let sealed: SealedSecretsRuntime | undefined;
   let age: AgeSecretsRuntime | undefined;
