@@ -83,7 +83,17 @@ async function start(config: ControllerConfig, log: Logger): Promise<Running> {
   let sealed: SealedSecretsRuntime | undefined;
   let age: AgeSecretsRuntime | undefined;
   let externalSecrets: ExternalSecretsControllers | undefined;
-  let esTemplates: TemplatePool | undefined;
+  // One template thread for every feature (SealedSecret, AgeSecret and SopsSecret templates,
+  // ExternalSecret target templates): loaded and made on first need, its thread started on first
+  // render and stopped when idle; closed once every feature has stopped.
+  let templates: TemplatePool | undefined;
+  const templatePool = async (): Promise<TemplatePool> => {
+    if (templates === undefined) {
+      const { TemplatePool } = await import("./controller/templates/pool.ts");
+      templates ??= new TemplatePool({ log });
+    }
+    return templates;
+  };
   let publicKeys: PublicKeysPublisher | undefined;
   let server: ProcessServer | undefined;
   let campaign: Promise<void> | undefined;
@@ -96,9 +106,9 @@ async function start(config: ControllerConfig, log: Logger): Promise<Running> {
     await campaign;
     await publicKeys?.stop();
     await externalSecrets?.stop();
-    await esTemplates?.close();
     await sealed?.stop();
     await age?.stop();
+    await templates?.close();
     await sandboxEndpoint?.remove();
     await server?.close();
     await cache.stop();
@@ -123,6 +133,7 @@ async function start(config: ControllerConfig, log: Logger): Promise<Running> {
         ageSecrets: config.enable.ageSecrets,
         sopsSecrets: config.enable.sopsSecrets,
         awaitLeadership,
+        templates: await templatePool(),
       });
       const runtime = age;
       handlers.ageRecipients = (q) => runtime.ageRecipients(q);
@@ -141,6 +152,7 @@ async function start(config: ControllerConfig, log: Logger): Promise<Running> {
         keyRenewPeriodMs: config.keyRenewPeriodMs,
         ...(config.rsaWorkers !== undefined ? { rsaWorkers: config.rsaWorkers } : {}),
         awaitLeadership,
+        templates: await templatePool(),
       });
       Object.assign(handlers, sealed.handlers);
       kinds.push(sealed.kind);
@@ -182,14 +194,12 @@ async function start(config: ControllerConfig, log: Logger): Promise<Running> {
       if (config.enable.externalSecrets) {
         const { ExternalSecretsControllers } = await import("./controller/external-secret/controllers.ts");
         const { loadOrCreateHashKey } = await import("./controller/keys/hash-key.ts");
-        const { TemplatePool } = await import("./controller/templates/pool.ts");
-        esTemplates = new TemplatePool({ log });
         externalSecrets = new ExternalSecretsControllers({
           kube,
           cache,
           log,
           hashKey: await loadOrCreateHashKey(cache.client, config.keyNamespace, log),
-          templates: esTemplates,
+          templates: await templatePool(),
           controllerClass: config.esoControllerClass,
           allowNamespacedAmbient: config.allowNamespacedAmbientCredentials,
           workers: config.workers,
