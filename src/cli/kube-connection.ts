@@ -5,7 +5,7 @@
 import { existsSync } from "node:fs";
 import { findClusterConfig, type ClusterSource } from "../kube/cluster-config.ts";
 import { KubeConfigError, loadConnection, loadKubeconfig, type KubeConnection } from "../kube/connection.ts";
-import type { KubeconfigOverrides } from "../kube/kubeconfig.ts";
+import type { EffectiveKubeconfig, KubeconfigOverrides } from "../kube/kubeconfig.ts";
 import { CliError } from "./io.ts";
 import type { ConnectionFlags } from "./kubeseal-flags.ts";
 
@@ -73,7 +73,7 @@ export function resolveNamespace(opts: KubeConnectionOptions): ResolvedNamespace
   // A --kubeconfig that does not exist names no namespace (the connection, if one is needed, reports it).
   const source: ClusterSource = found.kind === "kubeconfig" ? { kind: "kubeconfig", paths: found.paths.filter((p) => existsSync(p)) } : found;
   if (source.kind === "none" || (source.kind === "kubeconfig" && source.paths.length === 0)) return undefined;
-  let config;
+  let config: EffectiveKubeconfig | undefined;
   try {
     config = loadKubeconfig({ source, overrides: opts.connection.context !== undefined ? { context: opts.connection.context } : {}, cwd: opts.cwd, env: opts.env });
   } catch (err) {
