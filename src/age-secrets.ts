@@ -30,6 +30,11 @@ export type AgeSecretsConfig = Pick<ControllerConfig, "keyNamespace" | "workers"
   cache?: Manager;
   /** Load keys read-only and reconcile only once lead() is called. */
   awaitLeadership?: boolean;
+  /**
+   * The process's template thread (main.ts shares one across every feature; its owner closes it);
+   * a private one, closed by stop(), when omitted (tests).
+   */
+  templates?: TemplatePool;
 };
 
 export interface AgeSecretsRuntime {
@@ -62,8 +67,10 @@ export async function startAgeSecrets(kube: KubePort, log: Logger, config: AgeSe
     mayMint: !config.awaitLeadership,
   });
   const stats = { age: new SealedSecretStats(), sops: new SealedSecretStats() };
-  // spec.template.data renders on a thread of its own (started on first use, stopped when idle).
-  const templates = new TemplatePool({ log });
+  // spec.template.data renders off the event loop, on the template thread (started on first use,
+  // stopped when idle).
+  const ownTemplates = config.templates === undefined;
+  const templates = config.templates ?? new TemplatePool({ log });
   const ns = config.watchNamespace ? { namespace: config.watchNamespace } : {};
   const controllers: Controller[] = [];
   const kinds: KindSource[] = [];
@@ -93,7 +100,7 @@ export async function startAgeSecrets(kube: KubePort, log: Logger, config: AgeSe
   const stop = async () => {
     for (const c of controllers) await c.stop().catch(() => undefined);
     await keys.stop().catch(() => undefined);
-    await templates.close();
+    if (ownTemplates) await templates.close();
   };
   try {
     keys.onChange(() => {

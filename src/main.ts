@@ -3,17 +3,17 @@
 // control plane when none is configured, and prints `KUBECONFIG=<path>` once it is ready.
 // One shared cache (the manager) feeds every reconciler; one process-level HTTP server answers the
 // API, probes and metrics whichever reconcilers are enabled.
+import { delimiter } from "node:path";
 import { Registry } from "prom-client";
 import { CONTROLLER_USAGE, ConfigError, parseControllerArgs, type ControllerConfig } from "./config.ts";
 import { LeaderElector } from "./controller/leader-election.ts";
 import type { ExternalSecretsControllers } from "./controller/external-secret/controllers.ts";
-import { findClusterConfig } from "./kube/cluster-config.ts";
-import { inClusterConnection, kubeconfigConnection, type KubeConnection } from "./kube/connection.ts";
+import { findClusterConfig, type ClusterSource } from "./kube/cluster-config.ts";
+import { KubeConfigError, loadConnection, type KubeConnection } from "./kube/connection.ts";
 import { HttpKube } from "./kube/http-kube.ts";
 import { installCrds } from "./kube/install-crds.ts";
 import { Manager } from "./kube/manager.ts";
 import type { KubePort } from "./kube/port.ts";
-import { WriteGate } from "./kube/write-gate.ts";
 import { createLogger, type Logger } from "./log.ts";
 import type { ControlPlane } from "./sandbox/control-plane.ts";
 import { startProcessServer, type ApiHandlers, type ProcessServer } from "./server/http.ts";
@@ -30,21 +30,29 @@ interface Running {
 }
 
 async function connect(config: ControllerConfig, log: Logger): Promise<{ connection: KubeConnection; kubeconfigPath?: string; sandbox?: ControlPlane }> {
-  const source = config.sandbox ? { kind: "none" as const } : findClusterConfig(config.kubeconfig);
+  const source = config.sandbox ? { kind: "none" as const } : findClusterConfig({ explicitPath: config.kubeconfig });
+  const overrides = config.context ? { context: config.context } : {};
+  const open = async (from: ClusterSource): Promise<KubeConnection> => {
+    const connection = await loadConnection({ source: from, overrides });
+    if (connection === undefined) throw new KubeConfigError("no cluster configuration");
+    return connection;
+  };
   switch (source.kind) {
     case "kubeconfig": {
-      const connection = await kubeconfigConnection({ path: source.path, ...(config.context ? { context: config.context } : {}) });
-      log.info({ kubeconfig: source.path, server: connection.server }, "using configured cluster");
-      return { connection, kubeconfigPath: source.path };
+      const connection = await open(source);
+      // A KUBECONFIG value: the merged files in precedence order.
+      const kubeconfigPath = source.paths.join(delimiter);
+      log.info({ kubeconfig: kubeconfigPath, server: connection.server }, "using configured cluster");
+      return { connection, kubeconfigPath };
     }
     case "in-cluster":
       log.info("using in-cluster configuration");
-      return { connection: inClusterConnection() };
+      return { connection: await open(source) };
     case "none": {
       log.info("no cluster configured: starting the local sandbox control plane");
       const { startControlPlane } = await import("./sandbox/control-plane.ts");
       const sandbox = await startControlPlane({ onProgress: (line) => log.info(line) });
-      const connection = await kubeconfigConnection({ path: sandbox.kubeconfigPath });
+      const connection = await open({ kind: "kubeconfig", paths: [sandbox.kubeconfigPath] });
       return { connection, kubeconfigPath: sandbox.kubeconfigPath, sandbox };
     }
   }
@@ -53,8 +61,8 @@ async function connect(config: ControllerConfig, log: Logger): Promise<{ connect
 async function start(config: ControllerConfig, log: Logger): Promise<Running> {
   const { connection, kubeconfigPath, sandbox } = await connect(config, log);
   const userAgent = `sealbridge/${config.leaderElection.identity}`;
-  // With --leader-elect everything but the elector writes through a gate that is open only while
-  // this replica holds the Lease within its renew deadline, asked again at the moment each write
+  // With --leader-elect everything but the elector writes through the HTTP adapter's gate, open only
+  // while this replica holds the Lease within its renew deadline and asked at the moment each write
   // leaves (after the rate limit). The elector has a port of its own: Lease renewals never wait
   // behind reconcile writes.
   let elector: LeaderElector | undefined;
@@ -69,14 +77,24 @@ async function start(config: ControllerConfig, log: Logger): Promise<Running> {
     writeQps: config.kubeApi.qps,
     writeBurst: config.kubeApi.burst,
     userAgent,
-    ...(le ? { mayWrite: () => le.mayWrite() } : {}),
+    ...(le ? { mayWrite: () => le.mayWrite(), log } : {}),
   });
-  const kube: KubePort = le ? new WriteGate(httpKube, () => le.mayWrite(), log) : httpKube;
+  const kube: KubePort = httpKube;
   const cache = new Manager(kube);
   let sealed: SealedSecretsRuntime | undefined;
   let age: AgeSecretsRuntime | undefined;
   let externalSecrets: ExternalSecretsControllers | undefined;
-  let esTemplates: TemplatePool | undefined;
+  // One template thread for every feature (SealedSecret, AgeSecret and SopsSecret templates,
+  // ExternalSecret target templates): loaded and made on first need, its thread started on first
+  // render and stopped when idle; closed once every feature has stopped.
+  let templates: TemplatePool | undefined;
+  const templatePool = async (): Promise<TemplatePool> => {
+    if (templates === undefined) {
+      const { TemplatePool } = await import("./controller/templates/pool.ts");
+      templates ??= new TemplatePool({ log });
+    }
+    return templates;
+  };
   let publicKeys: PublicKeysPublisher | undefined;
   let server: ProcessServer | undefined;
   let campaign: Promise<void> | undefined;
@@ -89,9 +107,9 @@ async function start(config: ControllerConfig, log: Logger): Promise<Running> {
     await campaign;
     await publicKeys?.stop();
     await externalSecrets?.stop();
-    await esTemplates?.close();
     await sealed?.stop();
     await age?.stop();
+    await templates?.close();
     await sandboxEndpoint?.remove();
     await server?.close();
     await cache.stop();
@@ -116,6 +134,7 @@ async function start(config: ControllerConfig, log: Logger): Promise<Running> {
         ageSecrets: config.enable.ageSecrets,
         sopsSecrets: config.enable.sopsSecrets,
         awaitLeadership,
+        templates: await templatePool(),
       });
       const runtime = age;
       handlers.ageRecipients = (q) => runtime.ageRecipients(q);
@@ -134,12 +153,13 @@ async function start(config: ControllerConfig, log: Logger): Promise<Running> {
         keyRenewPeriodMs: config.keyRenewPeriodMs,
         ...(config.rsaWorkers !== undefined ? { rsaWorkers: config.rsaWorkers } : {}),
         awaitLeadership,
+        templates: await templatePool(),
       });
       Object.assign(handlers, sealed.handlers);
       kinds.push(sealed.kind);
       sealed.registerMetrics(registry);
     }
-    processMetrics({ kinds, cache: () => cache.cacheSizes(), kube: httpKube }, registry);
+    processMetrics({ kinds, cache: () => cache.cacheSizes(), kube: httpKube, conditions: (kind, type) => cache.conditionCounts(kind, type) }, registry);
     // Ready: keys loaded and, once reconciling, every shared cache synced.
     const ready = () => (sealed?.ready() ?? true) && (age?.ready() ?? true) && (!reconciling || cache.synced);
     server = await startProcessServer({ handlers, log, addr: config.listenAddr, metricsAddr: config.metricsAddr, registry, ready });
@@ -175,14 +195,12 @@ async function start(config: ControllerConfig, log: Logger): Promise<Running> {
       if (config.enable.externalSecrets) {
         const { ExternalSecretsControllers } = await import("./controller/external-secret/controllers.ts");
         const { loadOrCreateHashKey } = await import("./controller/keys/hash-key.ts");
-        const { TemplatePool } = await import("./controller/templates/pool.ts");
-        esTemplates = new TemplatePool({ log });
         externalSecrets = new ExternalSecretsControllers({
           kube,
           cache,
           log,
           hashKey: await loadOrCreateHashKey(cache.client, config.keyNamespace, log),
-          templates: esTemplates,
+          templates: await templatePool(),
           controllerClass: config.esoControllerClass,
           allowNamespacedAmbient: config.allowNamespacedAmbientCredentials,
           workers: config.workers,

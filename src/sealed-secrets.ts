@@ -24,6 +24,11 @@ export type SealedSecretsConfig = Pick<ControllerConfig, "keyNamespace" | "worke
   cache?: Manager;
   /** Start read-only (keys, API) and reconcile only once lead() is called. */
   awaitLeadership?: boolean;
+  /**
+   * The process's template thread (main.ts shares one across every feature; its owner closes it);
+   * a private one, closed by stop(), when omitted (tests).
+   */
+  templates?: TemplatePool;
 };
 
 export interface SealedSecretsRuntime {
@@ -59,8 +64,10 @@ export async function startSealedSecrets(kube: KubePort, log: Logger, config: Se
     mayMint: !config.awaitLeadership,
   });
   const stats = new SealedSecretStats();
-  // spec.template.data renders on a thread of its own (started on first use, stopped when idle).
-  const templates = new TemplatePool({ log });
+  // spec.template.data renders off the event loop, on the template thread (started on first use,
+  // stopped when idle).
+  const ownTemplates = config.templates === undefined;
+  const templates = config.templates ?? new TemplatePool({ log });
   const reconciler = new SealedSecretReconciler({
     kube: client,
     keyring: () => keys.keyring,
@@ -98,7 +105,8 @@ export async function startSealedSecrets(kube: KubePort, log: Logger, config: Se
       apiPool.setKeys(keyring);
       if (synced) controller.enqueueAll();
     });
-    cleanups.push(() => pool.close(), () => apiPool.close(), () => templates.close());
+    cleanups.push(() => pool.close(), () => apiPool.close());
+    if (ownTemplates) cleanups.push(() => templates.close());
     await keys.start();
     keysLoaded = true;
     cleanups.push(() => keys.stop());

@@ -279,16 +279,16 @@ async function onlineController(flags: CheckFlags, io: CliIo): Promise<(OnlineCo
   if (flags.controllerUrl === undefined && !flags.controller) return undefined;
   const { directController, proxiedController } = await import("./check-controller.ts");
   if (flags.controllerUrl !== undefined) return directController(flags.controllerUrl, flags.requestTimeoutMs);
-  const [{ ControllerClient }, { loadKubeConfig }] = await Promise.all([import("./controller-client.ts"), import("./kube-connection.ts")]);
-  const kubeConfig = loadKubeConfig({
+  const [{ ControllerClient }, { loadKubeConnection }] = await Promise.all([import("./controller-client.ts"), import("./kube-connection.ts")]);
+  const connection = await loadKubeConnection({
     connection: { insecureSkipTlsVerify: false, requestTimeoutMs: flags.requestTimeoutMs, ...(flags.context !== undefined ? { context: flags.context } : {}) },
     env: io.env,
     cwd: io.cwd,
     ...(flags.kubeconfig !== undefined ? { kubeconfig: flags.kubeconfig } : {}),
   });
-  if (kubeConfig === undefined) throw new CliError("--controller: no kubeconfig found (set --kubeconfig or KUBECONFIG), or use --controller-url", 2);
+  if (connection === undefined) throw new CliError("--controller: no kubeconfig found (set --kubeconfig or KUBECONFIG), or use --controller-url", 2);
   const ref = { namespace: flags.controllerNamespace, name: flags.controllerName };
-  return proxiedController(new ControllerClient({ kubeConfig, controller: ref, timeoutMs: flags.requestTimeoutMs }), ref);
+  return proxiedController(new ControllerClient({ connection, controller: ref, timeoutMs: flags.requestTimeoutMs }), ref);
 }
 
 /** An online check fills in the namespace kubectl apply -n would give objects without one. */

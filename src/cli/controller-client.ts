@@ -5,8 +5,8 @@
 // the public-keys ConfigMap the controller publishes instead.
 import http from "node:http";
 import https from "node:https";
-import type { KubeConfig } from "@kubernetes/client-node";
 import { PUBLIC_AGE_CLUSTER_WIDE_ENTRY, PUBLIC_CERT_ENTRY } from "../api/public-keys.ts";
+import type { KubeConnection } from "../kube/connection.ts";
 import { CliError } from "./io.ts";
 
 export interface ControllerRef {
@@ -33,7 +33,7 @@ export class ProxyRefused extends CliError {
 
 export interface ControllerClientOptions {
   /** Through the API server's service proxy (kubeseal's way). */
-  kubeConfig?: KubeConfig;
+  connection?: KubeConnection;
   controller: ControllerRef;
   /** Straight to the controller's API instead (http or https URL), without the API server. */
   url?: string;
@@ -49,7 +49,7 @@ const MAX_RESPONSE_BYTES = 16 << 20;
 const MAX_RETRIES_ON_429 = 5;
 
 export class ControllerClient {
-  readonly #kc: KubeConfig | undefined;
+  readonly #kube: KubeConnection | undefined;
   readonly #controller: ControllerRef;
   readonly #direct: URL | undefined;
   readonly #publicKeys: ControllerRef | undefined;
@@ -58,7 +58,7 @@ export class ControllerClient {
   #configMap: Promise<Record<string, string>> | undefined;
 
   constructor(opts: ControllerClientOptions) {
-    this.#kc = opts.kubeConfig;
+    this.#kube = opts.connection;
     this.#controller = opts.controller;
     this.#timeoutMs = opts.timeoutMs;
     this.#publicKeys = opts.publicKeys;
@@ -72,7 +72,7 @@ export class ControllerClient {
       if (url.protocol !== "http:" && url.protocol !== "https:") throw new CliError("--controller-url: use an http:// or https:// URL");
       this.#direct = url;
     }
-    if (this.#direct === undefined && this.#kc === undefined) throw new CliError("no kubeconfig and no controller URL to reach the controller");
+    if (this.#direct === undefined && this.#kube === undefined) throw new CliError("no kubeconfig and no controller URL to reach the controller");
   }
 
   async #request(method: "GET" | "POST", path: string, body?: Uint8Array, accept = "application/json", direct = false): Promise<Response> {
@@ -84,12 +84,11 @@ export class ControllerClient {
     if (direct && this.#direct !== undefined) {
       url = new URL(this.#direct.href.replace(/\/+$/, "") + path);
     } else {
-      const kc = this.#kc;
-      if (kc === undefined) throw new CliError("no kubeconfig to reach the API server");
-      const cluster = kc.getCurrentCluster();
-      if (cluster === null) throw new CliError("no cluster in the kubeconfig context");
-      url = new URL(cluster.server.replace(/\/+$/, "") + path);
-      await kc.applyToHTTPSOptions(opts);
+      const kube = this.#kube;
+      if (kube === undefined) throw new CliError("no kubeconfig to reach the API server");
+      url = new URL(kube.server + path);
+      opts.agent = kube.agent;
+      opts.headers = { ...(await kube.authHeaders()), ...opts.headers };
     }
     const transport = url.protocol === "http:" ? http : https;
     return new Promise((resolveResponse, reject) => {

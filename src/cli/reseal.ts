@@ -11,7 +11,7 @@ import { parseAgeSecret } from "../api/age-secret.ts";
 import { ManifestError, parseSealedSecret } from "../api/sealed-secret.ts";
 import { ControllerClient, ProxyRefused, apiReason, type ControllerResponse } from "./controller-client.ts";
 import { CliError, type CliIo } from "./io.ts";
-import { loadKubeConfig } from "./kube-connection.ts";
+import { loadKubeConnection } from "./kube-connection.ts";
 import { CLI_PARSE_LIMITS } from "./manifests.ts";
 import {
   applyEdits,
@@ -103,19 +103,19 @@ export async function resealCommand(args: readonly string[], io: CliIo): Promise
   for (const file of v["recipients-file"] ?? []) extraRecipients.push(...(await readRecipientsFile(file, io.cwd)));
   const controller = { namespace: v["controller-namespace"] ?? "kube-system", name: v["controller-name"] ?? "sealed-secrets-controller" };
   const url = v["controller-url"];
-  const kubeConfig =
+  const connection =
     url !== undefined
       ? undefined
-      : loadKubeConfig({
+      : await loadKubeConnection({
           connection: { insecureSkipTlsVerify: false, requestTimeoutMs: timeoutMs, ...(v.context !== undefined ? { context: v.context } : {}) },
           env: io.env,
           cwd: io.cwd,
           ...(v.kubeconfig !== undefined ? { kubeconfig: v.kubeconfig } : {}),
         });
-  if (url === undefined && kubeConfig === undefined) {
+  if (url === undefined && connection === undefined) {
     throw new CliError("no kubeconfig found to reach the controller (set --kubeconfig or KUBECONFIG, or pass --controller-url)");
   }
-  const client = new ControllerClient({ controller, timeoutMs, ...(kubeConfig !== undefined ? { kubeConfig } : {}), ...(url !== undefined ? { url } : {}) });
+  const client = new ControllerClient({ controller, timeoutMs, ...(connection !== undefined ? { connection } : {}), ...(url !== undefined ? { url } : {}) });
   return reseal(
     {
       paths: parsed.positionals.length > 0 ? parsed.positionals : ["."],

@@ -37,7 +37,7 @@ import { encryptAge } from "../crypto/age.ts";
 import { readCertificateSource } from "./cert-source.ts";
 import { ControllerClient } from "./controller-client.ts";
 import { CliError, type CliIo } from "./io.ts";
-import { loadKubeConfig, resolveNamespace, type ResolvedNamespace } from "./kube-connection.ts";
+import { loadKubeConnection, resolveNamespace, type ResolvedNamespace } from "./kube-connection.ts";
 import { parseSealFlags, sealUsage, type OutputFormat, type SealFlags } from "./kubeseal-flags.ts";
 import {
   formatDocument,
@@ -120,7 +120,7 @@ async function produce(ctx: Context): Promise<string | Uint8Array | undefined> {
   const certBytes =
     flags.cert !== undefined
       ? await readCertificateSource(flags.cert, ctx.io.cwd)
-      : await controllerClient(ctx).fetchCertificate();
+      : await (await controllerClient(ctx)).fetchCertificate();
   if (flags.fetchCert) return certBytes;
   let cert: SealingCertificate;
   try {
@@ -351,7 +351,7 @@ function ageResolver(ctx: Context): RecipientResolver {
     fixed ??= given();
     const out = [...(await fixed)];
     if (fromController) {
-      const fetched = await controllerClient(ctx).fetchAgeRecipients(target);
+      const fetched = await (await controllerClient(ctx)).fetchAgeRecipients(target);
       const newest = fetched[0];
       if (newest !== undefined) {
         checkRecipient(newest, "the controller's age recipient");
@@ -377,7 +377,7 @@ async function produceAge(ctx: Context): Promise<string | undefined> {
     }
     const target = { scope, namespace, name: flags.name ?? "" };
     // --fetch-cert --age: the scope's recipients, one per line, for `age -R` or --recipients-file.
-    if (flags.fetchCert) return (await controllerClient(ctx).fetchAgeRecipients(target)).join("\n") + "\n";
+    if (flags.fetchCert) return (await (await controllerClient(ctx)).fetchAgeRecipients(target)).join("\n") + "\n";
     const plaintext = await readRawValue(ctx);
     return String(await encryptAge({ recipients: await resolver(target), plaintext }));
   }
@@ -537,20 +537,20 @@ async function recoveryUnseal(ctx: Context): Promise<string> {
 // ---------------------------------------------------------------------------------------------
 // --validate, --re-encrypt, and the certificate: through the controller
 
-function controllerClient(ctx: Context): ControllerClient {
-  const kubeConfig = loadKubeConfig({
+async function controllerClient(ctx: Context): Promise<ControllerClient> {
+  const connection = await loadKubeConnection({
     connection: ctx.flags.connection,
     env: ctx.io.env,
     cwd: ctx.io.cwd,
     ...(ctx.flags.kubeconfig !== undefined ? { kubeconfig: ctx.flags.kubeconfig } : {}),
   });
-  if (kubeConfig === undefined) {
+  if (connection === undefined) {
     throw new CliError(
       "no kubeconfig found to reach the controller (set --kubeconfig or KUBECONFIG); to seal offline, pass --cert FILE",
     );
   }
   return new ControllerClient({
-    kubeConfig,
+    connection,
     controller: { namespace: ctx.flags.controllerNamespace, name: ctx.flags.controllerName },
     ...(ctx.flags.publicKeys !== undefined ? { publicKeys: ctx.flags.publicKeys } : {}),
     timeoutMs: ctx.flags.connection.requestTimeoutMs,
@@ -565,7 +565,7 @@ async function readSealedSecrets(ctx: Context): Promise<SealedSecret[]> {
 }
 
 async function validate(ctx: Context): Promise<undefined> {
-  const client = controllerClient(ctx);
+  const client = await controllerClient(ctx);
   for (const sealed of await readSealedSecrets(ctx)) {
     await client.verify(JSON.stringify(orderedSealedSecret(sealed)), sealed.metadata.name ?? "");
   }
@@ -573,7 +573,7 @@ async function validate(ctx: Context): Promise<undefined> {
 }
 
 async function reEncrypt(ctx: Context): Promise<string> {
-  const client = controllerClient(ctx);
+  const client = await controllerClient(ctx);
   const out: string[] = [];
   for (const sealed of await readSealedSecrets(ctx)) {
     // The old fingerprint would be wrong after rotation; a sealbridge controller records the new one.

@@ -121,7 +121,7 @@ export class Controller {
         }
       },
       onError: (err) => this.log.warn({ error: errorSummary(err) }, `watch of ${reconciler.resource.plural} failed; reconnecting`),
-    }, { dropLastApplied: true });
+    }, { dropLastApplied: true, countConditions: true });
     this.informers.push(this.primary);
     for (const watch of reconciler.secondary ?? []) {
       const fan = (obj: KubeObject) => {

@@ -1,15 +1,32 @@
-// How the controller reaches the API server: a base URL, a TLS agent and the headers that
-// authenticate a request. Read from a kubeconfig (token, token file, client certificate, CA, insecure)
-// or from the in-cluster service account, without loading @kubernetes/client-node (its generated API
-// costs ~85 MiB of resident memory). Only kubeconfig users that need client-node's auth plugins
-// (exec, auth-provider) load it, on demand.
+// How sealbridge (the controller and the CLI alike) reaches the API server: a base URL, a TLS agent
+// and the headers that authenticate a request. Read from kubeconfig files merged as kubectl merges
+// them (src/kube/kubeconfig.ts: token, token file, basic auth, client certificate, CA, insecure,
+// TLS server name, impersonation) or from the in-cluster service account, without loading
+// @kubernetes/client-node (its generated API costs ~85 MiB of resident memory). Only kubeconfig
+// users that need client-node's auth plugins (exec, auth-provider) load it, on demand.
 import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
-import { dirname, resolve } from "node:path";
 import { Agent as HttpAgent } from "node:http";
 import { Agent as HttpsAgent, type RequestOptions } from "node:https";
-import { parse as parseYaml } from "yaml";
 import type { KubeConfig } from "@kubernetes/client-node";
+import { SERVICE_ACCOUNT_DIR, type ClusterSource } from "./cluster-config.ts";
+import {
+  effectiveKubeconfig,
+  KubeConfigError,
+  mergeKubeconfigs,
+  record,
+  str,
+  type EffectiveKubeconfig,
+  type KubeconfigEntry,
+  type KubeconfigFile,
+  type KubeconfigOverrides,
+  type MergedKubeconfig,
+} from "./kubeconfig.ts";
+
+export { KubeConfigError } from "./kubeconfig.ts";
+
+/** Request headers; Impersonate-Group may repeat. */
+export type AuthHeaders = Record<string, string | string[]>;
 
 export interface KubeConnection {
   /** https://host:port, no trailing slash. */
@@ -17,17 +34,12 @@ export interface KubeConnection {
   /** node:https (or node:http) agent: TLS material and kept-alive connections. */
   readonly agent: HttpAgent;
   /** Headers that authenticate one request (a rotating token is re-read when due). */
-  authHeaders(): Promise<Record<string, string>>;
+  authHeaders(): Promise<AuthHeaders>;
   /** The namespace of the kubeconfig context or the service account, when it names one. */
   readonly namespace?: string;
   close(): Promise<void>;
 }
 
-export class KubeConfigError extends Error {
-  override readonly name = "KubeConfigError";
-}
-
-const SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
 /** Bound service-account tokens rotate (kubelet refreshes the file); re-read this often. */
 const TOKEN_REREAD_MS = 60_000;
 
@@ -46,7 +58,7 @@ function agent(server: string, tls: TlsOptions): HttpAgent {
   return server.startsWith("http://") ? new HttpAgent(pool) : new HttpsAgent({ ...pool, ...tls });
 }
 
-function tokenFileReader(path: string): () => Promise<Record<string, string>> {
+function tokenFileReader(path: string): () => Promise<AuthHeaders> {
   let token = "";
   let readAt = 0;
   return async () => {
@@ -58,85 +70,119 @@ function tokenFileReader(path: string): () => Promise<Record<string, string>> {
   };
 }
 
-/** The in-cluster service account (KUBERNETES_SERVICE_HOST/PORT, token, CA, namespace). */
-export function inClusterConnection(env: NodeJS.ProcessEnv = process.env, dir = SERVICE_ACCOUNT_DIR): KubeConnection {
+function readConfigFile(path: string): KubeconfigFile {
+  try {
+    return { path, text: readFileSync(path, "utf8") };
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new KubeConfigError(code === "ENOENT" ? `kubeconfig ${path}: file does not exist` : `kubeconfig ${path}: cannot be read (${code ?? "error"})`);
+  }
+}
+
+/**
+ * The in-cluster service account as a kubeconfig: the API server from KUBERNETES_SERVICE_HOST/PORT,
+ * the mounted CA and (rotating) token file, the namespace from POD_NAMESPACE or the mounted file.
+ */
+export function inClusterKubeconfig(env: Readonly<Record<string, string | undefined>> = process.env, dir = SERVICE_ACCOUNT_DIR): MergedKubeconfig {
   const host = env["KUBERNETES_SERVICE_HOST"];
   const port = env["KUBERNETES_SERVICE_PORT"];
   if (!host || !port) throw new KubeConfigError("not in a cluster: KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT are not set");
   const hostPart = host.includes(":") ? `[${host}]` : host;
-  const server = `https://${hostPart}:${port}`;
-  const pool = agent(server, { ca: readFileSync(`${dir}/ca.crt`), rejectUnauthorized: true });
-  let namespace: string | undefined;
-  try {
-    namespace = readFileSync(`${dir}/namespace`, "utf8").trim();
-  } catch {
-    namespace = undefined;
+  let namespace = str(env["POD_NAMESPACE"]);
+  if (namespace === undefined) {
+    try {
+      namespace = str(readFileSync(`${dir}/namespace`, "utf8").trim());
+    } catch {
+      namespace = undefined;
+    }
   }
+  const name = "in-cluster";
   return {
-    server,
-    agent: pool,
-    authHeaders: tokenFileReader(`${dir}/token`),
-    ...(namespace ? { namespace } : {}),
-    close: () => Promise.resolve(pool.destroy()),
+    currentContext: name,
+    contexts: new Map([[name, { cluster: name, user: name, ...(namespace !== undefined ? { namespace } : {}) }]]),
+    clusters: new Map([[name, { server: `https://${hostPart}:${port}`, "certificate-authority": `${dir}/ca.crt` }]]),
+    users: new Map([[name, { tokenFile: `${dir}/token` }]]),
   };
 }
 
-type Named<T> = { name?: unknown } & T;
+const EMPTY: MergedKubeconfig = { contexts: new Map(), clusters: new Map(), users: new Map() };
 
-function record(value: unknown): Record<string, unknown> {
-  return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+export interface LoadOptions {
+  source: ClusterSource;
+  overrides?: KubeconfigOverrides;
+  /** Override file paths resolve against it. */
+  cwd?: string;
+  env?: Readonly<Record<string, string | undefined>>;
+  serviceAccountDir?: string;
 }
 
-function str(value: unknown): string | undefined {
-  return typeof value === "string" && value !== "" ? value : undefined;
+/**
+ * The effective configuration (reads the kubeconfig files, or the service account's namespace):
+ * undefined when there is no configuration at all and no --server to make one from.
+ */
+export function loadKubeconfig(opts: LoadOptions): EffectiveKubeconfig | undefined {
+  const { source } = opts;
+  const overrides = opts.overrides ?? {};
+  const merged =
+    source.kind === "kubeconfig"
+      ? mergeKubeconfigs(source.paths.map(readConfigFile))
+      : source.kind === "in-cluster"
+        ? inClusterKubeconfig(opts.env, opts.serviceAccountDir)
+        : overrides.server !== undefined
+          ? EMPTY
+          : undefined;
+  return merged === undefined ? undefined : effectiveKubeconfig(merged, overrides, opts.cwd ?? process.cwd());
 }
 
-function findNamed(list: unknown, name: string, what: string, path: string): Record<string, unknown> {
-  const entries = Array.isArray(list) ? (list as Named<Record<string, unknown>>[]) : [];
-  const hit = entries.find((e) => record(e)["name"] === name);
-  if (!hit) throw new KubeConfigError(`kubeconfig ${path}: ${what} "${name}" not found`);
-  return record(hit);
+/** A connection from a cluster source (undefined for none without --server). */
+export async function loadConnection(opts: LoadOptions): Promise<KubeConnection | undefined> {
+  const config = loadKubeconfig(opts);
+  return config === undefined ? undefined : connectionFor(config);
 }
 
-/** Data (base64) or a file path relative to the kubeconfig's folder. */
-function material(section: Record<string, unknown>, dataKey: string, fileKey: string, base: string): Buffer | undefined {
+/** The in-cluster service account's connection (the token file is re-read as kubelet rotates it). */
+export function inClusterConnection(env: NodeJS.ProcessEnv = process.env, dir = SERVICE_ACCOUNT_DIR): Promise<KubeConnection> {
+  return connectionFor(effectiveKubeconfig(inClusterKubeconfig(env, dir), {}, process.cwd()));
+}
+
+/** Data (base64) or a file (its path already absolute). */
+function material(section: KubeconfigEntry, dataKey: string, fileKey: string): Buffer | undefined {
   const data = str(section[dataKey]);
   if (data) return Buffer.from(data, "base64");
   const file = str(section[fileKey]);
-  return file ? readFileSync(resolve(base, file)) : undefined;
-}
-
-export interface KubeconfigSelection {
-  path: string;
-  context?: string;
-}
-
-/** A connection from a kubeconfig file, the way kubectl reads the current (or named) context. */
-export async function kubeconfigConnection(selection: KubeconfigSelection): Promise<KubeConnection> {
-  const { path } = selection;
-  let doc: Record<string, unknown>;
+  if (file === undefined) return undefined;
   try {
-    doc = record(parseYaml(readFileSync(path, "utf8"), { maxAliasCount: 100 }));
+    return readFileSync(file);
   } catch (err) {
-    throw new KubeConfigError(`kubeconfig ${path}: cannot be read or parsed (${err instanceof Error ? err.name : "error"})`);
+    throw new KubeConfigError(`kubeconfig ${fileKey} ${file}: cannot be read (${(err as NodeJS.ErrnoException).code ?? "error"})`);
   }
-  const contextName = selection.context ?? str(doc["current-context"]);
-  if (!contextName) throw new KubeConfigError(`kubeconfig ${path}: no current-context and no --context`);
-  const context = record(findNamed(doc["contexts"], contextName, "context", path)["context"]);
-  const clusterName = str(context["cluster"]) ?? "";
-  const cluster = record(findNamed(doc["clusters"], clusterName, "cluster", path)["cluster"]);
-  const userName = str(context["user"]);
-  const user = userName ? record(findNamed(doc["users"], userName, "user", path)["user"]) : {};
+}
+
+/** Impersonation (kubeconfig `as`, `as-uid`, `as-groups`), as kubectl sends it. */
+function impersonation(user: KubeconfigEntry): AuthHeaders {
+  const out: AuthHeaders = {};
+  const as = str(user["as"]);
+  if (as !== undefined) out["impersonate-user"] = as;
+  const uid = str(user["as-uid"]);
+  if (uid !== undefined) out["impersonate-uid"] = uid;
+  const groups = Array.isArray(user["as-groups"]) ? user["as-groups"].filter((g): g is string => typeof g === "string" && g !== "") : [];
+  if (groups.length > 0) out["impersonate-group"] = groups;
+  return out;
+}
+
+/** A connection for an effective configuration: plain node:https, or client-node for auth plugins. */
+export async function connectionFor(config: EffectiveKubeconfig): Promise<KubeConnection> {
+  const { cluster, user } = config;
   const server = str(cluster["server"])?.replace(/\/+$/, "");
-  if (!server) throw new KubeConfigError(`kubeconfig ${path}: cluster "${clusterName}" has no server`);
-  if (user["exec"] !== undefined || user["auth-provider"] !== undefined) {
-    return pluginConnection(selection, contextName);
+  if (!server) {
+    const where = config.contextName === "" ? "no context is set" : `context "${config.contextName}" names no cluster with a server`;
+    throw new KubeConfigError(`no API server: ${where} (and no --server)`);
   }
-  const base = dirname(resolve(path));
+  if (user["exec"] !== undefined || user["auth-provider"] !== undefined) return pluginConnection(config, server);
   const tls: TlsOptions = { rejectUnauthorized: cluster["insecure-skip-tls-verify"] !== true };
-  const ca = material(cluster, "certificate-authority-data", "certificate-authority", base);
-  const cert = material(user, "client-certificate-data", "client-certificate", base);
-  const key = material(user, "client-key-data", "client-key", base);
+  const ca = material(cluster, "certificate-authority-data", "certificate-authority");
+  const cert = material(user, "client-certificate-data", "client-certificate");
+  const key = material(user, "client-key-data", "client-key");
   if (ca) tls.ca = ca;
   if (cert) tls.cert = cert;
   if (key) tls.key = key;
@@ -147,29 +193,44 @@ export async function kubeconfigConnection(selection: KubeconfigSelection): Prom
   const tokenFile = str(user["tokenFile"]);
   const username = str(user["username"]);
   const password = str(user["password"]);
-  const authHeaders: () => Promise<Record<string, string>> = token
+  const credentials: () => Promise<AuthHeaders> = token
     ? () => Promise.resolve({ authorization: `Bearer ${token}` })
     : tokenFile
-      ? tokenFileReader(resolve(base, tokenFile))
+      ? tokenFileReader(tokenFile)
       : username && password
         ? () => Promise.resolve({ authorization: `Basic ${Buffer.from(`${username}:${password}`).toString("base64")}` })
         : () => Promise.resolve({});
-  const namespace = str(context["namespace"]);
+  const impersonate = impersonation(user);
+  const authHeaders = Object.keys(impersonate).length === 0 ? credentials : async () => ({ ...impersonate, ...(await credentials()) });
+  const { namespace } = config;
   return { server, agent: pool, authHeaders, ...(namespace ? { namespace } : {}), close: () => Promise.resolve(pool.destroy()) };
 }
 
-/** exec / auth-provider users: client-node's KubeConfig does the plugin work (loaded only here). */
-async function pluginConnection(selection: KubeconfigSelection, contextName: string): Promise<KubeConnection> {
+/**
+ * exec / auth-provider users: client-node's KubeConfig does the plugin work (loaded only here), over
+ * the one effective context (the merge and the overrides are already applied, paths absolute).
+ */
+async function pluginConnection(config: EffectiveKubeconfig, server: string): Promise<KubeConnection> {
   const { KubeConfig } = await import("@kubernetes/client-node");
+  const clusterName = config.clusterName || "cluster";
+  const userName = config.userName || "user";
+  const contextName = config.contextName || "context";
   const kc = new KubeConfig();
-  kc.loadFromFile(selection.path);
-  kc.setCurrentContext(contextName);
+  kc.loadFromString(
+    JSON.stringify({
+      apiVersion: "v1",
+      kind: "Config",
+      clusters: [{ name: clusterName, cluster: { ...config.cluster, server } }],
+      users: [{ name: userName, user: config.user }],
+      contexts: [{ name: contextName, context: { cluster: clusterName, user: userName, ...(config.namespace ? { namespace: config.namespace } : {}) } }],
+      "current-context": contextName,
+    }),
+  );
   return connectionFromKubeConfig(kc);
 }
 
-/** A connection over an already loaded client-node KubeConfig (tests and the CLI hold one). */
+/** A connection over an already loaded client-node KubeConfig (tests hold one; auth plugins need one). */
 export async function connectionFromKubeConfig(kc: KubeConfig): Promise<KubeConnection> {
-  const { RequestContext, HttpMethod } = await import("@kubernetes/client-node");
   const cluster = kc.getCurrentCluster();
   if (!cluster) throw new KubeConfigError("the kubeconfig has no current cluster");
   const server = cluster.server.replace(/\/+$/, "");
@@ -181,9 +242,18 @@ export async function connectionFromKubeConfig(kc: KubeConfig): Promise<KubeConn
     server,
     agent: pool,
     authHeaders: async () => {
-      const ctx = new RequestContext(server, HttpMethod.GET);
-      await kc.applySecurityAuthentication(ctx);
-      return { ...ctx.getHeaders() };
+      // applyToHTTPSOptions runs the auth plugin (cached until its credential expires) and sets
+      // the headers; its agent is cached by client-node, ours carries the requests.
+      const opts: RequestOptions = {};
+      await kc.applyToHTTPSOptions(opts);
+      const headers: AuthHeaders = {};
+      for (const [k, v] of Object.entries(record(opts.headers))) {
+        if (typeof v === "string") headers[k.toLowerCase()] = v;
+        else if (typeof v === "number") headers[k.toLowerCase()] = String(v);
+        else if (Array.isArray(v)) headers[k.toLowerCase()] = v.map(String);
+      }
+      if (typeof opts.auth === "string" && opts.auth !== "") headers["authorization"] = `Basic ${Buffer.from(opts.auth).toString("base64")}`;
+      return headers;
     },
     ...(namespace ? { namespace } : {}),
     close: () => Promise.resolve(pool.destroy()),

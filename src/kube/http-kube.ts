@@ -1,10 +1,11 @@
 // The KubePort over plain HTTP (node:https) on a KubeConnection: JSON requests with a timeout each,
-// writes through a token bucket, paginated lists, metadata-only lists and watches
+// writes through a token bucket and then the leader gate, paginated lists, metadata-only lists and watches
 // (PartialObjectMetadata, as controller-runtime's metadata client asks for them), and managedFields
 // dropped from every object on the way in (the controller never reads them; they are a large share
 // of each object's size).
 import { request as httpRequest, type IncomingMessage } from "node:http";
 import { request as httpsRequest } from "node:https";
+import type { Logger } from "../log.ts";
 import type { KubeConnection } from "./connection.ts";
 import {
   KubeApiError,
@@ -46,10 +47,36 @@ export interface HttpKubeOptions {
   /** Sent as User-Agent (audit logs tell replicas apart by it). */
   userAgent?: string;
   /**
-   * Asked at the moment a write leaves (after the rate limit and auth): false refuses it with
-   * NotLeader. A leader past its renew deadline must not send a write that waited in the queue.
+   * The leader gate (with --leader-elect, the elector's mayWrite): asked at the moment a write
+   * leaves, after the rate limit and the auth headers, with no await between the check and the
+   * send; false refuses it with NotLeader. So a leader past its renew deadline sends nothing more,
+   * not even a write that was decided, or waited in the rate limiter, while it still led. Reads and
+   * watches always pass (followers keep their caches warm), and so does TokenRequest (see
+   * persistsNothing). Every KubePort the controller writes through ends here (ClientNodeKube, the
+   * exec/auth-provider users' adapter, is this class too).
    */
   mayWrite?: () => boolean;
+  /** Gets one debug line per gated write let through (kind and name, never content). */
+  log?: Logger;
+}
+
+/** A write as the gate names it: what is done to which object (never its content). */
+interface Write {
+  verb: string;
+  /** The resource's plural (or, for a raw request, its path). */
+  plural: string;
+  namespace: string | undefined;
+  name: string | undefined;
+}
+
+/**
+ * TokenRequest (serviceaccounts/<name>/token) passes a closed gate: it persists nothing (the token is
+ * minted and returned, no object is stored), so two replicas asking for tokens cannot conflict, and
+ * the Secret a provider fetch ends in is itself a gated write. Any other subresource POST
+ * (evictions, bindings, ...) changes state and is refused.
+ */
+function persistsNothing(resource: Resource, subresource: string): boolean {
+  return resource.group === "" && resource.plural === "serviceaccounts" && subresource === "token";
 }
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
@@ -75,6 +102,7 @@ export class HttpKube implements KubePort {
   private readonly pageSize: number;
   private readonly userAgent: string;
   private readonly mayWrite: (() => boolean) | undefined;
+  private readonly log: Logger | undefined;
   /** API requests made, by verb (metrics, benchmarks). */
   readonly requests: Record<string, number> = {};
 
@@ -86,18 +114,19 @@ export class HttpKube implements KubePort {
     this.userAgent = options.userAgent ?? "sealbridge";
     this.writes = new TokenBucket({ qps: options.writeQps ?? 0, burst: options.writeBurst ?? 1 });
     this.mayWrite = options.mayWrite;
+    this.log = options.log;
   }
 
   async close(): Promise<void> {
     await (await this.connection).close();
   }
 
-  private async send(method: string, path: string, init: { body?: unknown; contentType?: string; accept?: string; signal: AbortSignal }): Promise<IncomingMessage> {
+  /** `write`: the gate's view of a mutating request (undefined for reads and ungated writes). */
+  private async send(method: string, path: string, init: { body?: unknown; contentType?: string; accept?: string; signal: AbortSignal; write?: Write }): Promise<IncomingMessage> {
     const connection = await this.connection;
     if (method !== "GET") await this.writes.take();
-    this.requests[method] = (this.requests[method] ?? 0) + 1;
     const payload = init.body === undefined ? undefined : Buffer.from(JSON.stringify(init.body));
-    const headers: Record<string, string | number> = {
+    const headers: Record<string, string | number | string[]> = {
       ...(await connection.authHeaders()),
       accept: init.accept ?? "application/json",
       "user-agent": this.userAgent,
@@ -106,9 +135,18 @@ export class HttpKube implements KubePort {
       headers["content-type"] = init.contentType ?? "application/json";
       headers["content-length"] = payload.length;
     }
-    if (method !== "GET" && this.mayWrite && !this.mayWrite()) {
-      throw new KubeApiError(0, "NotLeader", `${method} ${path}: refused, this replica does not hold the leader Lease`);
+    const write = init.write;
+    if (write && this.mayWrite) {
+      // The last moment: nothing is awaited from here to the request leaving.
+      if (!this.mayWrite()) {
+        // Names the kind of write only: never the object's content.
+        throw new KubeApiError(0, "NotLeader", `${write.verb} ${write.plural} refused: this replica does not hold the leader lease`);
+      }
+      // Evidence for the split-brain test: a frozen process can still send, after it resumes, a
+      // write it let through before; these lines show when each write was let through.
+      this.log?.debug({ write: write.verb, resource: write.plural, namespace: write.namespace, name: write.name }, "write admitted");
     }
+    this.requests[method] = (this.requests[method] ?? 0) + 1;
     const url = new URL(`${connection.server}${path}`);
     const request = url.protocol === "http:" ? httpRequest : httpsRequest;
     return await new Promise<IncomingMessage>((resolve, reject) => {
@@ -121,10 +159,16 @@ export class HttpKube implements KubePort {
     });
   }
 
+  /** One JSON request (tests, tools); a write passes the gate like any other, named by its path. */
+  request(method: string, path: string, body?: unknown, contentType?: string, accept?: string): Promise<unknown> {
+    const write = method === "GET" ? undefined : { verb: method, plural: path, namespace: undefined, name: undefined };
+    return this.call(method, path, { body, ...(contentType ? { contentType } : {}), ...(accept ? { accept } : {}), ...(write ? { write } : {}) });
+  }
+
   /** One JSON request; non-2xx answers become KubeApiError with the server's Status message. */
-  async request(method: string, path: string, body?: unknown, contentType?: string, accept?: string): Promise<unknown> {
+  private async call(method: string, path: string, init: { body?: unknown; contentType?: string; accept?: string; write?: Write } = {}): Promise<unknown> {
     const signal = AbortSignal.timeout(this.timeoutMs);
-    const response = await this.send(method, path, { body, ...(contentType ? { contentType } : {}), ...(accept ? { accept } : {}), signal });
+    const response = await this.send(method, path, { ...init, signal });
     let text: string;
     try {
       text = await readAll(response);
@@ -138,7 +182,7 @@ export class HttpKube implements KubePort {
 
   async get(resource: Resource, namespace: string | undefined, name: string, options: GetOptions = {}): Promise<KubeObject | undefined> {
     try {
-      const obj = (await this.request("GET", resourcePath(resource, namespace, name))) as KubeObject;
+      const obj = (await this.call("GET", resourcePath(resource, namespace, name))) as KubeObject;
       return options.managedFields ? obj : trimIncoming(obj);
     } catch (err) {
       if (err instanceof KubeApiError && err.reason === "NotFound") return undefined;
@@ -150,7 +194,7 @@ export class HttpKube implements KubePort {
     const query = selectorQuery(options);
     query.set("limit", String(options.limit ?? this.pageSize));
     if (options.continue) query.set("continue", options.continue);
-    const list = (await this.request("GET", `${resourcePath(resource, options.namespace)}?${query.toString()}`, undefined, undefined, options.metadataOnly ? METADATA_LIST_ACCEPT : undefined)) as {
+    const list = (await this.call("GET", `${resourcePath(resource, options.namespace)}?${query.toString()}`, options.metadataOnly ? { accept: METADATA_LIST_ACCEPT } : {})) as {
       items?: KubeObject[] | null;
       metadata?: { resourceVersion?: string; continue?: string };
     };
@@ -207,28 +251,33 @@ export class HttpKube implements KubePort {
   }
 
   async create(resource: Resource, obj: KubeObject, options: WriteOptions = {}): Promise<KubeObject> {
-    return trimIncoming((await this.request("POST", resourcePath(resource, obj.metadata?.namespace) + writeQuery(options), obj)) as KubeObject);
+    const write = { verb: "create", plural: resource.plural, namespace: obj.metadata?.namespace, name: obj.metadata?.name };
+    return trimIncoming((await this.call("POST", resourcePath(resource, obj.metadata?.namespace) + writeQuery(options), { body: obj, write })) as KubeObject);
   }
 
   async replace(resource: Resource, obj: KubeObject, options: WriteOptions = {}): Promise<KubeObject> {
-    return trimIncoming((await this.request("PUT", resourcePath(resource, obj.metadata?.namespace, requireName(obj)) + writeQuery(options), obj)) as KubeObject);
+    const write = { verb: "update", plural: resource.plural, namespace: obj.metadata?.namespace, name: obj.metadata?.name };
+    return trimIncoming((await this.call("PUT", resourcePath(resource, obj.metadata?.namespace, requireName(obj)) + writeQuery(options), { body: obj, write })) as KubeObject);
   }
 
   async replaceStatus(resource: Resource, obj: KubeObject): Promise<KubeObject> {
-    return trimIncoming((await this.request("PUT", resourcePath(resource, obj.metadata?.namespace, requireName(obj), "status"), obj)) as KubeObject);
+    const write = { verb: "update status of", plural: resource.plural, namespace: obj.metadata?.namespace, name: obj.metadata?.name };
+    return trimIncoming((await this.call("PUT", resourcePath(resource, obj.metadata?.namespace, requireName(obj), "status"), { body: obj, write })) as KubeObject);
   }
 
   async patch(resource: Resource, namespace: string | undefined, name: string, patch: unknown, type: PatchType): Promise<KubeObject> {
-    return trimIncoming((await this.request("PATCH", resourcePath(resource, namespace, name), patch, PATCH_CONTENT_TYPE[type])) as KubeObject);
+    const write = { verb: "patch", plural: resource.plural, namespace, name };
+    return trimIncoming((await this.call("PATCH", resourcePath(resource, namespace, name), { body: patch, contentType: PATCH_CONTENT_TYPE[type], write })) as KubeObject);
   }
 
   async createSubresource(resource: Resource, namespace: string | undefined, name: string, subresource: string, body: unknown): Promise<KubeObject> {
-    return (await this.request("POST", resourcePath(resource, namespace, name, subresource), body)) as KubeObject;
+    const write = persistsNothing(resource, subresource) ? undefined : { verb: `create ${subresource} of`, plural: resource.plural, namespace, name };
+    return (await this.call("POST", resourcePath(resource, namespace, name, subresource), { body, ...(write ? { write } : {}) })) as KubeObject;
   }
 
   async delete(resource: Resource, namespace: string | undefined, name: string): Promise<void> {
     try {
-      await this.request("DELETE", resourcePath(resource, namespace, name));
+      await this.call("DELETE", resourcePath(resource, namespace, name), { write: { verb: "delete", plural: resource.plural, namespace, name } });
     } catch (err) {
       if (!(err instanceof KubeApiError && err.reason === "NotFound")) throw err;
     }

@@ -4,6 +4,7 @@
 // abandoned by a watchdog. Objects are kept as the API server sent them, less what `transform`
 // drops. Handlers see every change once, after the cache holds it.
 import { computeBackoff, type BackoffPolicy } from "./backoff.ts";
+import { ConditionTally, type ConditionCount } from "./condition-tally.ts";
 import { KubeApiError, type KubeObject, type KubePort, type Resource, type Selector } from "./port.ts";
 
 export interface InformerHandlers {
@@ -45,6 +46,8 @@ export class SharedInformer {
   private readonly store = new Map<string, Map<string, KubeObject>>();
   private readonly handlers = new Set<InformerHandlers>();
   private size = 0;
+  /** Objects by status condition, kept as the cache changes (once countConditions() was asked). */
+  private tally: ConditionTally | undefined;
   private running: Promise<void> | undefined;
   private abort = new AbortController();
   private stopped = false;
@@ -70,6 +73,18 @@ export class SharedInformer {
     this.handlers.add(handlers);
     if (handlers.onAdd) for (const obj of this.list()) handlers.onAdd(obj);
     return () => this.handlers.delete(handlers);
+  }
+
+  /** Keep the cached objects counted by their status conditions from now on (metrics). */
+  countConditions(): void {
+    if (this.tally) return;
+    this.tally = new ConditionTally();
+    for (const obj of this.list()) this.tally.add(obj);
+  }
+
+  /** The cached objects by the status and reason of their `type` condition; undefined unless counted. */
+  conditionCounts(type: string): ConditionCount[] | undefined {
+    return this.tally?.counts(type);
   }
 
   get handlerCount(): number {
@@ -114,6 +129,8 @@ export class SharedInformer {
     const old = byName.get(key.name);
     if (!old) this.size++;
     byName.set(key.name, obj);
+    if (old) this.tally?.remove(old);
+    this.tally?.add(obj);
     return old;
   }
 
@@ -125,6 +142,7 @@ export class SharedInformer {
     if (old && byName) {
       byName.delete(key.name);
       this.size--;
+      this.tally?.remove(old);
       if (byName.size === 0) this.store.delete(key.ns);
     }
     return old;

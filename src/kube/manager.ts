@@ -1,6 +1,7 @@
 // The manager (controller-runtime's idea): one shared informer per (resource, selector, shape),
 // started once and read by every reconciler, and a client whose writes are remembered so that the
 // watch events they cause are recognised as our own and wake nobody.
+import type { ConditionCount } from "./condition-tally.ts";
 import { SharedInformer, type InformerHandlers } from "./informer.ts";
 import type { KubeObject, KubePort, Resource, Selector } from "./port.ts";
 
@@ -12,6 +13,8 @@ export interface InformerOptions {
   /** Drop kubectl's last-applied-configuration annotation from cached objects (never read; often
    * as large as the object). Only for objects the controller never writes back whole. */
   dropLastApplied?: boolean;
+  /** Keep the cached objects counted by status condition (a reconciler's primary objects, for metrics). */
+  countConditions?: boolean;
 }
 
 /** One reader's view of a shared informer. */
@@ -86,6 +89,7 @@ export class Manager implements InformerSource {
 
   informer(resource: Resource, selector: Selector, handlers: InformerHandlers, options: InformerOptions = {}): Informer {
     const shared = this.shared(resource, selector, options);
+    if (options.countConditions) shared.countConditions();
     let remove: (() => void) | undefined;
     return {
       start: async () => {
@@ -119,6 +123,19 @@ export class Manager implements InformerSource {
   /** Cached objects per informer (metrics). */
   cacheSizes(): { resource: string; metadataOnly: boolean; objects: number }[] {
     return [...this.informers.entries()].map(([key, informer]) => ({ resource: informer.resource.plural, metadataOnly: key.endsWith("|meta"), objects: informer.count }));
+  }
+
+  /**
+   * The cached objects of `kind` by the status and reason of their `type` condition, from the
+   * informer that counts them (a reconciler's primary: one per kind); undefined when none does.
+   */
+  conditionCounts(kind: string, type: string): ConditionCount[] | undefined {
+    for (const informer of this.informers.values()) {
+      if (informer.resource.kind !== kind) continue;
+      const counts = informer.conditionCounts(type);
+      if (counts) return counts;
+    }
+    return undefined;
   }
 
   async stop(): Promise<void> {

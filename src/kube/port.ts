@@ -94,7 +94,7 @@ export type KubeErrorReason =
   | "Timeout"
   | "ServerError"
   | "Unavailable"
-  /** Refused before sending: this replica does not hold the leader Lease (src/kube/write-gate.ts). */
+  /** Refused before sending: this replica does not hold the leader Lease (the leader gate in src/kube/http-kube.ts). */
   | "NotLeader";
 
 /** An API call that failed, classified by the status code and the Status reason the server sent. */

@@ -3,6 +3,7 @@
 // only, so this module knows no controller internals. Labels carry kinds, fingerprints, key names
 // and reasons, never values.
 import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
+import { countConditions, type ConditionCount } from "../kube/condition-tally.ts";
 
 /** What a reconciler counts (SealedSecretStats has this shape). */
 export interface ReconcilerStats {
@@ -31,11 +32,12 @@ export interface MetricsSources {
   deletedKeys?: () => readonly { name: string; fingerprint: string }[];
 }
 
-/** Objects of one kind in the shared cache, counted by their status condition when scraped. */
+/** Objects of one kind in the shared cache, counted by their status condition. */
 export interface KindSource {
   kind: string;
   /** The condition type that says whether the object is done (Synced, Ready). */
   condition: string;
+  /** Walked to count them only where `ProcessSources.conditions` has no counts for the kind. */
   objects: () => Iterable<{ readonly [field: string]: unknown }>;
   stats?: ReconcilerStats;
   /** Watch events dropped by predicates (status-only changes, our own writes). */
@@ -46,16 +48,8 @@ export interface ProcessSources {
   kinds: readonly KindSource[];
   cache: () => readonly { resource: string; metadataOnly: boolean; objects: number }[];
   kube?: { requests: Readonly<Record<string, number>>; writes: { throttled: number } };
-}
-
-function conditionOf(obj: { readonly [field: string]: unknown }, type: string): { status: string; reason: string } {
-  const conditions = (obj["status"] as { conditions?: unknown } | undefined)?.conditions;
-  if (Array.isArray(conditions)) {
-    for (const c of conditions as { type?: unknown; status?: unknown; reason?: unknown }[]) {
-      if (c.type === type) return { status: typeof c.status === "string" ? c.status : "", reason: typeof c.reason === "string" ? c.reason : "" };
-    }
-  }
-  return { status: "Unknown", reason: "" };
+  /** Counts kept up to date as objects change (the manager's, by kind and condition type): a scrape reads them. */
+  conditions?: (kind: string, type: string) => readonly ConditionCount[] | undefined;
 }
 
 /** A registry with the process metrics and the per-kind metrics of every reconciler that runs. */
@@ -69,15 +63,8 @@ export function processMetrics(sources: ProcessSources, registry = new Registry(
     collect() {
       this.reset();
       for (const k of sources.kinds) {
-        const counts = new Map<string, { status: string; reason: string; n: number }>();
-        for (const obj of k.objects()) {
-          const c = conditionOf(obj, k.condition);
-          const id = `${c.status}/${c.reason}`;
-          const entry = counts.get(id) ?? { ...c, n: 0 };
-          entry.n++;
-          counts.set(id, entry);
-        }
-        for (const c of counts.values()) this.set({ kind: k.kind, condition: k.condition, status: c.status, reason: c.reason }, c.n);
+        const counts = sources.conditions?.(k.kind, k.condition) ?? countConditions(k.objects(), k.condition);
+        for (const c of counts) this.set({ kind: k.kind, condition: k.condition, status: c.status, reason: c.reason }, c.n);
       }
     },
   });

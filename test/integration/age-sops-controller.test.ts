@@ -21,6 +21,7 @@ import { scopeRecipient } from "../../src/crypto/age-scope.ts";
 import type { KubeObject } from "../../src/kube/port.ts";
 import { createLogger } from "../../src/log.ts";
 import { startSealedSecrets, type SealedSecretsRuntime } from "../../src/sealed-secrets.ts";
+import { TemplatePool } from "../../src/controller/templates/pool.ts";
 import { freshNamespace, testCluster, type TestCluster } from "../support/control-plane.ts";
 import { eventually, exposeThroughServiceProxy, secretData, serve, skipUnlessExposed } from "../support/sealed-controller.ts";
 import type { ProcessServer } from "../../src/server/http.ts";
@@ -32,6 +33,7 @@ let nsA = "";
 let nsB = "";
 let age: AgeSecretsRuntime;
 let sealed: SealedSecretsRuntime;
+let templates: TemplatePool;
 let server: ProcessServer;
 let dir = "";
 let ageCli = "";
@@ -131,7 +133,9 @@ before(async () => {
     },
   });
   const log = createLogger({ level: "info", destination: sink });
-  age = await startAgeSecrets(cluster.kube, log, { keyNamespace: keyNs, workers: 4, keyRenewPeriodMs: 0, ageSecrets: true, sopsSecrets: true });
+  // One template thread for both features, as main.ts wires them.
+  templates = new TemplatePool({ log });
+  age = await startAgeSecrets(cluster.kube, log, { keyNamespace: keyNs, workers: 4, keyRenewPeriodMs: 0, ageSecrets: true, sopsSecrets: true, templates });
   sealed = await startSealedSecrets(cluster.kube, log, {
     keyNamespace: keyNs,
     watchNamespace: nsA,
@@ -139,6 +143,7 @@ before(async () => {
     keyPrefix: "sealed-secrets-key",
     keyBits: 2048,
     keyRenewPeriodMs: 0,
+    templates,
   });
   // All interfaces: the API server's service proxy reaches it (see exposeThroughServiceProxy).
   server = await serve(sealed, log, "0.0.0.0:0", { ageRecipients: (q) => age.ageRecipients(q) });
@@ -148,6 +153,11 @@ after(async () => {
   await server.close();
   await sealed.stop();
   await age.stop();
+  // A feature never closes the shared template thread: its owner does, after every feature stopped.
+  const rendered = await templates.renderSealed({ templateData: { t: "{{ .v }}" }, decrypted: { v: Buffer.from("x") }, now: new Date() });
+  assert.deepEqual(rendered.errors, []);
+  assert.equal(Buffer.from(rendered.data["t"] ?? new Uint8Array()).toString("utf8"), "x");
+  await templates.close();
   await rm(dir, { recursive: true, force: true });
   // Keys, identities and values never reach the logs.
   const all = logs.join("");

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { mkdtempSync, writeFileSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { delimiter, join } from "node:path";
 import { Writable } from "node:stream";
 import { test } from "node:test";
 import { allCrds, crdManifest, type JsonSchema } from "../../src/api/crds.ts";
@@ -59,14 +59,25 @@ test("controller flags: defaults, switches and clear errors", () => {
   assert.throws(() => parseControllerArgs(["--rsa-workers", "1.5"], {}), ConfigError);
 });
 
-test("cluster detection: flag, KUBECONFIG, ~/.kube/config, none", () => {
+test("cluster detection: flag, KUBECONFIG, ~/.kube/config, in-cluster, none", () => {
   const home = mkdtempSync(join(tmpdir(), "sb-home-"));
-  assert.deepEqual(findClusterConfig(undefined, { HOME: home }), { kind: "none" });
-  assert.deepEqual(findClusterConfig("/x/kc", { HOME: home }), { kind: "kubeconfig", path: "/x/kc" });
-  assert.deepEqual(findClusterConfig(undefined, { HOME: home, KUBECONFIG: "/does/not/exist" }), { kind: "none" });
+  const noSa = join(home, "no-service-account");
+  assert.deepEqual(findClusterConfig({ env: { HOME: home } }), { kind: "none" });
+  assert.deepEqual(findClusterConfig({ explicitPath: "/x/kc", env: { HOME: home } }), { kind: "kubeconfig", paths: ["/x/kc"] });
+  assert.deepEqual(findClusterConfig({ explicitPath: "kc", env: { HOME: home }, cwd: "/w" }), { kind: "kubeconfig", paths: ["/w/kc"] });
+  assert.deepEqual(findClusterConfig({ env: { HOME: home, KUBECONFIG: "/does/not/exist" } }), { kind: "none" });
   mkdirSync(join(home, ".kube"));
   writeFileSync(join(home, ".kube", "config"), "apiVersion: v1\n");
-  assert.deepEqual(findClusterConfig(undefined, { HOME: home }), { kind: "kubeconfig", path: join(home, ".kube", "config") });
+  assert.deepEqual(findClusterConfig({ env: { HOME: home } }), { kind: "kubeconfig", paths: [join(home, ".kube", "config")] });
+  // $KUBECONFIG, when set, is the whole list (client-go): missing files are skipped, ~/.kube/config is not added.
+  writeFileSync(join(home, "a"), "apiVersion: v1\n");
+  writeFileSync(join(home, "b"), "apiVersion: v1\n");
+  assert.deepEqual(findClusterConfig({ env: { HOME: home, KUBECONFIG: ["b", "missing", "a"].map((f) => join(home, f)).join(delimiter) } }), { kind: "kubeconfig", paths: [join(home, "b"), join(home, "a")] });
+  assert.deepEqual(findClusterConfig({ env: { HOME: home, KUBECONFIG: join(home, "missing"), KUBERNETES_SERVICE_HOST: "10.0.0.1" }, serviceAccountDir: noSa }), { kind: "none" });
+  const sa = join(home, "sa");
+  mkdirSync(sa);
+  writeFileSync(join(sa, "token"), "t\n");
+  assert.deepEqual(findClusterConfig({ env: { HOME: home, KUBECONFIG: join(home, "missing"), KUBERNETES_SERVICE_HOST: "10.0.0.1" }, serviceAccountDir: sa }), { kind: "in-cluster" });
 });
 
 test("object keys and REST paths", () => {

@@ -16,6 +16,7 @@ import {
 } from "@aws-sdk/client-ssm";
 import type { AwsCredentialIdentityProvider } from "@aws-sdk/types";
 import { AccessDenied, AuthFailed, InvalidProviderConfig, ProviderError, ProviderUnavailable, SecretNotFound } from "../provider.ts";
+import { countApiCalls, type ApiCallListener } from "./api-call-counter.ts";
 import type { Parameter, ParameterFilter, ParameterStorePort, PutParameterInput } from "./parameter-store-port.ts";
 
 export interface ParameterStoreSdkOptions {
@@ -23,7 +24,7 @@ export interface ParameterStoreSdkOptions {
   endpoint?: string;
   credentials?: AwsCredentialIdentityProvider;
   /** Called for every API call the SDK sends (counted at the SDK middleware), with its input. */
-  onApiCall?: (operation: string, input: unknown) => void;
+  onApiCall?: ApiCallListener;
   maxAttempts?: number;
 }
 
@@ -37,16 +38,7 @@ export class SdkParameterStorePort implements ParameterStorePort {
       ...(options.endpoint ? { endpoint: options.endpoint } : {}),
       ...(options.credentials ? { credentials: options.credentials } : {}),
     });
-    const onApiCall = options.onApiCall;
-    if (onApiCall) {
-      this.client.middlewareStack.add(
-        (next, context) => (args) => {
-          onApiCall(String(context.commandName ?? "unknown"), args.input);
-          return next(args);
-        },
-        { step: "finalizeRequest", name: "sealbridgeApiCallCounter" },
-      );
-    }
+    if (options.onApiCall) countApiCalls(this.client.middlewareStack, options.onApiCall);
   }
 
   async getParameter(name: string): Promise<Parameter> {

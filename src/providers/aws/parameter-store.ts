@@ -24,6 +24,7 @@ import {
   type SecretsPusher,
 } from "../provider.ts";
 import { EXTERNAL_SECRETS, MANAGED_BY, metadataString, metadataTags, pushMetadataSpec, pushValue } from "../push-value.ts";
+import type { ApiCallListener } from "./api-call-counter.ts";
 import { BATCH_CALLS_IN_FLIGHT, Coalescer } from "./coalescer.ts";
 import { awsCredentials, type AwsCredentialsOptions } from "./credentials.ts";
 import type { Parameter, ParameterFilter, ParameterStorePort } from "./parameter-store-port.ts";
@@ -37,7 +38,7 @@ export interface ParameterStoreClientOptions extends AwsCredentialsOptions {
   ssmEndpoint?: string;
   /** How long single reads wait to be coalesced into one batch call. */
   batchWindowMs?: number;
-  onApiCall?: (operation: string, input: unknown) => void;
+  onApiCall?: ApiCallListener;
 }
 
 export async function createParameterStoreClient(input: { spec: AwsProviderSpec; credentials: CredentialSource; options: ParameterStoreClientOptions }): Promise<SecretsClient> {

@@ -22,6 +22,7 @@ import {
   ProviderUnavailable,
   SecretNotFound,
 } from "../provider.ts";
+import { countApiCalls, type ApiCallListener } from "./api-call-counter.ts";
 import type { BatchResult, ListFilter, SecretDescription, SecretPayload, SecretValue, SecretsManagerPort, SecretsManagerPushPort } from "./port.ts";
 
 export interface SdkPortOptions {
@@ -29,7 +30,7 @@ export interface SdkPortOptions {
   endpoint?: string;
   credentials?: AwsCredentialIdentityProvider;
   /** Called for every API call the SDK sends (counted at the SDK middleware). */
-  onApiCall?: (operation: string) => void;
+  onApiCall?: ApiCallListener;
   maxAttempts?: number;
 }
 
@@ -43,16 +44,7 @@ export class SdkSecretsManagerPort implements SecretsManagerPort, SecretsManager
       ...(options.endpoint ? { endpoint: options.endpoint } : {}),
       ...(options.credentials ? { credentials: options.credentials } : {}),
     });
-    const onApiCall = options.onApiCall;
-    if (onApiCall) {
-      this.client.middlewareStack.add(
-        (next, context) => (args) => {
-          onApiCall(String(context.commandName ?? "unknown"));
-          return next(args);
-        },
-        { step: "finalizeRequest", name: "sealbridgeApiCallCounter" },
-      );
-    }
+    if (options.onApiCall) countApiCalls(this.client.middlewareStack, options.onApiCall);
   }
 
   async batchGetSecretValue(secretIds: readonly string[]): Promise<BatchResult> {

@@ -20,6 +20,7 @@ import { BATCH_CALLS_IN_FLIGHT, Coalescer } from "./coalescer.ts";
 import type { SecretValue, SecretsManagerPort } from "./port.ts";
 import { SdkSecretsManagerPort } from "./sdk-port.ts";
 import { SecretsManagerPusher } from "./secrets-manager-push.ts";
+import type { ApiCallListener } from "./api-call-counter.ts";
 import { awsCredentials, type AwsCredentialsOptions } from "./credentials.ts";
 
 export { awsCredentials, ROLE_ARN_ANNOTATION } from "./credentials.ts";
@@ -32,7 +33,8 @@ export interface AwsClientOptions extends AwsCredentialsOptions {
   secretsManagerEndpoint?: string;
   /** How long single reads wait to be coalesced into one batch call. */
   batchWindowMs?: number;
-  onApiCall?: (operation: string) => void;
+  /** Every API call the SDK sends (see api-call-counter.ts). */
+  onApiCall?: ApiCallListener;
 }
 
 export interface AwsClientInput {
