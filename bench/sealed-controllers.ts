@@ -1,8 +1,9 @@
-// The two controllers under test, each started as its own process on a sandbox: sealbridge
+// The controllers under test, each started as its own process on a sandbox: sealbridge
 // (`node src/main.ts`, or dist/main.js) and the real Sealed Secrets controller (Go, in-cluster config
-// only). The PID handed back is the controller itself: wrappers (setpriv, unshare, sh) exec through.
+// only); bench/eso-controller.ts starts the real ESO controller with the helpers exported here. The
+// PID handed back is the controller itself: wrappers (setpriv, unshare, sh) exec through.
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, realpathSync } from "node:fs";
+import { appendFileSync, existsSync, realpathSync } from "node:fs";
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { request } from "node:http";
 import { join } from "node:path";
@@ -14,7 +15,7 @@ import type { SandboxClient } from "./sandbox-client.ts";
 const root = new URL("../", import.meta.url).pathname;
 // With setpriv the kernel kills the controller if the driver dies, so none is left behind.
 const SETPRIV = ["/usr/bin/setpriv", "/bin/setpriv"].find((path) => existsSync(path));
-const deathSig = (argv: string[]) => (SETPRIV ? [SETPRIV, "--pdeathsig", "SIGKILL", "--", ...argv] : argv);
+export const deathSig = (argv: string[]) => (SETPRIV ? [SETPRIV, "--pdeathsig", "SIGKILL", "--", ...argv] : argv);
 
 export interface ControllerUnderTest {
   pid: number;
@@ -50,9 +51,12 @@ function httpGet(port: number, path: string): Promise<{ status: number; body: st
   });
 }
 
-function wrap(child: ChildProcess, probe: { port: number; paths: string[] }, metricsPorts: number[]): ControllerUnderTest {
+export function wrap(child: ChildProcess, probe: { port: number; paths: string[] }, metricsPorts: number[]): ControllerUnderTest {
   const out: string[] = [];
+  // BENCH_CONTROLLER_LOG=PATH: every controller's whole output is appended there (for debugging a run).
+  const logPath = process.env["BENCH_CONTROLLER_LOG"];
   const keep = (c: Buffer) => {
+    if (logPath) appendFileSync(logPath, c);
     out.push(c.toString("utf8"));
     if (out.length > 200) out.splice(0, out.length - 200);
   };
@@ -92,7 +96,7 @@ function wrap(child: ChildProcess, probe: { port: number; paths: string[] }, met
 }
 
 /** Waits until `pid` runs the program `file` (the wrappers before it have exec'd through). */
-async function execdInto(pid: number, file: string, tail: () => string): Promise<void> {
+export async function execdInto(pid: number, file: string, tail: () => string): Promise<void> {
   const want = realpathSync(file);
   const deadline = Date.now() + 10_000;
   for (;;) {
@@ -112,6 +116,10 @@ export interface SealbridgeOptions {
   /** Run dist/main.js (after `npm run build`) instead of src/main.ts. */
   dist: boolean;
   workers?: number;
+  /** Extra flags, e.g. --disable-sealed-secrets. */
+  flags?: readonly string[];
+  /** Extra environment, e.g. AWS_SECRETSMANAGER_ENDPOINT. */
+  env?: Readonly<Record<string, string>>;
 }
 
 export async function startSealbridge(target: SandboxTarget, opts: SealbridgeOptions): Promise<ControllerUnderTest> {
@@ -131,9 +139,10 @@ export async function startSealbridge(target: SandboxTarget, opts: SealbridgeOpt
     "--metrics-addr", `127.0.0.1:${metrics}`,
     "--key-renew-period", "0",
     ...(opts.workers ? ["--workers", String(opts.workers)] : []),
+    ...(opts.flags ?? []),
   ];
   const [command, ...argv] = deathSig([process.execPath, ...args]);
-  const child = spawn(command ?? process.execPath, argv, { cwd: root, env: { ...process.env, NODE_ENV: "production" }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(command ?? process.execPath, argv, { cwd: root, env: { ...process.env, ...opts.env, NODE_ENV: "production" }, stdio: ["ignore", "pipe", "pipe"] });
   const c = wrap(child, { port: api, paths: ["/readyz", "/healthz"] }, [metrics, api]);
   await execdInto(c.pid, process.execPath, c.tail);
   return c;
