@@ -35,6 +35,7 @@ import { startEsoController } from "./eso-controller.ts";
 import { sampleProc, untilQuiet } from "./proc-stats.ts";
 import { apiserverWrites, createAll, diffCounts, sandboxClient, watchSecretCount, type SandboxClient } from "./sandbox-client.ts";
 import { startSealbridge, type ControllerUnderTest, type SandboxTarget } from "./sealed-controllers.ts";
+import { runEach } from "./run-each.ts";
 
 const root = new URL("../", import.meta.url).pathname;
 const N = Number(process.env["BENCH_N"] ?? "2000");
@@ -406,16 +407,7 @@ async function runOne(kind: RunKind): Promise<RunResult> {
 }
 
 const benchLoadStart = load();
-const results: RunResult[] = [];
-const failed: string[] = [];
-for (const kind of RUNS as RunKind[]) {
-  try {
-    results.push(await runOne(kind));
-  } catch (err) {
-    failed.push(`${kind}: ${err instanceof Error ? err.message : String(err)}`);
-    log(`${kind} failed: ${failed.at(-1) ?? ""}`);
-  }
-}
+const { results, failed } = await runEach(RUNS as RunKind[], runOne, log);
 const benchLoadEnd = load();
 
 // ---- the table -------------------------------------------------------------------------------

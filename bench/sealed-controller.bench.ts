@@ -27,6 +27,7 @@ import { startControlPlane } from "../src/sandbox/control-plane.ts";
 import { sampleProc, untilQuiet } from "./proc-stats.ts";
 import { apiserverRequests, apiserverWrites, createAll, diffCounts, readsOf, sandboxClient, watchSecretCount, writesOf, type SandboxClient } from "./sandbox-client.ts";
 import { startGoController, startSealbridge, type ControllerUnderTest, type SandboxTarget } from "./sealed-controllers.ts";
+import { runEach } from "./run-each.ts";
 
 const root = new URL("../", import.meta.url).pathname;
 const N = Number(process.env["BENCH_N"] ?? "10000");
@@ -345,16 +346,7 @@ async function spotCheck(client: SandboxClient, n: number): Promise<string> {
 const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(0);
 
 const benchLoadStart = load();
-const results: RunResult[] = [];
-const failed: string[] = [];
-for (const kind of RUNS as RunKind[]) {
-  try {
-    results.push(await runOne(kind));
-  } catch (err) {
-    failed.push(`${kind}: ${err instanceof Error ? err.message : String(err)}`);
-    log(`${kind} failed: ${failed.at(-1) ?? ""}`);
-  }
-}
+const { results, failed } = await runEach(RUNS as RunKind[], runOne, log);
 const rsaEnd = rsaDecryptCost(privateKey, cert.publicKey);
 const benchLoadEnd = load();
 
