@@ -147,13 +147,18 @@ describe("sealbridge reseal", () => {
     // A Helm template that is not YAML and names neither kind: skipped, never parsed.
     await put("charts/x/templates/deployment.yaml", "{{- if .Values.enabled }}\napiVersion: apps/v1\nkind: Deployment\n{{- end }}\n");
 
-    // Rotate both key kinds the way operators do: rotate-now on a key Secret.
+    // Rotate both key kinds the way operators do: rotate-now on a key Secret. The recipient is read
+    // first: the age rotation can land before the RSA one.
+    const oldAge = await apiText("/v1/age-recipients?scope=cluster-wide");
+    // Keys are ordered by creationTimestamp, which has whole seconds: a key minted in the same second
+    // as the one it replaces would tie with it. Rotate in a later second than the first keys'.
+    const minted = (await cluster.kube.list(resources.secret, { namespace: keyNs })).map((s) => Date.parse(s.metadata?.creationTimestamp ?? "") || 0);
+    await new Promise((r) => setTimeout(r, Math.max(0, Math.max(...minted) + 1100 - Date.now())));
     for (const label of ["sealedsecrets.bitnami.com/sealed-secrets-key", "sealbridge.dev/age-sealing-key"]) {
       const [key] = await cluster.kube.list(resources.secret, { namespace: keyNs, labelSelector: label });
       assert.ok(key?.metadata?.name);
       await cluster.kube.patch(resources.secret, keyNs, key.metadata.name, { metadata: { annotations: { "sealbridge.dev/rotate-now": "test" } } }, "merge");
     }
-    const oldAge = await apiText("/v1/age-recipients?scope=cluster-wide");
     await eventually("new RSA key", async () => ((await apiText("/v1/cert.pem")) !== oldCert ? true : undefined), 180_000);
     await eventually("new age key", async () => ((await apiText("/v1/age-recipients?scope=cluster-wide")).split("\n")[0] !== oldAge.split("\n")[0] ? true : undefined), 180_000);
   });
