@@ -17,6 +17,7 @@ import {
 import type { AwsCredentialIdentityProvider } from "@aws-sdk/types";
 import { AccessDenied, AuthFailed, InvalidProviderConfig, ProviderError, ProviderUnavailable, SecretNotFound } from "../provider.ts";
 import { countApiCalls, type ApiCallListener } from "./api-call-counter.ts";
+import { AUTH_ERROR_CODES } from "./auth-error-codes.ts";
 import type { Parameter, ParameterFilter, ParameterStorePort, PutParameterInput } from "./parameter-store-port.ts";
 
 export interface ParameterStoreSdkOptions {
@@ -139,18 +140,6 @@ async function guard<T>(what: string, call: () => Promise<T>, carriesValue = fal
 }
 
 const NOT_FOUND = new Set(["ParameterNotFound", "ParameterVersionNotFound", "InvalidResourceId", "ResourceNotFoundException"]);
-const AUTH_CODES = new Set([
-  "UnrecognizedClientException",
-  "InvalidSignatureException",
-  "ExpiredTokenException",
-  "InvalidClientTokenId",
-  "IncompleteSignature",
-  "MissingAuthenticationToken",
-  "CredentialsProviderError",
-  "InvalidIdentityToken",
-  "IDPRejectedClaim",
-  "ExpiredToken",
-]);
 const CONFIG_CODES = new Set([
   "ValidationException",
   "InvalidKeyId",
@@ -177,7 +166,7 @@ function translate(err: unknown, what: string, carriesValue = false): ProviderEr
   const opts = carriesValue ? undefined : { cause: err };
   if (NOT_FOUND.has(code)) return new SecretNotFound(text, opts);
   if (code === "AccessDeniedException" || code === "AccessDenied") return new AccessDenied(text, opts);
-  if (AUTH_CODES.has(code)) return new AuthFailed(text, opts);
+  if (AUTH_ERROR_CODES.has(code)) return new AuthFailed(text, opts);
   if (CONFIG_CODES.has(code)) return new InvalidProviderConfig(text, opts);
   return new ProviderUnavailable(text, opts);
 }

@@ -23,6 +23,7 @@ import {
   SecretNotFound,
 } from "../provider.ts";
 import { countApiCalls, type ApiCallListener } from "./api-call-counter.ts";
+import { AUTH_ERROR_CODES } from "./auth-error-codes.ts";
 import type { BatchResult, ListFilter, SecretDescription, SecretPayload, SecretValue, SecretsManagerPort, SecretsManagerPushPort } from "./port.ts";
 
 export interface SdkPortOptions {
@@ -182,18 +183,6 @@ function tagMap(tags: readonly { Key?: string | undefined; Value?: string | unde
   return out;
 }
 
-const AUTH_CODES = new Set([
-  "UnrecognizedClientException",
-  "InvalidSignatureException",
-  "ExpiredTokenException",
-  "InvalidClientTokenId",
-  "IncompleteSignature",
-  "MissingAuthenticationToken",
-  "CredentialsProviderError",
-  "InvalidIdentityToken",
-  "IDPRejectedClaim",
-  "ExpiredToken",
-]);
 
 function translateCode(code: string, message: string, what: string, cause?: unknown): ProviderError {
   const opts = cause === undefined ? undefined : { cause };
@@ -201,7 +190,7 @@ function translateCode(code: string, message: string, what: string, cause?: unkn
   const text = `${what}: ${code}${message ? `: ${message}` : ""}`;
   if (code === "ResourceNotFoundException") return new SecretNotFound(text, opts);
   if (code === "AccessDeniedException" || code === "AccessDenied" || code === "DecryptionFailure") return new AccessDenied(text, opts);
-  if (AUTH_CODES.has(code)) return new AuthFailed(text, opts);
+  if (AUTH_ERROR_CODES.has(code)) return new AuthFailed(text, opts);
   if (code === "InvalidParameterException" || code === "InvalidRequestException" || code === "ValidationException") {
     return new InvalidProviderConfig(text, opts);
   }
