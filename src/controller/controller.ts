@@ -36,6 +36,8 @@ export interface Reconciler {
   readonly resource: Resource;
   readonly selector?: Selector;
   readonly secondary?: readonly SecondaryWatch[];
+  /** What the cache keeps of each primary object (applied as it arrives; same object or a smaller copy). */
+  readonly cacheTransform?: ((obj: KubeObject) => KubeObject) | undefined;
   reconcile(key: ObjectKey, ctx: ReconcileContext): Promise<ProcessResult | void>;
 }
 
@@ -121,7 +123,7 @@ export class Controller {
         }
       },
       onError: (err) => this.log.warn({ error: errorSummary(err) }, `watch of ${reconciler.resource.plural} failed; reconnecting`),
-    }, { dropLastApplied: true, countConditions: true });
+    }, { dropLastApplied: true, countConditions: true, ...(reconciler.cacheTransform ? { transform: { name: reconciler.name, apply: reconciler.cacheTransform } } : {}) });
     this.informers.push(this.primary);
     for (const watch of reconciler.secondary ?? []) {
       const fan = (obj: KubeObject) => {

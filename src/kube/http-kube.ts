@@ -24,6 +24,7 @@ import {
   type WatchOptions,
   type WriteOptions,
 } from "./port.ts";
+import { intern } from "./intern.ts";
 import { TokenBucket } from "./rate-limit.ts";
 
 const PATCH_CONTENT_TYPE: Record<PatchType, string> = {
@@ -92,7 +93,22 @@ export function trimIncoming(obj: KubeObject): KubeObject {
     const { managedFields, ...metadata } = obj.metadata;
     obj.metadata = metadata;
   }
+  internMetadata(obj);
   return obj;
+}
+
+/** Shares the metadata strings that repeat across objects (see intern.ts); in place, same shape. */
+function internMetadata(obj: KubeObject): void {
+  if (obj.apiVersion !== undefined) obj.apiVersion = intern(obj.apiVersion);
+  if (obj.kind !== undefined) obj.kind = intern(obj.kind);
+  const meta = obj.metadata;
+  if (!meta) return;
+  if (meta.namespace !== undefined) meta.namespace = intern(meta.namespace);
+  if (meta.creationTimestamp !== undefined) meta.creationTimestamp = intern(meta.creationTimestamp);
+  for (const ref of meta.ownerReferences ?? []) {
+    ref.apiVersion = intern(ref.apiVersion);
+    ref.kind = intern(ref.kind);
+  }
 }
 
 export class HttpKube implements KubePort {

@@ -13,6 +13,11 @@ export interface InformerOptions {
   /** Drop kubectl's last-applied-configuration annotation from cached objects (never read; often
    * as large as the object). Only for objects the controller never writes back whole. */
   dropLastApplied?: boolean;
+  /**
+   * What to keep of each object (after dropLastApplied), named: readers that ask for the same name
+   * share one informer. Only for a reconciler's primary objects (it reads them whole when needed).
+   */
+  transform?: { name: string; apply: (obj: KubeObject) => KubeObject };
   /** Keep the cached objects counted by status condition (a reconciler's primary objects, for metrics). */
   countConditions?: boolean;
 }
@@ -122,7 +127,7 @@ export class Manager implements InformerSource {
 
   /** Cached objects per informer (metrics). */
   cacheSizes(): { resource: string; metadataOnly: boolean; objects: number }[] {
-    return [...this.informers.entries()].map(([key, informer]) => ({ resource: informer.resource.plural, metadataOnly: key.endsWith("|meta"), objects: informer.count }));
+    return [...this.informers.entries()].map(([key, informer]) => ({ resource: informer.resource.plural, metadataOnly: key.slice(key.lastIndexOf("|") + 1).startsWith("meta"), objects: informer.count }));
   }
 
   /**
@@ -148,9 +153,11 @@ export class Manager implements InformerSource {
     let informer = this.informers.get(key);
     if (!informer) {
       const trim = options.metadataOnly === true || options.dropLastApplied === true;
+      const extra = options.transform?.apply;
+      const transform = trim && extra ? (obj: KubeObject) => extra(dropLastApplied(obj)) : trim ? dropLastApplied : extra;
       informer = new SharedInformer(this.kube, resource, selector, {
         ...(options.metadataOnly ? { metadataOnly: true } : {}),
-        ...(trim ? { transform: dropLastApplied } : {}),
+        ...(transform ? { transform } : {}),
       });
       this.informers.set(key, informer);
     }
@@ -159,7 +166,7 @@ export class Manager implements InformerSource {
 }
 
 function informerKey(resource: Resource, selector: Selector, options: InformerOptions): string {
-  const shape = options.metadataOnly ? "meta" : options.dropLastApplied ? "trim" : "full";
+  const shape = (options.metadataOnly ? "meta" : options.dropLastApplied ? "trim" : "full") + (options.transform ? `+${options.transform.name}` : "");
   return [resource.group, resource.version, resource.plural, selector.namespace ?? "", selector.labelSelector ?? "", selector.fieldSelector ?? "", shape].join("|");
 }
 

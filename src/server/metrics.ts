@@ -11,6 +11,8 @@ export interface ReconcilerStats {
   unsealed: number;
   skippedDecrypt: number;
   secretReads: number;
+  /** Objects read whole because the cache keeps them without ciphertexts (kinds that do so). */
+  sourceReads?: number;
   readonly errorsByReason: ReadonlyMap<string, number>;
   readonly writes: Readonly<Record<string, number>>;
   countByReason(): ReadonlyMap<string, number>;
@@ -82,6 +84,7 @@ export function processMetrics(sources: ProcessSources, registry = new Registry(
   perKind("sealbridge_reconciles_total", "Reconciles run, by kind", (s) => s.reconciles);
   perKind("sealbridge_decrypts_skipped_total", "Reconciles decided from status and the cached Secret metadata, without decrypting", (s) => s.skippedDecrypt);
   perKind("sealbridge_secret_reads_total", "Target Secrets read with their data (the cache holds metadata only)", (s) => s.secretReads);
+  perKind("sealbridge_source_reads_total", "Objects read whole to open their values again (the cache keeps synced objects without ciphertexts)", (s) => s.sourceReads ?? 0);
   new Counter({
     name: "sealbridge_reconcile_errors_total",
     help: "Reconciles that ended in a failure condition, by kind and reason",

@@ -201,9 +201,19 @@ describe("SealedSecret controller", () => {
     assert.equal((await waitForReason(cluster, ns, "noowner", "Unsealed")).status, "True");
   });
 
-  it("restores a deleted or hand-edited Secret", async () => {
+  it("restores a deleted or hand-edited Secret (the synced object is cached without its ciphertexts and read whole to restore)", async () => {
+    // Synced: the cache keeps the value names only; the API server still has the ciphertexts.
+    await eventually("cached without ciphertexts", () => {
+      const cached = rt.controller.cachedObjects(ns).find((o) => o.metadata?.name === "strict");
+      const data = (cached?.["spec"] as { encryptedData?: Record<string, string> } | undefined)?.encryptedData;
+      return data && Object.keys(data).join() === "password" && data["password"] === "" ? true : undefined;
+    });
+    const stored = (await cluster.kube.get(resources.sealedSecret, ns, "strict"))?.["spec"] as { encryptedData: Record<string, string> };
+    assert.ok((stored.encryptedData["password"] ?? "").length > 100, "the API server keeps the ciphertext");
+    const readsBefore = rt.stats.sourceReads;
     await cluster.kube.delete(resources.secret, ns, "strict");
     await eventually("deleted Secret restored", async () => (secretData(await getSecret(ns, "strict"))["password"] === "pw-strict" ? true : undefined));
+    assert.ok(rt.stats.sourceReads > readsBefore, "the object was read whole to open its value again");
     await cluster.kube.patch(resources.secret, ns, "strict", { data: { password: Buffer.from("tampered").toString("base64"), extra: "eA==" } }, "merge");
     await eventually("edited Secret restored", async () => {
       const data = secretData(await getSecret(ns, "strict"));

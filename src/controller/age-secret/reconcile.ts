@@ -34,6 +34,7 @@ export class AgeSecretDecrypt implements DecryptStep<AgeSecret, AgeKeys, AgeOpen
   readonly action = "Unseal";
   readonly tracksReleasedNames = false;
   readonly awaitsSecretDeletion = false;
+  readonly cachesWithoutCiphertexts = true;
   private readonly keyring: () => AgeKeyring;
 
   constructor(options: { keyring: () => AgeKeyring }) {

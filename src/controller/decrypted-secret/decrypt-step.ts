@@ -63,6 +63,11 @@ export interface DecryptStep<T, K extends AppliedKeys, O> {
    * whether one is created in its place).
    */
   readonly awaitsSecretDeletion: boolean;
+  /**
+   * Its source hash depends on the object alone (no `extra`), so a cached object whose status records
+   * its exact input may drop its ciphertexts (elided-ciphertexts.ts); read whole when they are needed.
+   */
+  readonly cachesWithoutCiphertexts?: boolean;
 
   /** The object, parsed; throws ManifestError when it is not a valid manifest. */
   parse(raw: KubeObject, where: string): T;

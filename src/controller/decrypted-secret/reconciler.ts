@@ -12,6 +12,7 @@ import type { ProcessResult } from "../queue.ts";
 import type { TemplatePool } from "../templates/pool.ts";
 import { applyPlan, readSecret } from "./apply.ts";
 import type { AppliedKeys, DecryptStep } from "./decrypt-step.ts";
+import { ciphertextsElided, elideCurrentCiphertexts } from "./elided-ciphertexts.ts";
 import { ownersOf } from "./ownership.ts";
 import { currentKeys, failurePlan, type KeyringView } from "./plan.ts";
 import { heldThenReleased, ReleasedNames } from "./released-names.ts";
@@ -58,6 +59,7 @@ export class DecryptedSecretReconciler<T, K extends AppliedKeys, O> implements R
     this.released = released;
     const owners = ownersOf(step.kind, step.group);
     const dependents = step.dependentsOf?.bind(step);
+    this.cacheTransform = step.cachesWithoutCiphertexts === true ? (obj) => elideCurrentCiphertexts(obj, step) : undefined;
     this.secondary = [
       {
         resource: resources.secret,
@@ -69,12 +71,18 @@ export class DecryptedSecretReconciler<T, K extends AppliedKeys, O> implements R
     ];
   }
 
+  /** What the cache keeps of each object: without its ciphertexts once status records them (kinds that allow it). */
+  readonly cacheTransform: ((obj: KubeObject) => KubeObject) | undefined;
+
   async reconcile(key: ObjectKey, ctx: ReconcileContext): Promise<ProcessResult | void> {
+    this.options.stats.reconciles++;
+    return this.reconcileObject(key, ctx, ctx.cached(key) ?? (await this.options.kube.get(this.resource, key.namespace, key.name)));
+  }
+
+  private async reconcileObject(key: ObjectKey, ctx: ReconcileContext, raw: KubeObject | undefined): Promise<ProcessResult | void> {
     const { kube, stats } = this.options;
     const step = this.step;
     const keyText = formatKey(key);
-    stats.reconciles++;
-    const raw = ctx.cached(key) ?? (await kube.get(this.resource, key.namespace, key.name));
     if (!raw || raw.metadata?.deletionTimestamp) {
       // The Secret goes with it (owner reference garbage collection), as in Sealed Secrets.
       stats.current.delete(keyText);
@@ -99,7 +107,9 @@ export class DecryptedSecretReconciler<T, K extends AppliedKeys, O> implements R
     // status records. Its data is read only when the values had to be opened.
     const cachedSecret = ctx.cachedSecondary(resources.secret, key);
     const nameReleased = this.released !== undefined && cachedSecret === undefined && heldThenReleased(view, this.released.deletedAt(key.namespace ?? "", key.name));
-    const known = currentKeys(view, cachedSecret, keys.held, keys.extra ?? null);
+    // A cached copy without ciphertexts had its source hash checked as it arrived.
+    const elided = ciphertextsElided(raw);
+    const known = currentKeys(view, cachedSecret, keys.held, keys.extra ?? null, elided);
     if (nameReleased || known !== undefined) {
       // Nothing to open: the Secret is current, or (a released name) nothing will be written.
       if (!nameReleased) stats.skippedDecrypt++;
@@ -107,6 +117,11 @@ export class DecryptedSecretReconciler<T, K extends AppliedKeys, O> implements R
       const plan = step.plan({ obj, secret: cachedSecret, keys, outcome: { kind: "current", keys: nameReleased ? [] : (known ?? []) }, now, nameReleased });
       await applyPlan({ ...common, sealed: view, keyring: keys.keyring, plan, now });
       return;
+    }
+    if (elided) {
+      // The values must be opened again: read the object whole (the cache keeps no ciphertexts).
+      stats.sourceReads++;
+      return this.reconcileObject(key, ctx, await kube.get(this.resource, key.namespace, key.name));
     }
     const decrypted = await step.open(obj, keys, key);
     if ("stopped" in decrypted) {

@@ -10,6 +10,8 @@ export class SealedSecretStats {
   skippedDecrypt = 0;
   /** Target Secrets read with their data (the cache holds metadata only). */
   secretReads = 0;
+  /** Objects read whole because their cached copy has no ciphertexts and they had to be opened again. */
+  sourceReads = 0;
   readonly errorsByReason = new Map<string, number>();
   readonly writes = { secret: 0, status: 0, event: 0 };
   /** Per SealedSecret (namespace/name): the keys it depends on and its Synced reason. */

@@ -33,6 +33,7 @@ export class SealedSecretDecrypt implements DecryptStep<SealedSecret, SealedKeys
   readonly action = "Unseal";
   readonly tracksReleasedNames = true;
   readonly awaitsSecretDeletion = true;
+  readonly cachesWithoutCiphertexts = true;
   private readonly keyring: () => Keyring;
   private readonly pool: RsaPool;
 
