@@ -108,6 +108,8 @@ function internMetadata(obj: KubeObject): void {
   for (const ref of meta.ownerReferences ?? []) {
     ref.apiVersion = intern(ref.apiVersion);
     ref.kind = intern(ref.kind);
+    // A Secret is usually named after its owner: one string for both.
+    if (ref.name === meta.name && meta.name !== undefined) ref.name = meta.name;
   }
 }
 

@@ -278,6 +278,11 @@ describe("SealedSecret controller", () => {
   });
 
   it("a key marked compromised stops sealing; its dependents get a condition and are counted", async () => {
+    const before = (await cluster.kube.get(resources.sealedSecret, ns, "imported"))?.["spec"] as { encryptedData: Record<string, string> };
+    await eventually("cached without ciphertexts", () => {
+      const cached = rt.controller.cachedObjects(ns).find((o) => o.metadata?.name === "imported");
+      return (cached?.["spec"] as { encryptedData?: Record<string, string> } | undefined)?.encryptedData?.["password"] === "" ? true : undefined;
+    });
     await cluster.kube.patch(resources.secret, keyNs, "sealed-secrets-keyimprt", { metadata: { annotations: { "sealbridge.dev/key-status": "compromised" } } }, "merge");
     const synced = await waitForReason(cluster, ns, "imported", "SealedWithCompromisedKey");
     assert.equal(synced.status, "True");
@@ -285,6 +290,9 @@ describe("SealedSecret controller", () => {
     assert.match(synced.message, /re-seal/);
     assert.equal((await certOf(rt)).fingerprint, cert.fingerprint, "cert.pem falls back to the newest key not compromised");
     assert.deepEqual(secretData(await getSecret(ns, "imported")), { password: "from-old-cluster" }, "still unsealed");
+    // The status was written from the cached copy without ciphertexts: the stored spec is untouched.
+    const after = (await cluster.kube.get(resources.sealedSecret, ns, "imported"))?.["spec"] as { encryptedData: Record<string, string> };
+    assert.deepEqual(after.encryptedData, before.encryptedData);
     const metrics = await metricsText(rt);
     assert.match(metrics, /^sealbridge_sealedsecrets_on_compromised_keys 1$/m);
     assert.match(metrics, new RegExp(`^sealbridge_sealing_key_dependents\\{key="sealed-secrets-keyimprt",fingerprint="${imported.fingerprint}",compromised="true"\\} 1$`, "m"));
