@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { generateKeyPairSync } from "node:crypto";
 import { describe, it } from "node:test";
 import { parseSealedSecret, type SealedSecret } from "../../src/api/sealed-secret.ts";
+import { generateSealingKeyPair } from "../../src/crypto/certificate.ts";
 import { buildKeyring, renewalDecision, sealingKey, type Keyring, type SealingKey } from "../../src/controller/keys/keyring.ts";
 import { nextStatus } from "../../src/controller/decrypted-secret/conditions.ts";
 import { withRecord } from "../../src/controller/decrypted-secret/apply.ts";
@@ -353,6 +354,24 @@ describe("renewalDecision", () => {
     const old = ring(key("old", new Date(NOW.getTime() - 400 * DAY)));
     assert.deepEqual(renewalDecision({ keyring: old, now: NOW, renewPeriodMs: 0, rotateRequested: false }), { mint: false });
     assert.deepEqual(renewalDecision({ keyring: old, now: NOW, renewPeriodMs: 0, rotateRequested: true }), { mint: true, why: "RotationRequested" });
+  });
+
+  it("keys created in the same second are ordered by their minted-at annotation (newest seals), then by name", async () => {
+    const [a, b] = await Promise.all([generateSealingKeyPair({ now: NOW, bits: 2048 }), generateSealingKeyPair({ now: NOW, bits: 2048 })]);
+    const secret = (name: string, pair: typeof a, mintedAt?: string) => ({
+      metadata: { name, creationTimestamp: "2026-12-02T08:00:00Z", ...(mintedAt ? { annotations: { "sealbridge.dev/minted-at": mintedAt } } : {}) },
+      data: { "tls.key": Buffer.from(pair.privateKeyPem).toString("base64"), "tls.crt": Buffer.from(pair.certificatePem).toString("base64") },
+    });
+    // "zz" was minted first and "aa" 300 ms later in the same second: "aa" seals, whatever the names.
+    const rotated = buildKeyring([secret("zz", a, "2026-12-02T08:00:00.100Z"), secret("aa", b, "2026-12-02T08:00:00.400Z")]);
+    assert.deepEqual(rotated.keys.map((k) => k.name), ["aa", "zz"]);
+    const other = buildKeyring([secret("aa", a, "2026-12-02T08:00:00.100Z"), secret("zz", b, "2026-12-02T08:00:00.400Z")]);
+    assert.deepEqual(other.keys.map((k) => k.name), ["zz", "aa"]);
+    // An imported key without the annotation counts as older within its second; a later second wins outright.
+    const imported = buildKeyring([secret("imported", a), secret("ours", b, "2026-12-02T07:59:59.900Z")]);
+    assert.equal(sealingKey(imported)?.name, "ours");
+    const plain = buildKeyring([secret("b-key", a), secret("a-key", b)]);
+    assert.deepEqual(plain.keys.map((k) => k.name), ["a-key", "b-key"]);
   });
 
   it("buildKeyring reports unusable key Secrets by name and reason", () => {

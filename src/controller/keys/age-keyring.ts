@@ -6,7 +6,7 @@
 import { generateHybridIdentity, generateX25519Identity } from "age-encryption";
 import { ageIdentityKind, ageRecipientFingerprint, ageRecipientOf, parseAgeIdentityFile, type AgeKeyKind } from "../../crypto/age.ts";
 import type { KubeObject } from "../../kube/port.ts";
-import { KEY_STATUS_ANNOTATION, KEY_STATUS_COMPROMISED, SEALING_KEY_ACTIVE, type AnyKeyring, type ManagedKey } from "./keyring.ts";
+import { KEY_STATUS_ANNOTATION, KEY_STATUS_COMPROMISED, keyTimes, newestFirst, SEALING_KEY_ACTIVE, type AnyKeyring, type ManagedKey } from "./keyring.ts";
 import type { KeyFormat } from "./manager.ts";
 
 export const AGE_KEY_LABEL = "sealbridge.dev/age-sealing-key";
@@ -47,12 +47,11 @@ function parseAgeKeySecret(secret: KubeObject): Omit<AgeSealingKey, "recipient" 
     return { name, reason: "InvalidPrivateKey", message: `age key Secret ${name}: ${AGE_KEY_ENTRY} must hold exactly one age identity` };
   }
   const label = secret.metadata?.labels?.[AGE_KEY_LABEL];
-  const created = Date.parse(secret.metadata?.creationTimestamp ?? "");
   return {
     name,
     kind: ageIdentityKind(identity),
     identity,
-    createdAt: new Date(Number.isNaN(created) ? 0 : created),
+    ...keyTimes(secret),
     compromised: secret.metadata?.annotations?.[KEY_STATUS_ANNOTATION] === KEY_STATUS_COMPROMISED || (label !== undefined && label !== SEALING_KEY_ACTIVE),
   };
 }
@@ -91,7 +90,7 @@ export function buildAgeKeyring(secrets: readonly KubeObject[]): AgeKeyring {
     if (prior) prior.compromised ||= key.compromised;
     else keys.set(key.fingerprint, key);
   }
-  const sorted = [...keys.values()].sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.name < b.name ? -1 : 1));
+  const sorted = [...keys.values()].sort(newestFirst);
   problems.sort((a, b) => (a.name < b.name ? -1 : 1));
   return { keys: sorted, problems };
 }

@@ -15,6 +15,11 @@ export const ROTATE_NOW_ANNOTATION = "sealbridge.dev/rotate-now";
 /** On a key Secret: `compromised` stops sealing with it; SealedSecrets that need it must be re-sealed. */
 export const KEY_STATUS_ANNOTATION = "sealbridge.dev/key-status";
 export const KEY_STATUS_COMPROMISED = "compromised";
+/**
+ * On a key Secret this controller minted: when, to the millisecond. creationTimestamp has whole
+ * seconds, so a key minted by rotate-now in the same second as the one it replaces would tie with it.
+ */
+export const MINTED_AT_ANNOTATION = "sealbridge.dev/minted-at";
 /** On a key Secret about to be deleted on purpose: drop its key when the Secret goes (see KeyManager). */
 export const KEY_STATUS_RETIRED = "retired";
 
@@ -29,6 +34,8 @@ export interface SealingKey {
   certificatePem: string;
   /** Ordering time: the key Secret's creationTimestamp, as Sealed Secrets orders keys. */
   createdAt: Date;
+  /** Its minted-at annotation (ms since the epoch; 0 without): orders keys created in the same second. */
+  mintedAt?: number;
   compromised: boolean;
 }
 
@@ -83,14 +90,13 @@ export function parseKeySecret(secret: KubeObject): SealingKey | KeyProblem {
   } catch {
     return { name, reason: "InvalidCertificate", message: `key Secret ${name}: tls.crt is not a PEM certificate` };
   }
-  const created = Date.parse(secret.metadata?.creationTimestamp ?? "");
   return {
     name,
     fingerprint,
     privateKey,
     privateKeyPem: keyPem,
     certificatePem: certPem,
-    createdAt: new Date(Number.isNaN(created) ? 0 : created),
+    ...keyTimes(secret),
     compromised: isCompromisedKeySecret(secret),
   };
 }
@@ -110,9 +116,24 @@ export function buildKeyring(secrets: readonly KubeObject[]): Keyring {
     if (prior) prior.compromised ||= parsed.compromised;
     else keys.set(parsed.fingerprint, parsed);
   }
-  const sorted = [...keys.values()].sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.name < b.name ? -1 : 1));
+  const sorted = [...keys.values()].sort(newestFirst);
   problems.sort((a, b) => (a.name < b.name ? -1 : 1));
   return { keys: sorted, problems };
+}
+
+/** A key Secret's ordering times: creationTimestamp, and its minted-at annotation when it has one. */
+export function keyTimes(secret: KubeObject): { createdAt: Date; mintedAt: number } {
+  const created = Date.parse(secret.metadata?.creationTimestamp ?? "");
+  const minted = Date.parse(secret.metadata?.annotations?.[MINTED_AT_ANNOTATION] ?? "");
+  return { createdAt: new Date(Number.isNaN(created) ? 0 : created), mintedAt: Number.isNaN(minted) ? 0 : minted };
+}
+
+/**
+ * Newest first: by creationTimestamp (the API server's clock, as Sealed Secrets orders keys); within
+ * one second by minted-at (the minting controller's clock; a key without it counts as older); then by name.
+ */
+export function newestFirst(a: ManagedKey, b: ManagedKey): number {
+  return b.createdAt.getTime() - a.createdAt.getTime() || (b.mintedAt ?? 0) - (a.mintedAt ?? 0) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 }
 
 /** What the lifecycle needs of any kind of key (RSA here, age in age-keyring.ts). */
@@ -120,6 +141,7 @@ export interface ManagedKey {
   name: string;
   fingerprint: string;
   createdAt: Date;
+  mintedAt?: number;
   compromised: boolean;
 }
 
