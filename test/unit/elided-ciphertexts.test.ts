@@ -65,3 +65,10 @@ test("an AgeSecret is elided the same way", () => {
   assert.ok(ciphertextsElided(cached));
   assert.deepEqual((cached["spec"] as { encryptedData: Record<string, string> }).encryptedData, { token: "" });
 });
+
+test("a reader that throws leaves the object whole (the watch that delivered it goes on)", () => {
+  const raw = synced(sealedSecret({ password: "Q".repeat(740) }), parseSealedSecret);
+  const throwing = { parse: () => { throw new TypeError("unexpected"); }, view: (s: never) => s };
+  assert.equal(elideCurrentCiphertexts(raw, throwing), raw);
+  assert.ok(!ciphertextsElided(raw));
+});

@@ -5,7 +5,6 @@
 // the reconciler reads the whole object from the API server only when it must open them again
 // (the Secret drifted or went away, a key was dropped). An object whose record does not match is
 // cached whole. Repeated short strings of the status (condition fields, key fingerprints) are shared.
-import { ManifestError } from "../../api/sealed-secret.ts";
 import { intern } from "../../kube/intern.ts";
 import type { KubeObject } from "../../kube/port.ts";
 import type { SealedLike } from "./conditions.ts";
@@ -31,27 +30,27 @@ export interface SourceReader {
  * way its status strings are shared.
  */
 export function elideCurrentCiphertexts(raw: KubeObject, reader: SourceReader): KubeObject {
-  internStatus(raw);
-  const spec = raw["spec"] as { encryptedData?: unknown } | undefined;
-  const data = spec?.encryptedData;
-  if (data === null || typeof data !== "object" || Object.keys(data).length === 0) return raw;
-  let view: SealedLike;
   try {
-    view = viewOf(reader, raw);
-  } catch (err) {
-    if (err instanceof ManifestError) return raw; // the reconciler reports it, from the whole object
-    throw err;
+    internStatus(raw);
+    const spec = raw["spec"] as { encryptedData?: unknown } | undefined;
+    const data = spec?.encryptedData;
+    if (data === null || typeof data !== "object" || Object.keys(data).length === 0) return raw;
+    const view = viewOf(reader, raw);
+    const record = view.status?.secret;
+    if (!record || record.sourceHash !== sourceHash(view, record.keys)) return raw;
+    const emptied: Record<string, string> = {};
+    for (const name of Object.keys(data)) emptied[name] = "";
+    const copy: KubeObject = { ...raw, spec: { ...spec, encryptedData: emptied } };
+    // Only if the kind reads its values from exactly there (else keep the object whole).
+    const values = Object.values(viewOf(reader, copy).spec.encryptedData);
+    if (values.length !== Object.keys(emptied).length || values.some((v) => v !== "")) return raw;
+    elided.add(copy);
+    return copy;
+  } catch {
+    // Not a valid manifest (or not one this check understands): cached whole; the reconciler parses
+    // it again and reports what is wrong. Nothing thrown here may stop the watch that delivered it.
+    return raw;
   }
-  const record = view.status?.secret;
-  if (!record || record.sourceHash !== sourceHash(view, record.keys)) return raw;
-  const emptied: Record<string, string> = {};
-  for (const name of Object.keys(data)) emptied[name] = "";
-  const copy: KubeObject = { ...raw, spec: { ...spec, encryptedData: emptied } };
-  // Only if the kind reads its values from exactly there (else keep the object whole).
-  const values = Object.values(viewOf(reader, copy).spec.encryptedData);
-  if (values.length !== Object.keys(emptied).length || values.some((v) => v !== "")) return raw;
-  elided.add(copy);
-  return copy;
 }
 
 function viewOf(reader: SourceReader, raw: KubeObject): SealedLike {
