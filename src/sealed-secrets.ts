@@ -18,6 +18,8 @@ import type { Registry } from "prom-client";
 import { TemplatePool } from "./controller/templates/pool.ts";
 
 export type SealedSecretsConfig = Pick<ControllerConfig, "keyNamespace" | "workers" | "rsaWorkers" | "keyPrefix" | "keyBits" | "keyRenewPeriodMs"> & {
+  /** Ciphertext bytes cached for SealedSecrets still to be opened (DEFAULT_CIPHERTEXT_CACHE_BYTES). */
+  ciphertextCacheBytes?: number;
   /** Reconcile SealedSecrets in this namespace only (all when omitted). */
   watchNamespace?: string;
   /** The process's shared cache (a private one when omitted). */
@@ -75,6 +77,7 @@ export async function startSealedSecrets(kube: KubePort, log: Logger, config: Se
     templates,
     stats,
     ...(config.watchNamespace ? { namespace: config.watchNamespace } : {}),
+    ...(config.ciphertextCacheBytes !== undefined ? { ciphertextCacheBytes: config.ciphertextCacheBytes } : {}),
   });
   const controller = new Controller({ cache, log, reconciler, workers: config.workers });
   const cleanups: (() => Promise<void>)[] = [];

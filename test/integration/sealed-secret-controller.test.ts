@@ -461,3 +461,24 @@ describe("SealedSecret controller restart", () => {
     }
   });
 });
+
+describe("SealedSecret controller with no room for ciphertexts in the cache", () => {
+  it("reads each object whole before opening it, and unseals all of them", async () => {
+    const keyNs = await freshNamespace(cluster, "keys");
+    const ns = await freshNamespace(cluster, "ss");
+    const rt = await startController(cluster, { keyNamespace: keyNs, watchNamespace: ns, ciphertextCacheBytes: 0 });
+    try {
+      const cert = await certOf(rt);
+      const names = ["nr-0", "nr-1", "nr-2"];
+      for (const name of names) await cluster.kube.create(resources.sealedSecret, sealedSecret(ns, name, seal(cert, ns, name, "strict", { v: `${name}-v` })));
+      for (const name of names) {
+        await waitForReason(cluster, ns, name, "Unsealed");
+        assert.deepEqual(secretData(await getSecret(ns, name)), { v: `${name}-v` });
+      }
+      assert.ok(rt.stats.sourceReads >= names.length, `read whole: ${rt.stats.sourceReads}`);
+      assert.match(await metricsText(rt), /^sealbridge_source_reads_total\{kind="SealedSecret"\} [1-9]\d*$/m);
+    } finally {
+      await rt.stop();
+    }
+  });
+});

@@ -18,6 +18,7 @@ export interface StartOptions {
   keyBits?: number;
   keyRenewPeriodMs?: number;
   listenAddr?: string;
+  ciphertextCacheBytes?: number;
 }
 
 export interface Started extends SealedSecretsRuntime {
@@ -50,6 +51,7 @@ export async function startController(cluster: TestCluster, opts: StartOptions):
     keyPrefix: "sealed-secrets-key",
     keyBits: opts.keyBits ?? 2048,
     keyRenewPeriodMs: opts.keyRenewPeriodMs ?? 0,
+    ...(opts.ciphertextCacheBytes !== undefined ? { ciphertextCacheBytes: opts.ciphertextCacheBytes } : {}),
   });
   const server = await serve(runtime, log, opts.listenAddr ?? "127.0.0.1:0");
   const stopRuntime = runtime.stop;

@@ -1,14 +1,17 @@
-// What the cache keeps of a synced SealedSecret or AgeSecret: value names without ciphertexts, only
-// when status records exactly these ciphertexts (source hash), and the object whole otherwise.
+// What the cache keeps of a SealedSecret or AgeSecret: value names without ciphertexts when status
+// records exactly these ciphertexts (source hash) or when they do not fit the budget for objects still
+// to be opened, and the object whole otherwise.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { parseAgeSecret } from "../../src/api/age-secret.ts";
 import { parseSealedSecret } from "../../src/api/sealed-secret.ts";
-import { ciphertextsElided, elideCurrentCiphertexts } from "../../src/controller/decrypted-secret/elided-ciphertexts.ts";
+import { CiphertextCache, ciphertextsElided, sourceVerified, type SourceReader } from "../../src/controller/decrypted-secret/elided-ciphertexts.ts";
 import { sourceHash } from "../../src/controller/decrypted-secret/hashes.ts";
 import type { KubeObject } from "../../src/kube/port.ts";
 
-const sealedReader = { parse: parseSealedSecret, view: (s: never) => s };
+const sealedReader: SourceReader = { parse: parseSealedSecret, view: (s: never) => s };
+/** Elides only what status records (an unbounded budget for objects still to be opened). */
+const elideCurrentCiphertexts = (raw: KubeObject, reader: SourceReader) => new CiphertextCache(reader, Number.MAX_SAFE_INTEGER).keep(raw);
 const FP = "a".repeat(64);
 
 function sealedSecret(values: Record<string, string>, kind = "SealedSecret", apiVersion = "bitnami.com/v1alpha1"): KubeObject {
@@ -36,6 +39,7 @@ test("a synced SealedSecret is cached with its value names and no ciphertexts; t
   const raw = synced(sealedSecret({ password: "Q".repeat(740), user: "R".repeat(740) }), parseSealedSecret);
   const cached = elideCurrentCiphertexts(raw, sealedReader);
   assert.ok(ciphertextsElided(cached));
+  assert.ok(sourceVerified(cached));
   assert.deepEqual((cached["spec"] as { encryptedData: Record<string, string> }).encryptedData, { password: "", user: "" });
   assert.deepEqual((cached["spec"] as { template: unknown }).template, (raw["spec"] as { template: unknown }).template);
   assert.deepEqual(cached["status"], raw["status"]);
@@ -71,4 +75,33 @@ test("a reader that throws leaves the object whole (the watch that delivered it 
   const throwing = { parse: () => { throw new TypeError("unexpected"); }, view: (s: never) => s };
   assert.equal(elideCurrentCiphertexts(raw, throwing), raw);
   assert.ok(!ciphertextsElided(raw));
+});
+
+test("objects still to be opened keep their ciphertexts within the budget; beyond it they are cached without (unverified)", () => {
+  const cache = new CiphertextCache(sealedReader, 2000);
+  const named = (name: string) => {
+    const o = sealedSecret({ password: "Q".repeat(740) });
+    return { ...o, metadata: { ...o.metadata, name } };
+  };
+  const a = named("a");
+  const b = named("b");
+  const c = named("c");
+  assert.equal(cache.keep(a), a);
+  assert.equal(cache.keep(b), b);
+  assert.equal(cache.bytes, 1480);
+  const cOut = cache.keep(c);
+  assert.ok(ciphertextsElided(cOut) && !sourceVerified(cOut), "over budget: no ciphertexts, and not current");
+  assert.equal(cache.bytes, 1480);
+  // A new version of "a" replaces the old one's share; a deletion frees it.
+  assert.equal(cache.keep(named("a")).metadata?.name, "a");
+  assert.equal(cache.bytes, 1480);
+  cache.release("ns/b");
+  assert.equal(cache.bytes, 740);
+  assert.equal(cache.keep(named("c")).metadata?.name, "c");
+  assert.ok(!ciphertextsElided(cache.keep(named("c"))));
+  assert.equal(cache.bytes, 1480);
+  // Once synced, an object leaves the budget (its copy keeps no ciphertexts).
+  const syncedA = synced(named("a"), parseSealedSecret);
+  assert.ok(sourceVerified(cache.keep(syncedA)));
+  assert.equal(cache.bytes, 740);
 });

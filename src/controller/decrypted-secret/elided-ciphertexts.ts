@@ -1,21 +1,33 @@
 // What the cache keeps of a decrypted kind's object (SealedSecret, AgeSecret). Its ciphertexts are
 // most of its size (an RSA-4096 value is ~750 base64 characters) and are needed only to open the
-// values again. Once status records that the Secret was made from exactly this input (the source
-// hash over these ciphertexts matches), the cached copy keeps the value names with empty values;
-// the reconciler reads the whole object from the API server only when it must open them again
-// (the Secret drifted or went away, a key was dropped). An object whose record does not match is
-// cached whole. Repeated short strings of the status (condition fields, key fingerprints) are shared.
+// values. Once status records that the Secret was made from exactly this input (the source hash over
+// these ciphertexts matches), the cached copy keeps the value names with empty values. Objects still
+// to be opened keep their ciphertexts while those fit a byte budget; beyond it (a bulk apply of
+// 100,000 objects) they are cached without them too. The reconciler reads the whole object from the
+// API server whenever it must open values the cache does not hold. Repeated short strings of the
+// status (condition fields, key fingerprints) are shared.
 import { intern } from "../../kube/intern.ts";
 import type { KubeObject } from "../../kube/port.ts";
+import { keyOf } from "../object-key.ts";
 import type { SealedLike } from "./conditions.ts";
 import { sourceHash } from "./hashes.ts";
 
-/** Cached objects whose ciphertexts were dropped after their source hash was checked. */
-const elided = new WeakSet<object>();
+/** Ciphertext bytes cached for objects still to be opened, per reconciler (≈ 43,000 RSA-4096 values). */
+export const DEFAULT_CIPHERTEXT_CACHE_BYTES = 32 * 1024 * 1024;
 
-/** True when `obj` is a cached copy without its ciphertexts (see elideCurrentCiphertexts). */
+/** Cached copies without ciphertexts. */
+const elided = new WeakSet<object>();
+/** Of those, the ones whose source hash was found to match status.secret as they arrived. */
+const verified = new WeakSet<object>();
+
+/** True when `obj` is a cached copy without its ciphertexts: read it whole before opening values. */
 export function ciphertextsElided(obj: KubeObject): boolean {
   return elided.has(obj);
+}
+
+/** True when `obj` is a copy without ciphertexts whose status.secret records exactly them. */
+export function sourceVerified(obj: KubeObject): boolean {
+  return verified.has(obj);
 }
 
 /** How a kind reads its objects (its DecryptStep's parse and view). */
@@ -24,32 +36,74 @@ export interface SourceReader {
   view(obj: never): SealedLike;
 }
 
-/**
- * The object to cache for `raw`: a copy without ciphertexts when its status.secret records this
- * exact input (kinds whose source hash has no inputs besides the object), else `raw` itself. Either
- * way its status strings are shared.
- */
-export function elideCurrentCiphertexts(raw: KubeObject, reader: SourceReader): KubeObject {
-  try {
-    internStatus(raw);
-    const spec = raw["spec"] as { encryptedData?: unknown } | undefined;
-    const data = spec?.encryptedData;
-    if (data === null || typeof data !== "object" || Object.keys(data).length === 0) return raw;
-    const view = viewOf(reader, raw);
-    const record = view.status?.secret;
-    if (!record || record.sourceHash !== sourceHash(view, record.keys)) return raw;
-    const emptied: Record<string, string> = {};
-    for (const name of Object.keys(data)) emptied[name] = "";
-    const copy: KubeObject = { ...raw, spec: { ...spec, encryptedData: emptied } };
-    // Only if the kind reads its values from exactly there (else keep the object whole).
-    const values = Object.values(viewOf(reader, copy).spec.encryptedData);
-    if (values.length !== Object.keys(emptied).length || values.some((v) => v !== "")) return raw;
-    elided.add(copy);
-    return copy;
-  } catch {
-    // Not a valid manifest (or not one this check understands): cached whole; the reconciler parses
-    // it again and reports what is wrong. Nothing thrown here may stop the watch that delivered it.
-    return raw;
+export class CiphertextCache {
+  private readonly limit: number;
+  private readonly reader: SourceReader;
+  /** Ciphertext characters cached, by object key (objects still to be opened only). */
+  private readonly held = new Map<string, number>();
+  private used = 0;
+
+  constructor(reader: SourceReader, limitBytes = DEFAULT_CIPHERTEXT_CACHE_BYTES) {
+    this.reader = reader;
+    this.limit = limitBytes;
+  }
+
+  /** Ciphertext bytes held now for objects still to be opened. */
+  get bytes(): number {
+    return this.used;
+  }
+
+  /**
+   * The object to cache for `raw` (the version it replaces leaves the cache): without ciphertexts
+   * when status records exactly them (kinds whose source hash has no inputs besides the object) or
+   * when they do not fit the budget, else `raw` itself. Never throws: whatever this check cannot
+   * read is cached whole, and the reconciler reports what is wrong with it.
+   */
+  keep(raw: KubeObject): KubeObject {
+    try {
+      internStatus(raw);
+      const key = keyOf(raw);
+      if (key !== undefined) this.release(key);
+      const spec = raw["spec"] as { encryptedData?: unknown } | undefined;
+      const data = spec?.encryptedData;
+      if (key === undefined || data === null || typeof data !== "object" || Object.keys(data).length === 0) return raw;
+      const view = viewOf(this.reader, raw);
+      const record = view.status?.secret;
+      const current = record !== undefined && record.sourceHash === sourceHash(view, record.keys);
+      let size = 0;
+      for (const v of Object.values(view.spec.encryptedData)) size += v.length;
+      if (!current && this.used + size <= this.limit) {
+        this.held.set(key, size);
+        this.used += size;
+        return raw;
+      }
+      const emptied: Record<string, string> = {};
+      for (const name of Object.keys(data)) emptied[name] = "";
+      const copy: KubeObject = { ...raw, spec: { ...spec, encryptedData: emptied } };
+      // Only if the kind reads its values from exactly there (else keep the object whole).
+      const values = Object.values(viewOf(this.reader, copy).spec.encryptedData);
+      if (values.length !== Object.keys(emptied).length || values.some((v) => v !== "")) {
+        if (!current) {
+          this.held.set(key, size);
+          this.used += size;
+        }
+        return raw;
+      }
+      elided.add(copy);
+      if (current) verified.add(copy);
+      return copy;
+    } catch {
+      // Nothing thrown here may stop the watch that delivered the object.
+      return raw;
+    }
+  }
+
+  /** The object left the cache (deleted, or replaced by a newer version). */
+  release(key: string): void {
+    const size = this.held.get(key);
+    if (size === undefined) return;
+    this.held.delete(key);
+    this.used -= size;
   }
 }
 

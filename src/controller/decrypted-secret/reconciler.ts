@@ -12,7 +12,7 @@ import type { ProcessResult } from "../queue.ts";
 import type { TemplatePool } from "../templates/pool.ts";
 import { applyPlan, readSecret } from "./apply.ts";
 import type { AppliedKeys, DecryptStep } from "./decrypt-step.ts";
-import { ciphertextsElided, elideCurrentCiphertexts } from "./elided-ciphertexts.ts";
+import { CiphertextCache, ciphertextsElided, sourceVerified } from "./elided-ciphertexts.ts";
 import { ownersOf } from "./ownership.ts";
 import { currentKeys, failurePlan, type KeyringView } from "./plan.ts";
 import { heldThenReleased, ReleasedNames } from "./released-names.ts";
@@ -31,6 +31,8 @@ export interface DecryptedSecretReconcilerOptions {
   stats: SealedSecretStats;
   /** Renders spec.template.data off the event loop; inline when omitted (tests, or kinds without). */
   templates?: TemplatePool;
+  /** Ciphertext bytes the cache may hold for objects still to be opened (DEFAULT_CIPHERTEXT_CACHE_BYTES). */
+  ciphertextCacheBytes?: number;
   /** Only this namespace (tests); all namespaces when omitted. */
   namespace?: string;
   now?: () => Date;
@@ -59,7 +61,9 @@ export class DecryptedSecretReconciler<T, K extends AppliedKeys, O> implements R
     this.released = released;
     const owners = ownersOf(step.kind, step.group);
     const dependents = step.dependentsOf?.bind(step);
-    this.cacheTransform = step.cachesWithoutCiphertexts === true ? (obj) => elideCurrentCiphertexts(obj, step) : undefined;
+    const ciphertexts = step.cachesWithoutCiphertexts === true ? new CiphertextCache(step, options.ciphertextCacheBytes) : undefined;
+    this.ciphertexts = ciphertexts;
+    this.cacheTransform = ciphertexts ? (obj) => ciphertexts.keep(obj) : undefined;
     this.secondary = [
       {
         resource: resources.secret,
@@ -71,8 +75,9 @@ export class DecryptedSecretReconciler<T, K extends AppliedKeys, O> implements R
     ];
   }
 
-  /** What the cache keeps of each object: without its ciphertexts once status records them (kinds that allow it). */
+  /** What the cache keeps of each object (kinds that allow it: see elided-ciphertexts.ts). */
   readonly cacheTransform: ((obj: KubeObject) => KubeObject) | undefined;
+  private readonly ciphertexts: CiphertextCache | undefined;
 
   async reconcile(key: ObjectKey, ctx: ReconcileContext): Promise<ProcessResult | void> {
     this.options.stats.reconciles++;
@@ -86,6 +91,7 @@ export class DecryptedSecretReconciler<T, K extends AppliedKeys, O> implements R
     if (!raw || raw.metadata?.deletionTimestamp) {
       // The Secret goes with it (owner reference garbage collection), as in Sealed Secrets.
       stats.current.delete(keyText);
+      this.ciphertexts?.release(keyText);
       this.staleLooks.delete(keyText);
       step.forget?.(keyText);
       return;
@@ -107,9 +113,9 @@ export class DecryptedSecretReconciler<T, K extends AppliedKeys, O> implements R
     // status records. Its data is read only when the values had to be opened.
     const cachedSecret = ctx.cachedSecondary(resources.secret, key);
     const nameReleased = this.released !== undefined && cachedSecret === undefined && heldThenReleased(view, this.released.deletedAt(key.namespace ?? "", key.name));
-    // A cached copy without ciphertexts had its source hash checked as it arrived.
+    // A cached copy without ciphertexts is current only if its source hash matched as it arrived.
     const elided = ciphertextsElided(raw);
-    const known = currentKeys(view, cachedSecret, keys.held, keys.extra ?? null, elided);
+    const known = elided && !sourceVerified(raw) ? undefined : currentKeys(view, cachedSecret, keys.held, keys.extra ?? null, elided);
     if (nameReleased || known !== undefined) {
       // Nothing to open: the Secret is current, or (a released name) nothing will be written.
       if (!nameReleased) stats.skippedDecrypt++;
