@@ -66,6 +66,7 @@ export interface DecryptStep<T, K extends AppliedKeys, O> {
   /**
    * Its source hash depends on the object alone (no `extra`), so a cached object whose status records
    * its exact input may drop its ciphertexts (elided-ciphertexts.ts); read whole when they are needed.
+   * Only for kinds whose values are the raw object's `spec.encryptedData` entries.
    */
   readonly cachesWithoutCiphertexts?: boolean;
 
