@@ -1,7 +1,7 @@
 // CPU time and memory of one process, read from /proc (Linux): what the kernel charged to the
 // controller's PID alone (all its threads), never the benchmark driver's.
 import { execFileSync } from "node:child_process";
-import { readFileSync, readlinkSync } from "node:fs";
+import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 
 const CLK_TCK = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
 
@@ -50,4 +50,40 @@ export async function untilQuiet(opts: { pid: number; writes: () => Promise<numb
     if (now.at > deadline) return { quietSince, timedOut: true };
     last = now;
   }
+}
+
+/**
+ * CPU seconds by thread name (/proc/<pid>/task/<tid>/stat), the process's own thread as "main":
+ * where a process's CPU goes between two samples (V8's GC helpers, worker threads, libuv's pool).
+ * A thread that exits between the samples is missing from the second; `threadCpuSplit` counts it
+ * as "exited".
+ */
+export function sampleThreads(pid: number): Map<string, number> {
+  const out = new Map<string, number>();
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const tid of tids) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
+    } catch {
+      continue; // exited while listed
+    }
+    const name = Number(tid) === pid ? "main" : stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    out.set(name, (out.get(name) ?? 0) + (Number(fields[11]) + Number(fields[12])) / CLK_TCK);
+  }
+  return out;
+}
+
+/** CPU seconds by thread name between two samples; what the process used beyond them is "exited". */
+export function threadCpuSplit(before: Map<string, number>, after: Map<string, number>, processCpuS: number): [string, number][] {
+  const split: [string, number][] = [...after].map(([name, s]) => [name, s - (before.get(name) ?? 0)]);
+  const accounted = split.reduce((sum, [, s]) => sum + s, 0);
+  if (processCpuS - accounted > 0.005) split.push(["exited", processCpuS - accounted]);
+  return split.filter(([, s]) => s > 0.005).sort((a, b) => b[1] - a[1]);
 }

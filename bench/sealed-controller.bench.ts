@@ -24,7 +24,7 @@ import { sealValue } from "../src/crypto/sealed.ts";
 import { ClientNodeKube } from "../src/kube/client-node-adapter.ts";
 import { installCrds } from "../src/kube/install-crds.ts";
 import { startControlPlane } from "../src/sandbox/control-plane.ts";
-import { sampleProc, untilQuiet } from "./proc-stats.ts";
+import { sampleProc, sampleThreads, threadCpuSplit, untilQuiet } from "./proc-stats.ts";
 import { apiserverRequests, apiserverWrites, createAll, diffCounts, readsOf, sandboxClient, watchSecretCount, writesOf, type SandboxClient } from "./sandbox-client.ts";
 import { startGoController, startSealbridge, type ControllerUnderTest, type SandboxTarget } from "./sealed-controllers.ts";
 import { runEach } from "./run-each.ts";
@@ -116,6 +116,8 @@ interface RunResult {
   settledS: number;
   cpuAllS: number;
   cpuSettledS: number;
+  /** (a): CPU seconds by thread name (main, V8 GC helpers, workers), largest first. */
+  threadSplit: [string, number][];
   applyWrites: Map<string, number>;
   peakRss: number;
   correct: string;
@@ -235,6 +237,7 @@ async function runOne(kind: RunKind): Promise<RunResult> {
     const watch = await watchSecretCount(client, NS);
     const w0 = await apiserverWrites(client);
     const cpu0 = sampleProc(c.pid).cpuS;
+    const threads0 = sampleThreads(c.pid);
     log(`${kind}: applying ${n} SealedSecrets`);
     const t0 = Date.now();
     await createAll(client, `/apis/bitnami.com/v1alpha1/namespaces/${NS}/sealedsecrets`, n, (i) => sealedSecrets[i]);
@@ -249,6 +252,7 @@ async function runOne(kind: RunKind): Promise<RunResult> {
     log(`${kind}: all ${n} Secrets after ${((tAll - t0) / 1000).toFixed(1)} s; waiting until settled`);
     const settled = await untilQuiet({ pid: c.pid, writes: writesNow, stepMs: 1000 });
     const cpuSettled = sampleProc(c.pid).cpuS;
+    const threadSplit = threadCpuSplit(threads0, sampleThreads(c.pid), cpuSettled - cpu0);
     const peakRss = sampleProc(c.pid).hwm;
     const applyWrites = diffCounts(w0, await apiserverWrites(client));
     // The driver's own creates are not the controller's writes.
@@ -303,6 +307,7 @@ async function runOne(kind: RunKind): Promise<RunResult> {
       settledS: (settled.quietSince - t0) / 1000,
       cpuAllS: cpuAll - cpu0,
       cpuSettledS: cpuSettled - cpu0,
+      threadSplit,
       applyWrites,
       peakRss,
       correct,
@@ -412,6 +417,8 @@ out.push("API writes by verb and resource (kube-apiserver's count):");
 for (const r of results) {
   out.push(`  ${r.kind}: start ${countsText(r.startWrites)}; (a) ${countsText(r.applyWrites)}; (b) ${countsText(r.restartWrites)}; (c) ${countsText(r.idleWrites)}`);
 }
+out.push("(a) CPU by thread (s; main = the event loop; V8 GC helpers, decrypt workers, libuv pool by their names):");
+for (const r of results) out.push(`  ${r.kind}: ${r.threadSplit.map(([name, s]) => `${name} ${f2(s)}`).join(", ")}`);
 out.push("API reads during the restart (b), by verb and resource (the driver reads only /metrics then):");
 for (const r of results) out.push(`  ${r.kind}: ${countsText(r.restartReads)}`);
 if (sb) {

@@ -31,8 +31,10 @@ export type AuthHeaders = Record<string, string | string[]>;
 export interface KubeConnection {
   /** https://host:port, no trailing slash. */
   readonly server: string;
-  /** node:https (or node:http) agent: TLS material and kept-alive connections. */
+  /** node:https (or node:http) agent: TLS material and kept-alive connections (HTTP/1.1). */
   readonly agent: HttpAgent;
+  /** The TLS material the agent holds, for HTTP/2 sessions (https servers only). */
+  readonly tls?: TlsMaterial;
   /** Headers that authenticate one request (a rotating token is re-read when due). */
   authHeaders(): Promise<AuthHeaders>;
   /** The namespace of the kubeconfig context or the service account, when it names one. */
@@ -43,7 +45,7 @@ export interface KubeConnection {
 /** Bound service-account tokens rotate (kubelet refreshes the file); re-read this often. */
 const TOKEN_REREAD_MS = 60_000;
 
-interface TlsOptions {
+export interface TlsMaterial {
   ca?: string | Buffer;
   cert?: string | Buffer;
   key?: string | Buffer;
@@ -51,7 +53,7 @@ interface TlsOptions {
   servername?: string;
 }
 
-function agent(server: string, tls: TlsOptions): HttpAgent {
+function agent(server: string, tls: TlsMaterial): HttpAgent {
   // Keep-alive with a bounded pool; watches hold one connection each for their whole life.
   // node:https rather than undici: it is part of the runtime already (undici adds ~16 MiB RSS).
   const pool = { keepAlive: true, maxSockets: 64, maxFreeSockets: 16 };
@@ -179,7 +181,7 @@ export async function connectionFor(config: EffectiveKubeconfig): Promise<KubeCo
     throw new KubeConfigError(`no API server: ${where} (and no --server)`);
   }
   if (user["exec"] !== undefined || user["auth-provider"] !== undefined) return pluginConnection(config, server);
-  const tls: TlsOptions = { rejectUnauthorized: cluster["insecure-skip-tls-verify"] !== true };
+  const tls: TlsMaterial = { rejectUnauthorized: cluster["insecure-skip-tls-verify"] !== true };
   const ca = material(cluster, "certificate-authority-data", "certificate-authority");
   const cert = material(user, "client-certificate-data", "client-certificate");
   const key = material(user, "client-key-data", "client-key");
@@ -203,7 +205,7 @@ export async function connectionFor(config: EffectiveKubeconfig): Promise<KubeCo
   const impersonate = impersonation(user);
   const authHeaders = Object.keys(impersonate).length === 0 ? credentials : async () => ({ ...impersonate, ...(await credentials()) });
   const { namespace } = config;
-  return { server, agent: pool, authHeaders, ...(namespace ? { namespace } : {}), close: () => Promise.resolve(pool.destroy()) };
+  return { server, agent: pool, ...(server.startsWith("https://") ? { tls } : {}), authHeaders, ...(namespace ? { namespace } : {}), close: () => Promise.resolve(pool.destroy()) };
 }
 
 /**
@@ -236,11 +238,13 @@ export async function connectionFromKubeConfig(kc: KubeConfig): Promise<KubeConn
   const server = cluster.server.replace(/\/+$/, "");
   const tls: RequestOptions = {};
   await kc.applyToHTTPSOptions(tls);
-  const pool = server.startsWith("http://") ? new HttpAgent({ keepAlive: true }) : new HttpsAgent({ keepAlive: true, maxSockets: 64, ...pick(tls) });
+  const material = pick(tls);
+  const pool = server.startsWith("http://") ? new HttpAgent({ keepAlive: true }) : new HttpsAgent({ keepAlive: true, maxSockets: 64, ...material });
   const namespace = kc.getContextObject(kc.getCurrentContext())?.namespace;
   return {
     server,
     agent: pool,
+    ...(server.startsWith("https://") ? { tls: material } : {}),
     authHeaders: async () => {
       // applyToHTTPSOptions runs the auth plugin (cached until its credential expires) and sets
       // the headers; its agent is cached by client-node, ours carries the requests.
@@ -260,8 +264,8 @@ export async function connectionFromKubeConfig(kc: KubeConfig): Promise<KubeConn
   };
 }
 
-function pick(o: RequestOptions): TlsOptions {
-  const out: TlsOptions = { rejectUnauthorized: o.rejectUnauthorized !== false };
+function pick(o: RequestOptions): TlsMaterial {
+  const out: TlsMaterial = { rejectUnauthorized: o.rejectUnauthorized !== false };
   if (o.ca) out.ca = o.ca as string | Buffer;
   if (o.cert) out.cert = o.cert as string | Buffer;
   if (o.key) out.key = o.key as string | Buffer;

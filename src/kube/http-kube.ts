@@ -3,10 +3,12 @@
 // (PartialObjectMetadata, as controller-runtime's metadata client asks for them), and managedFields
 // dropped from every object on the way in (the controller never reads them; they are a large share
 // of each object's size).
-import { request as httpRequest, type IncomingMessage } from "node:http";
+import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
+import type { Readable } from "node:stream";
 import type { Logger } from "../log.ts";
 import type { KubeConnection } from "./connection.ts";
+import { Http2Client } from "./http2-client.ts";
 import {
   KubeApiError,
   reasonForStatus,
@@ -59,6 +61,18 @@ export interface HttpKubeOptions {
   mayWrite?: () => boolean;
   /** Gets one debug line per gated write let through (kind and name, never content). */
   log?: Logger;
+  /**
+   * HTTP/2 to an https server (default true): one connection for every request but watches
+   * (http2-client.ts); a server that offers only HTTP/1.1 gets that. false: HTTP/1.1 with a
+   * keep-alive agent, a connection per request in flight. Watches use HTTP/1.1 either way.
+   */
+  http2?: boolean;
+}
+
+/** An answer's status and body, over HTTP/1.1 or HTTP/2 alike. */
+interface Answer {
+  statusCode: number;
+  body: Readable;
 }
 
 /** A write as the gate names it: what is done to which object (never its content). */
@@ -121,6 +135,9 @@ export class HttpKube implements KubePort {
   private readonly userAgent: string;
   private readonly mayWrite: (() => boolean) | undefined;
   private readonly log: Logger | undefined;
+  private readonly useHttp2: boolean;
+  /** undefined: not decided yet; null: HTTP/1.1 through the connection's agent. */
+  private http2: Http2Client | null | undefined;
   /** API requests made, by verb (metrics, benchmarks). */
   readonly requests: Record<string, number> = {};
 
@@ -133,14 +150,20 @@ export class HttpKube implements KubePort {
     this.writes = new TokenBucket({ qps: options.writeQps ?? 0, burst: options.writeBurst ?? 1 });
     this.mayWrite = options.mayWrite;
     this.log = options.log;
+    this.useHttp2 = options.http2 ?? true;
   }
 
   async close(): Promise<void> {
+    if (this.http2) this.http2.close();
     await (await this.connection).close();
   }
 
-  /** `write`: the gate's view of a mutating request (undefined for reads and ungated writes). */
-  private async send(method: string, path: string, init: { body?: unknown; contentType?: string; accept?: string; signal: AbortSignal; write?: Write }): Promise<IncomingMessage> {
+  /**
+   * Sends one request and hands its answer to `read`, called as the answer's headers arrive, before
+   * anything else runs: a body that is not being read by then can be lost over HTTP/2. `write`: the
+   * gate's view of a mutating request (undefined for reads and ungated writes).
+   */
+  private async send<T>(method: string, path: string, init: { body?: unknown; contentType?: string; accept?: string; signal: AbortSignal; write?: Write; watch?: boolean }, read: (answer: Answer) => Promise<T>): Promise<T> {
     const connection = await this.connection;
     if (method !== "GET") await this.writes.take();
     const payload = init.body === undefined ? undefined : Buffer.from(JSON.stringify(init.body));
@@ -165,16 +188,36 @@ export class HttpKube implements KubePort {
       this.log?.debug({ write: write.verb, resource: write.plural, namespace: write.namespace, name: write.name }, "write admitted");
     }
     this.requests[method] = (this.requests[method] ?? 0) + 1;
+    // Watches keep a connection of their own (see http2-client.ts).
+    const h2 = init.watch ? undefined : this.http2For(connection);
+    if (h2) {
+      let answered: { read: Promise<T> } | "http/1.1";
+      try {
+        answered = await h2.request({ ...headers, ":method": method, ":path": path }, payload, init.signal, read);
+      } catch (err) {
+        throw this.sendError(method, path, init.signal, err);
+      }
+      if (answered !== "http/1.1") return await answered.read;
+      this.http2 = null; // the server speaks HTTP/1.1 only: from now on, the agent
+    }
     const url = new URL(`${connection.server}${path}`);
     const request = url.protocol === "http:" ? httpRequest : httpsRequest;
-    return await new Promise<IncomingMessage>((resolve, reject) => {
-      const req = request(url, { method, headers, agent: connection.agent, signal: init.signal }, resolve);
-      req.on("error", (err) => {
-        const timedOut = init.signal.aborted;
-        reject(new KubeApiError(0, timedOut ? "Timeout" : "Unavailable", `${method} ${path}: ${timedOut ? `no answer within ${this.timeoutMs} ms` : err.message}`));
-      });
+    return await new Promise<T>((resolve, reject) => {
+      const req = request(url, { method, headers, agent: connection.agent, signal: init.signal }, (res) => resolve(read({ statusCode: res.statusCode ?? 0, body: res })));
+      req.on("error", (err) => reject(this.sendError(method, path, init.signal, err)));
       req.end(payload);
     });
+  }
+
+  private sendError(method: string, path: string, signal: AbortSignal, err: unknown): KubeApiError {
+    const timedOut = signal.aborted;
+    return new KubeApiError(0, timedOut ? "Timeout" : "Unavailable", `${method} ${path}: ${timedOut ? `no answer within ${this.timeoutMs} ms` : err instanceof Error ? err.message : String(err)}`);
+  }
+
+  /** The HTTP/2 client for an https server (undefined: HTTP/1.1, for http servers or when turned off). */
+  private http2For(connection: KubeConnection): Http2Client | undefined {
+    if (this.http2 === undefined) this.http2 = this.useHttp2 && connection.tls ? new Http2Client(connection.server, connection.tls) : null;
+    return this.http2 ?? undefined;
   }
 
   /** One JSON request (tests, tools); a write passes the gate like any other, named by its path. */
@@ -186,16 +229,17 @@ export class HttpKube implements KubePort {
   /** One JSON request; non-2xx answers become KubeApiError with the server's Status message. */
   private async call(method: string, path: string, init: { body?: unknown; contentType?: string; accept?: string; write?: Write } = {}): Promise<unknown> {
     const signal = AbortSignal.timeout(this.timeoutMs);
-    const response = await this.send(method, path, { ...init, signal });
-    let text: string;
-    try {
-      text = await readAll(response);
-    } catch (err) {
-      throw new KubeApiError(0, "Timeout", `${method} ${path}: response not read within ${this.timeoutMs} ms (${err instanceof Error ? err.name : "error"})`);
-    }
-    const status = response.statusCode ?? 0;
-    if (status >= 200 && status < 300) return text ? JSON.parse(text) : undefined;
-    throw toApiError(status, method, path, text);
+    return this.send(method, path, { ...init, signal }, async (response) => {
+      let text: string;
+      try {
+        text = await readAll(response.body);
+      } catch (err) {
+        throw new KubeApiError(0, signal.aborted ? "Timeout" : "Unavailable", `${method} ${path}: ${signal.aborted ? `response not read within ${this.timeoutMs} ms` : `response cut short (${err instanceof Error ? err.message : "error"})`}`);
+      }
+      const status = response.statusCode;
+      if (status >= 200 && status < 300) return text ? (JSON.parse(text) as unknown) : undefined;
+      throw toApiError(status, method, path, text);
+    });
   }
 
   async get(resource: Resource, namespace: string | undefined, name: string, options: GetOptions = {}): Promise<KubeObject | undefined> {
@@ -239,14 +283,17 @@ export class HttpKube implements KubePort {
     query.set("allowWatchBookmarks", "true");
     query.set("timeoutSeconds", String(options.timeoutSeconds));
     const path = `${resourcePath(resource, options.namespace)}?${query.toString()}`;
-    const response = await this.send("GET", path, { signal: options.signal, ...(options.metadataOnly ? { accept: METADATA_ACCEPT } : {}) });
-    const status = response.statusCode ?? 0;
-    if (status < 200 || status >= 300) throw toApiError(status, "WATCH", path, await readAll(response).catch(() => ""));
-    response.setEncoding("utf8");
+    await this.send("GET", path, { signal: options.signal, watch: true, ...(options.metadataOnly ? { accept: METADATA_ACCEPT } : {}) }, (response) => this.readWatch(path, response, options.signal, onEvent));
+  }
+
+  /** A watch's answer: one JSON event per line, for the life of the stream. */
+  private async readWatch(path: string, response: Answer, signal: AbortSignal, onEvent: (event: WatchEvent) => void): Promise<void> {
+    const status = response.statusCode;
+    if (status < 200 || status >= 300) throw toApiError(status, "WATCH", path, await readAll(response.body).catch(() => ""));
     let buffered = "";
     try {
-      for await (const chunk of response) {
-        buffered += chunk as string;
+      await readChunks(response.body, (chunk) => {
+        buffered += chunk;
         let newline: number;
         while ((newline = buffered.indexOf("\n")) >= 0) {
           const line = buffered.slice(0, newline);
@@ -260,9 +307,9 @@ export class HttpKube implements KubePort {
           trimIncoming(event.object);
           onEvent(event);
         }
-      }
+      });
     } catch (err) {
-      if (options.signal.aborted) return;
+      if (signal.aborted) return;
       if (err instanceof KubeApiError) throw err;
       throw new KubeApiError(0, "Unavailable", `WATCH ${path}: stream failed (${err instanceof Error ? err.message : String(err)})`);
     }
@@ -332,9 +379,32 @@ function toApiError(status: number, method: string, path: string, body: string):
   return new KubeApiError(status, reason, message);
 }
 
-async function readAll(response: IncomingMessage): Promise<string> {
-  response.setEncoding("utf8");
+async function readAll(body: Readable): Promise<string> {
   let text = "";
-  for await (const chunk of response) text += chunk as string;
+  await readChunks(body, (chunk) => (text += chunk));
   return text;
+}
+
+/**
+ * Feeds a body's text to `onChunk` as it arrives (events, not an async iterator: an HTTP/2 stream
+ * read through its iterator could report an answer read to its end as closed early). Rejects when
+ * the body fails, closes before its end, or `onChunk` throws (the body is then destroyed).
+ */
+function readChunks(body: Readable, onChunk: (chunk: string) => void): Promise<void> {
+  body.setEncoding("utf8");
+  return new Promise<void>((resolve, reject) => {
+    body.on("data", (chunk: string) => {
+      try {
+        onChunk(chunk);
+      } catch (err) {
+        reject(err instanceof Error ? err : new Error(String(err)));
+        body.destroy();
+      }
+    });
+    body.once("end", () => resolve());
+    body.once("error", (err: Error) => reject(err));
+    body.once("close", () => {
+      if (!body.readableEnded) reject(new Error("closed before the end of the answer"));
+    });
+  });
 }
