@@ -8,7 +8,8 @@
 // on the API server's side (apiserver_request_total), the same way for both controllers.
 // Prints one table with the targets of issue 11 and the ratios; asserts nothing.
 // Run: npm run bench:sealed
-//   BENCH_N (10000) BENCH_UNRELATED (= N) BENCH_IDLE_S (600) BENCH_RUNS (sealbridge,go-noqps,go-default)
+//   BENCH_N (10000) BENCH_UNRELATED (= N) BENCH_IDLE_S (600) BENCH_RUNS (sealbridge,go-noqps,go-default;
+//   also sealbridge-http1: sealbridge with --disable-kube-api-http2)
 //   BENCH_GO_DEFAULT_N (min(N, 500): at its default 5 QPS the Go controller needs ~0.6 s per object)
 //   BENCH_DIST=1 (run dist/main.js, built first with `npm run build`) BENCH_WORKERS (sealbridge --workers)
 import { execFileSync } from "node:child_process";
@@ -43,8 +44,10 @@ const KEY_NAMESPACE = "kube-system";
 const NS = "bench";
 const UNRELATED_NS = "bench-unrelated";
 
-type RunKind = "sealbridge" | "go-noqps" | "go-default";
-const KNOWN: readonly RunKind[] = ["sealbridge", "go-noqps", "go-default"];
+// sealbridge-http1: sealbridge with --disable-kube-api-http2 (its API requests over HTTP/1.1).
+type RunKind = "sealbridge" | "sealbridge-http1" | "go-noqps" | "go-default";
+const KNOWN: readonly RunKind[] = ["sealbridge", "sealbridge-http1", "go-noqps", "go-default"];
+const isSealbridge = (kind: RunKind) => kind === "sealbridge" || kind === "sealbridge-http1";
 for (const r of RUNS) if (!KNOWN.includes(r as RunKind)) throw new Error(`BENCH_RUNS: unknown run "${r}" (known: ${KNOWN.join(", ")})`);
 
 const log = (line: string) => process.stderr.write(`[bench] ${new Date().toISOString().slice(11, 19)} ${line}\n`);
@@ -165,7 +168,7 @@ const unrelated = (i: number) => ({
 });
 
 const binaries: { sealbridge?: string; go?: string } = {};
-if (RUNS.includes("sealbridge") && DIST) {
+if (RUNS.some((r) => isSealbridge(r as RunKind)) && DIST) {
   log("npm run build (BENCH_DIST=1)");
   execFileSync(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", join(root, "tsconfig.build.json")], { stdio: "inherit" });
   if (!existsSync(join(root, "dist/main.js"))) throw new Error("dist/main.js missing after the build");
@@ -189,7 +192,7 @@ async function keySecret(client: SandboxClient): Promise<void> {
 }
 
 function launch(kind: RunKind, target: SandboxTarget): Promise<ControllerUnderTest> {
-  if (kind === "sealbridge") return startSealbridge(target, { dist: DIST, ...(WORKERS ? { workers: WORKERS } : {}) });
+  if (isSealbridge(kind)) return startSealbridge(target, { dist: DIST, ...(WORKERS ? { workers: WORKERS } : {}), ...(kind === "sealbridge-http1" ? { flags: ["--disable-kube-api-http2"] } : {}) });
   const binary = binaries.go;
   if (!binary) throw new Error("the Sealed Secrets controller was not built");
   return startGoController(target, { binary, flags: kind === "go-noqps" ? ["--kubeclient-qps=-1"] : [] });
@@ -270,7 +273,7 @@ async function runOne(kind: RunKind): Promise<RunResult> {
     const restart = await untilQuiet({ pid: c.pid, writes: writesNow, stepMs: 1000, timeoutMs: 20 * 60_000 });
     const restartIdleS = (restart.quietSince - restartAt) / 1000;
     const restartSample = sampleProc(c.pid);
-    const restartRsa = metricSum(await c.metrics(), RSA_METRICS[kind === "sealbridge" ? "sealbridge" : "go"]);
+    const restartRsa = metricSum(await c.metrics(), RSA_METRICS[isSealbridge(kind) ? "sealbridge" : "go"]);
     const restartRequests = diffCounts(q1, await apiserverRequests(client));
     const restartWrites = writesOf(restartRequests);
     const restartReads = readsOf(restartRequests);
@@ -357,7 +360,7 @@ const benchLoadEnd = load();
 
 // ---- the table -------------------------------------------------------------------------------
 const sb = results.find((r) => r.kind === "sealbridge");
-const gos = results.filter((r) => r.kind !== "sealbridge");
+const gos = results.filter((r) => !isSealbridge(r.kind));
 const f1 = (x: number) => x.toFixed(1);
 const f2 = (x: number) => x.toFixed(2);
 const cpuPerObjMs = (r: RunResult) => (r.cpuSettledS * 1000) / r.n;

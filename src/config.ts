@@ -23,7 +23,7 @@ export interface ControllerConfig {
   logLevel: string;
   workers: number;
   /** The client side of the API: writes per second and burst (0: unlimited), request timeout. */
-  kubeApi: { qps: number; burst: number; timeoutMs: number };
+  kubeApi: { qps: number; burst: number; timeoutMs: number; http2: boolean };
   /** RSA decrypt worker threads; absent: the CPUs the process may use (cgroup quota included). */
   rsaWorkers?: number;
   leaderElection: {
@@ -67,6 +67,8 @@ export const CONTROLLER_USAGE = `Usage: npm start -- [flags]   (or: node src/mai
   --kube-api-qps N           API writes per second across the process (default 500; 0 = no limit)
   --kube-api-burst N         writes allowed above the rate in a burst (default 1000)
   --kube-api-timeout DUR     bound on every API request that is not a watch (default 30s)
+  --disable-kube-api-http2   API requests over HTTP/1.1, a connection per request in flight (default:
+                             HTTP/2, one connection, when the server offers it; watches always HTTP/1.1)
   --rsa-workers N            RSA decrypt threads (default: the CPUs the process may use, i.e. the
                              available cores capped by the cgroup CPU quota or limit)
   --leader-elect             HA: every replica serves the HTTP API and metrics; only the holder of a
@@ -116,6 +118,7 @@ export function parseControllerArgs(argv: readonly string[], env: NodeJS.Process
         "kube-api-qps": { type: "string" },
         "kube-api-burst": { type: "string" },
         "kube-api-timeout": { type: "string" },
+        "disable-kube-api-http2": { type: "boolean" },
         "rsa-workers": { type: "string" },
         "leader-elect": { type: "boolean" },
         "leader-election-namespace": { type: "string" },
@@ -190,7 +193,7 @@ export function parseControllerArgs(argv: readonly string[], env: NodeJS.Process
     keyRenewPeriodMs,
     logLevel: level,
     workers,
-    kubeApi: { qps, burst, timeoutMs },
+    kubeApi: { qps, burst, timeoutMs, http2: v["disable-kube-api-http2"] !== true },
     ...(rsaWorkers !== undefined ? { rsaWorkers } : {}),
     leaderElection: {
       enabled: v["leader-elect"] ?? false,

@@ -68,7 +68,7 @@ async function start(config: ControllerConfig, log: Logger): Promise<Running> {
   let elector: LeaderElector | undefined;
   if (config.leaderElection.enabled) {
     const { namespace, name, identity, leaseDurationMs, renewDeadlineMs, retryPeriodMs } = config.leaderElection;
-    const leaseKube = new HttpKube(connection, { requestTimeoutMs: config.kubeApi.timeoutMs, userAgent });
+    const leaseKube = new HttpKube(connection, { requestTimeoutMs: config.kubeApi.timeoutMs, userAgent, http2: config.kubeApi.http2 });
     elector = new LeaderElector(leaseKube, { namespace, name, identity, leaseDurationMs, renewDeadlineMs, retryPeriodMs }, log);
   }
   const le = elector;
@@ -77,6 +77,7 @@ async function start(config: ControllerConfig, log: Logger): Promise<Running> {
     writeQps: config.kubeApi.qps,
     writeBurst: config.kubeApi.burst,
     userAgent,
+    http2: config.kubeApi.http2,
     ...(le ? { mayWrite: () => le.mayWrite(), log } : {}),
   });
   const kube: KubePort = httpKube;

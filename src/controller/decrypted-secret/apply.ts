@@ -57,13 +57,21 @@ export async function applyPlan(opts: ApplyPlanOptions): Promise<void> {
   }
   if (p.state.status === "False") stats.countError(p.state.reason);
   stats.current.set(opts.statsKey, { keys: p.keys, reason: p.state.reason });
-  for (const event of p.events) {
-    if (await recordEvent({ kube, log: opts.log, regarding: opts.raw, event, action: opts.action, now: opts.now })) stats.writes.event++;
-  }
+  // Events and the status go out together (events are best effort and never fail the reconcile;
+  // over HTTP/2 the writes leave in one packet): one round trip to the API server instead of two.
+  const events = (async () => {
+    for (const event of p.events) {
+      if (await recordEvent({ kube, log: opts.log, regarding: opts.raw, event, action: opts.action, now: opts.now })) stats.writes.event++;
+    }
+  })();
   const status = withRecord(opts.sealed.status, p, written);
-  if (status) {
-    await kube.replaceStatus(opts.resource, { ...opts.raw, status });
-    stats.writes.status++;
+  try {
+    if (status) {
+      await kube.replaceStatus(opts.resource, { ...opts.raw, status });
+      stats.writes.status++;
+    }
+  } finally {
+    await events;
   }
   // A success is on record as its Event and condition; a line per object at info level was the
   // large share (8 %) of the main thread's CPU in a bulk sync (pino's synchronous writes).
