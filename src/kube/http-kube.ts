@@ -210,13 +210,14 @@ export class HttpKube implements KubePort {
   }
 
   private sendError(method: string, path: string, signal: AbortSignal, err: unknown): KubeApiError {
-    const timedOut = signal.aborted;
-    return new KubeApiError(0, timedOut ? "Timeout" : "Unavailable", `${method} ${path}: ${timedOut ? `no answer within ${this.timeoutMs} ms` : err instanceof Error ? err.message : String(err)}`);
+    if (signal.aborted) return new KubeApiError(0, "Timeout", `${method} ${path}: no answer within ${this.timeoutMs} ms`);
+    const message = err instanceof Error ? err.message : String(err);
+    return new KubeApiError(0, (err as { code?: unknown } | undefined)?.code === "ETIMEDOUT" ? "Timeout" : "Unavailable", `${method} ${path}: ${message}`);
   }
 
   /** The HTTP/2 client for an https server (undefined: HTTP/1.1, for http servers or when turned off). */
   private http2For(connection: KubeConnection): Http2Client | undefined {
-    if (this.http2 === undefined) this.http2 = this.useHttp2 && connection.tls ? new Http2Client(connection.server, connection.tls) : null;
+    if (this.http2 === undefined) this.http2 = this.useHttp2 && connection.tls ? new Http2Client(connection.server, connection.tls, this.timeoutMs) : null;
     return this.http2 ?? undefined;
   }
 

@@ -41,7 +41,11 @@ export class Http2Client {
   private readonly active = new WeakMap<ClientHttp2Session, number>();
   private closed = false;
 
-  constructor(server: string, tls: TlsMaterial) {
+  /** Bound on the TCP connect and TLS handshake of a new session (ms). */
+  private readonly connectTimeoutMs: number;
+
+  constructor(server: string, tls: TlsMaterial, connectTimeoutMs = 30_000) {
+    this.connectTimeoutMs = connectTimeoutMs;
     const url = new URL(server);
     this.host = url.hostname.replace(/^\[|\]$/g, "");
     this.port = Number(url.port || 443);
@@ -55,9 +59,18 @@ export class Http2Client {
    * HTTP/2 (nothing was sent).
    */
   async request<T>(headers: OutgoingHttpHeaders, payload: Buffer | undefined, signal: AbortSignal, read: (answer: Http2Answer) => Promise<T>): Promise<{ read: Promise<T> } | "http/1.1"> {
-    const session = await this.sessionFor(signal);
+    let session = await this.sessionFor(signal);
     if (session === "http/1.1") return session;
-    const stream = session.request(headers, { endStream: payload === undefined, signal });
+    let stream: ClientHttp2Stream;
+    try {
+      stream = session.request(headers, { endStream: payload === undefined, signal });
+    } catch {
+      // The session closed since it was handed out (a GOAWAY, a dropped connection): once more, on a new one.
+      this.drop(session);
+      session = await this.sessionFor(signal);
+      if (session === "http/1.1") return session;
+      stream = session.request(headers, { endStream: payload === undefined, signal });
+    }
     this.track(session, stream);
     return await new Promise<{ read: Promise<T> }>((resolve, reject) => {
       stream.once("response", (answer: IncomingHttpHeaders) => resolve({ read: read({ statusCode: Number(answer[constants.HTTP2_HEADER_STATUS] ?? 0), body: stream }) }));
@@ -130,9 +143,16 @@ export class Http2Client {
       ALPNProtocols: ["h2", "http/1.1"],
     });
     await new Promise<void>((resolve, reject) => {
-      const fail = (err: Error) => reject(err);
+      // A server that accepts the connection but never finishes the handshake must not hold every
+      // later request: the attempt ends after the timeout and the next request tries again.
+      const timer = setTimeout(() => socket.destroy(Object.assign(new Error(`no TLS handshake within ${this.connectTimeoutMs} ms`), { code: "ETIMEDOUT" })), this.connectTimeoutMs);
+      const fail = (err: Error) => {
+        clearTimeout(timer);
+        reject(err);
+      };
       socket.once("error", fail);
       socket.once("secureConnect", () => {
+        clearTimeout(timer);
         socket.off("error", fail);
         resolve();
       });

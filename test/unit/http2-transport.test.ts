@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer as createHttpsServer } from "node:https";
 import { createSecureServer, type Http2ServerRequest, type Http2ServerResponse } from "node:http2";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { createServer as createNetServer, type AddressInfo, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -141,6 +141,24 @@ describe("HttpKube over HTTP/2", () => {
     }
   });
 
+  it("after a GOAWAY, the next request opens a new session", async () => {
+    seen.length = 0;
+    const sessions: { goaway(): void }[] = [];
+    const onSession = (s: { goaway(): void }) => sessions.push(s);
+    server.on("session", onSession);
+    const kube = await kubeFor(url);
+    try {
+      assert.equal((await kube.get(configMaps, "x", "one"))?.metadata?.name, "one");
+      sessions[0]?.goaway();
+      await new Promise((r) => setTimeout(r, 100));
+      assert.equal((await kube.get(configMaps, "x", "two"))?.metadata?.name, "two");
+    } finally {
+      await kube.close();
+      server.off("session", onSession);
+    }
+    assert.equal(sessions.length, 2);
+  });
+
   it("http2: false keeps every request on HTTP/1.1", async () => {
     seen.length = 0;
     const kube = await kubeFor(url, { http2: false });
@@ -150,6 +168,27 @@ describe("HttpKube over HTTP/2", () => {
       await kube.close();
     }
     assert.equal(seen[0]?.httpVersion, "1.1");
+  });
+});
+
+describe("HttpKube to a server that never finishes the TLS handshake", () => {
+  it("each request ends in Timeout; a stuck handshake does not hold the next request", async () => {
+    const held: Socket[] = [];
+    const server = createNetServer((socket) => held.push(socket));
+    const url = await listening(server);
+    const kube = await kubeFor(url, { requestTimeoutMs: 300 });
+    try {
+      for (const name of ["a", "b"]) {
+        const started = Date.now();
+        await assert.rejects(kube.get(configMaps, "x", name), (err: unknown) => err instanceof KubeApiError && err.reason === "Timeout");
+        assert.ok(Date.now() - started < 5_000, "bounded by the request timeout");
+      }
+    } finally {
+      await kube.close();
+      for (const socket of held) socket.destroy();
+      server.close();
+    }
+    assert.ok(held.length >= 1);
   });
 });
 
