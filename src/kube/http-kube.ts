@@ -159,9 +159,9 @@ export class HttpKube implements KubePort {
   }
 
   /**
-   * Sends one request and hands its answer to `read`, called as the answer's headers arrive, before
-   * anything else runs: a body that is not being read by then can be lost over HTTP/2. `write`: the
-   * gate's view of a mutating request (undefined for reads and ungated writes).
+   * Sends one request and hands its answer to `read`, called as the answer's headers arrive (the
+   * body's reader is attached in that turn, over HTTP/1.1 and HTTP/2 alike). `write`: the gate's
+   * view of a mutating request (undefined for reads and ungated writes).
    */
   private async send<T>(method: string, path: string, init: { body?: unknown; contentType?: string; accept?: string; signal: AbortSignal; write?: Write; watch?: boolean }, read: (answer: Answer) => Promise<T>): Promise<T> {
     const connection = await this.connection;

@@ -54,9 +54,8 @@ export class Http2Client {
 
   /**
    * Sends one request. As its answer's headers arrive, `read` is called with the status and the
-   * body, before anything else runs (an HTTP/2 body not being read when its stream closes can be
-   * lost); resolves with what `read` returns, or with "http/1.1" when the server does not speak
-   * HTTP/2 (nothing was sent).
+   * body, so the body's reader is attached in the same turn; resolves with what `read` returns, or
+   * with "http/1.1" when the server does not speak HTTP/2 (nothing was sent).
    */
   async request<T>(headers: OutgoingHttpHeaders, payload: Buffer | undefined, signal: AbortSignal, read: (answer: Http2Answer) => Promise<T>): Promise<{ read: Promise<T> } | "http/1.1"> {
     let session = await this.sessionFor(signal);
