@@ -4,6 +4,7 @@
 // dropped from every object on the way in (the controller never reads them; they are a large share
 // of each object's size).
 import { request as httpRequest } from "node:http";
+import type { ClientHttp2Session } from "node:http2";
 import { request as httpsRequest } from "node:https";
 import type { Readable } from "node:stream";
 import type { Logger } from "../log.ts";
@@ -176,6 +177,20 @@ export class HttpKube implements KubePort {
       headers["content-type"] = init.contentType ?? "application/json";
       headers["content-length"] = payload.length;
     }
+    // Watches keep a connection of their own (see http2-client.ts). The HTTP/2 session is taken
+    // before the gate: nothing is awaited between the gate and the request leaving.
+    const h2 = init.watch ? undefined : this.http2For(connection);
+    let session: ClientHttp2Session | undefined;
+    if (h2) {
+      let taken: ClientHttp2Session | "http/1.1";
+      try {
+        taken = await h2.take(init.signal);
+      } catch (err) {
+        throw this.sendError(method, path, init.signal, err);
+      }
+      if (taken === "http/1.1") this.http2 = null; // the server speaks HTTP/1.1 only: from now on, the agent
+      else session = taken;
+    }
     const write = init.write;
     if (write && this.mayWrite) {
       // The last moment: nothing is awaited from here to the request leaving.
@@ -188,17 +203,10 @@ export class HttpKube implements KubePort {
       this.log?.debug({ write: write.verb, resource: write.plural, namespace: write.namespace, name: write.name }, "write admitted");
     }
     this.requests[method] = (this.requests[method] ?? 0) + 1;
-    // Watches keep a connection of their own (see http2-client.ts).
-    const h2 = init.watch ? undefined : this.http2For(connection);
-    if (h2) {
-      let answered: { read: Promise<T> } | "http/1.1";
-      try {
-        answered = await h2.request({ ...headers, ":method": method, ":path": path }, payload, init.signal, read);
-      } catch (err) {
-        throw this.sendError(method, path, init.signal, err);
-      }
-      if (answered !== "http/1.1") return await answered.read;
-      this.http2 = null; // the server speaks HTTP/1.1 only: from now on, the agent
+    if (h2 && session) {
+      return await h2.request(session, { ...headers, ":method": method, ":path": path }, payload, init.signal, read).catch((err: unknown) => {
+        throw err instanceof KubeApiError ? err : this.sendError(method, path, init.signal, err);
+      });
     }
     const url = new URL(`${connection.server}${path}`);
     const request = url.protocol === "http:" ? httpRequest : httpsRequest;

@@ -53,26 +53,22 @@ export class Http2Client {
   }
 
   /**
-   * Sends one request. As its answer's headers arrive, `read` is called with the status and the
-   * body, so the body's reader is attached in the same turn; resolves with what `read` returns, or
-   * with "http/1.1" when the server does not speak HTTP/2 (nothing was sent).
+   * Sends one request on `session`, synchronously up to the request leaving. As its answer's
+   * headers arrive, `read` is called with the status and the body, so the body's reader is attached
+   * in the same turn; resolves with what `read` returns. A session that closed since it was handed
+   * out (a GOAWAY, a dropped connection) is forgotten, and the request fails (its caller retries).
    */
-  async request<T>(headers: OutgoingHttpHeaders, payload: Buffer | undefined, signal: AbortSignal, read: (answer: Http2Answer) => Promise<T>): Promise<{ read: Promise<T> } | "http/1.1"> {
-    let session = await this.sessionFor(signal);
-    if (session === "http/1.1") return session;
+  request<T>(session: ClientHttp2Session, headers: OutgoingHttpHeaders, payload: Buffer | undefined, signal: AbortSignal, read: (answer: Http2Answer) => Promise<T>): Promise<T> {
     let stream: ClientHttp2Stream;
     try {
       stream = session.request(headers, { endStream: payload === undefined, signal });
-    } catch {
-      // The session closed since it was handed out (a GOAWAY, a dropped connection): once more, on a new one.
+    } catch (err) {
       this.drop(session);
-      session = await this.sessionFor(signal);
-      if (session === "http/1.1") return session;
-      stream = session.request(headers, { endStream: payload === undefined, signal });
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }
     this.track(session, stream);
-    return await new Promise<{ read: Promise<T> }>((resolve, reject) => {
-      stream.once("response", (answer: IncomingHttpHeaders) => resolve({ read: read({ statusCode: Number(answer[constants.HTTP2_HEADER_STATUS] ?? 0), body: stream }) }));
+    return new Promise<T>((resolve, reject) => {
+      stream.once("response", (answer: IncomingHttpHeaders) => resolve(read({ statusCode: Number(answer[constants.HTTP2_HEADER_STATUS] ?? 0), body: stream })));
       stream.once("error", (err: Error) => {
         if (signal.aborted) this.check(session);
         reject(err);
@@ -118,7 +114,12 @@ export class Http2Client {
     session.destroy();
   }
 
-  private async sessionFor(signal: AbortSignal): Promise<ClientHttp2Session | "http/1.1"> {
+  /**
+   * The session to send on (opened when there is none), or "http/1.1" when the server does not speak
+   * HTTP/2. Taken before a write passes the leader gate, so that nothing is awaited between the gate
+   * and the request leaving (see HttpKubeOptions.mayWrite).
+   */
+  async take(signal: AbortSignal): Promise<ClientHttp2Session | "http/1.1"> {
     if (this.closed) throw new Error("connection closed");
     const current = this.session;
     if (current && !current.closed && !current.destroyed) return current;
