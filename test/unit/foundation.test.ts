@@ -45,6 +45,11 @@ test("controller flags: defaults, switches and clear errors", () => {
   assert.ok(typeof noPush === "object");
   assert.deepEqual([noPush.enable.externalSecrets, noPush.enable.pushSecrets], [true, false]);
   assert.equal(off.keyNamespace, "sb");
+  // API requests over HTTP/2 unless turned off (watches use HTTP/1.1 either way).
+  assert.equal(config.kubeApi.http2, true);
+  const h1 = parseControllerArgs(["--disable-kube-api-http2"], {});
+  assert.ok(typeof h1 === "object");
+  assert.equal(h1.kubeApi.http2, false);
   assert.equal(off.workers, 8);
   assert.equal(parseControllerArgs(["--help"], {}), "help");
   assert.equal(parseControllerArgs(["--version"], {}), "version");
