@@ -6,7 +6,7 @@ import { parseGoDuration } from "../../src/api/go-duration.ts";
 import { parseExternalSecretSpec } from "../../src/api/external-secret.ts";
 import { parseSecretStoreSpec } from "../../src/api/secret-store.ts";
 import { compileRe2, convertKey, decodeValue, replaceAllGo, rewriteKeys } from "../../src/controller/external-secret/keys.ts";
-import { needsRefresh, nextStatus, parseStatus, statusEqual, syncVersionOf, type EsMeta } from "../../src/controller/external-secret/plan.ts";
+import { needsRefresh, nextStatus, parseStatus, statusEqual, syncVersionOf, withOwnRefresh, type EsMeta } from "../../src/controller/external-secret/plan.ts";
 import { Coalescer } from "../../src/providers/aws/coalescer.ts";
 import { gjsonGet } from "../../src/providers/gjson.ts";
 import { AccessDenied } from "../../src/providers/provider.ts";
@@ -100,6 +100,18 @@ describe("plan", () => {
     assert.equal(needsRefresh({ spec, status: synced, syncVersion: forced, target: intact, now: t0 }).refresh, true);
     const once = { ...spec, refreshPolicy: "CreatedOnce" as const };
     assert.equal(needsRefresh({ spec: once, status: synced, syncVersion: v, target: intact, now: new Date(t0.getTime() + 3_600_000) }).refresh, false);
+  });
+  test("a refresh this process made counts while the cached status still lags it", () => {
+    const own = { syncVersion: v, refreshTime: t0.toISOString() };
+    // The cached copy has no status yet (our status write not seen): no second refresh.
+    assert.deepEqual(needsRefresh({ spec, status: withOwnRefresh(undefined, own), syncVersion: v, target: intact, now: new Date(t0.getTime() + 1000) }), { refresh: false, nextInMs: 59_000 });
+    // A cached status as new as ours or newer is used as it is.
+    const newer = nextStatus({ previous: undefined, outcome: { kind: "synced", targetName: "es" }, syncVersion: v, generation: 1, now: new Date(t0.getTime() + 10_000) });
+    assert.equal(withOwnRefresh(newer, own), newer);
+    // Ours for another version of the object: that change still refreshes.
+    const forced = syncVersionOf({ ...meta, annotations: { "force-sync": "2" } });
+    assert.equal(needsRefresh({ spec, status: withOwnRefresh(undefined, own), syncVersion: forced, target: intact, now: t0 }).refresh, true);
+    assert.equal(withOwnRefresh(synced, undefined), synced);
   });
   test("nextStatus keeps transition time and the last sync on errors", () => {
     const later = new Date(t0.getTime() + 5000);

@@ -79,6 +79,19 @@ export function needsRefresh(input: {
   return { refresh: false, nextInMs: due - now.getTime() };
 }
 
+/**
+ * The status a refresh decision is made from: the cached one, or — when this process recorded a
+ * later refresh than the cached copy shows (the informer's copy of a status lags our write of it) —
+ * that refresh. Without it, a reconcile woken in that gap (e.g. by a label put on the target) would
+ * take the object for never synced and refresh it again: a generator would make a new value.
+ */
+export function withOwnRefresh(status: ExternalSecretStatus | undefined, own: { syncVersion: string; refreshTime: string } | undefined): ExternalSecretStatus | undefined {
+  if (!own) return status;
+  const cached = status?.refreshTime ? Date.parse(status.refreshTime) : NaN;
+  if (!Number.isNaN(cached) && cached >= Date.parse(own.refreshTime)) return status;
+  return { ...(status ?? { conditions: [] }), refreshTime: own.refreshTime, syncedResourceVersion: own.syncVersion };
+}
+
 function isDeleted(status: ExternalSecretStatus | undefined): boolean {
   return status?.conditions.some((c) => c.type === "Ready" && c.reason === "SecretDeleted") ?? false;
 }

@@ -16,7 +16,7 @@ import { ReportedError } from "../reported-error.ts";
 import type { ProviderClientCache } from "../secret-store/client-cache.ts";
 import { storeKey, type StoreDirectory } from "../secret-store/stores.ts";
 import { ProviderFetch, type Fetched } from "./fetch.ts";
-import { needsRefresh, syncVersionOf, parseStatus, type EsMeta } from "./plan.ts";
+import { needsRefresh, syncVersionOf, parseStatus, withOwnRefresh, type EsMeta } from "./plan.ts";
 import { mainStoreOf } from "./refresh-wave.ts";
 import { RefreshSchedule } from "./refresh-schedule.ts";
 import { renderTarget } from "./render.ts";
@@ -159,7 +159,7 @@ export class ExternalSecretReconciler implements Reconciler {
     const targetMeta = spec.target.creationPolicy === "None" ? undefined : ctx.cachedSecondary(resources.secret, { namespace: meta.namespace, name: targetName });
     const observed = await this.targets.observe(meta.uid, meta.namespace, targetName, targetMeta);
     let target = observed.target;
-    const decision = needsRefresh({ spec, status: previous, syncVersion, target: observed.state, now, dueAt });
+    const decision = needsRefresh({ spec, status: withOwnRefresh(previous, this.schedule.ownRefresh(meta.uid)), syncVersion, target: observed.state, now, dueAt });
     // A wave may have read this one a little ahead of its due time: it refreshes now with those reads.
     const prefetched = mainClient ? this.schedule.take(mainClient, meta.uid, syncVersion) : undefined;
     if (!decision.refresh && !prefetched) return this.schedule.wait(decision.nextInMs);

@@ -58,6 +58,11 @@ export class RefreshSchedule {
     this.lastRefresh.set(uid, { syncVersion, refreshTime });
   }
 
+  /** This process's last refresh of `uid`, if it made one. */
+  ownRefresh(uid: string): { syncVersion: string; refreshTime: string } | undefined {
+    return this.lastRefresh.get(uid);
+  }
+
   forget(uid: string): void {
     this.lastRefresh.delete(uid);
   }
