@@ -204,9 +204,8 @@ export class HttpKube implements KubePort {
     }
     this.requests[method] = (this.requests[method] ?? 0) + 1;
     if (h2 && session) {
-      return await h2.request(session, { ...headers, ":method": method, ":path": path }, payload, init.signal, read).catch((err: unknown) => {
-        throw err instanceof KubeApiError ? err : this.sendError(method, path, init.signal, err);
-      });
+      // As over HTTP/1.1 below: a failed send becomes a KubeApiError, what `read` throws passes as it is.
+      return await h2.request(session, { ...headers, ":method": method, ":path": path }, payload, init.signal, read, (err) => this.sendError(method, path, init.signal, err));
     }
     const url = new URL(`${connection.server}${path}`);
     const request = url.protocol === "http:" ? httpRequest : httpsRequest;

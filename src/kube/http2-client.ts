@@ -55,23 +55,25 @@ export class Http2Client {
   /**
    * Sends one request on `session`, synchronously up to the request leaving. As its answer's
    * headers arrive, `read` is called with the status and the body, so the body's reader is attached
-   * in the same turn; resolves with what `read` returns. A session that closed since it was handed
-   * out (a GOAWAY, a dropped connection) is forgotten, and the request fails (its caller retries).
+   * in the same turn; resolves with what `read` returns, and rejects with what `read` throws as it
+   * is. A failure to send or to get an answer is rejected as `failed(err)` makes it. A session that
+   * closed since it was handed out (a GOAWAY, a dropped connection) is forgotten, and the request
+   * fails (its caller retries).
    */
-  request<T>(session: ClientHttp2Session, headers: OutgoingHttpHeaders, payload: Buffer | undefined, signal: AbortSignal, read: (answer: Http2Answer) => Promise<T>): Promise<T> {
+  request<T>(session: ClientHttp2Session, headers: OutgoingHttpHeaders, payload: Buffer | undefined, signal: AbortSignal, read: (answer: Http2Answer) => Promise<T>, failed: (err: unknown) => Error): Promise<T> {
     let stream: ClientHttp2Stream;
     try {
       stream = session.request(headers, { endStream: payload === undefined, signal });
     } catch (err) {
       this.drop(session);
-      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+      return Promise.reject(failed(err));
     }
     this.track(session, stream);
     return new Promise<T>((resolve, reject) => {
       stream.once("response", (answer: IncomingHttpHeaders) => resolve(read({ statusCode: Number(answer[constants.HTTP2_HEADER_STATUS] ?? 0), body: stream })));
       stream.once("error", (err: Error) => {
         if (signal.aborted) this.check(session);
-        reject(err);
+        reject(failed(err));
       });
       if (payload !== undefined) stream.end(payload);
     });
